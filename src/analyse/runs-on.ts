@@ -1,0 +1,223 @@
+// Pure: what each level runs on, from its own evidence (inside view) and from the
+// level below (outside view). Facts and traps: see the project's detection notes.
+import type { Level } from '../levels.js';
+import { type EvidenceFiles, findLine, levelFile } from './evidence.js';
+import { parseCpuinfo } from './parsers/cpuinfo.js';
+import { hypervisorSignatures, printableSignature, signatureVendor } from './parsers/cpuid.js';
+import { parseColonLines } from './parsers/key-value.js';
+import { parseDetectVirt, parseDmidecode } from './parsers/small.js';
+import type { Clue, LevelVerdict, RunsOn, Strength } from './types.js';
+
+function clue(says: RunsOn, strength: Strength, why: string, file: string, line: number | undefined, text: string): Clue {
+  return { view: 'inside', says, strength, why, file, line, text };
+}
+
+const DMESG_HYPERVISOR: Array<[RegExp, RunsOn]> = [
+  [/^KVM/, 'kvm'],
+  [/^Xen/, 'xen'],
+  [/^VMware/, 'vmware'],
+  [/^Microsoft Hyper-V/, 'hyperv'],
+];
+
+const VENDOR_WORDS: Array<[RegExp, RunsOn]> = [
+  [/^KVM$/i, 'kvm'],
+  [/^Xen$/i, 'xen'],
+  [/^Microsoft$/i, 'hyperv'],
+  [/^VMware$/i, 'vmware'],
+  [/^Parallels$/i, 'parallels'],
+  [/^(Oracle|VirtualBox|innotek)/i, 'virtualbox'],
+  [/^z\/VM$/i, 'zvm'],
+];
+
+const DETECT_VIRT: Record<string, RunsOn> = {
+  kvm: 'kvm',
+  qemu: 'tcg',
+  microsoft: 'hyperv',
+  vmware: 'vmware',
+  xen: 'xen',
+  oracle: 'virtualbox',
+  parallels: 'parallels',
+  zvm: 'zvm',
+  google: 'kvm',
+  amazon: 'kvm',
+  none: 'bare-metal',
+};
+
+/** DMI products that name the hypervisor outright (QEMU's do not: KVM and TCG look alike). */
+function dmiSays(manufacturer: string, product: string): RunsOn | 'qemu' | undefined {
+  const both = `${manufacturer} ${product}`;
+  if (/innotek|VirtualBox/i.test(both)) return 'virtualbox';
+  if (/Parallels/i.test(both)) return 'parallels';
+  if (/VMware/i.test(both)) return 'vmware';
+  if (/Microsoft/i.test(manufacturer) && /Virtual Machine/i.test(product)) return 'hyperv';
+  if (/HVM domU|^Xen$/i.test(product) || /^Xen$/i.test(manufacturer)) return 'xen';
+  if (/Google/i.test(manufacturer) && /Compute Engine/i.test(product)) return 'kvm';
+  if (/QEMU|Bochs/i.test(manufacturer) || /^KVM$|Standard PC|QEMU/i.test(product)) return 'qemu';
+  return undefined;
+}
+
+export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]; qemuMachine?: Clue; virtual?: Clue } {
+  const clues: Clue[] = [];
+  const f = (id: string) => levelFile(level, id);
+  let qemuMachine: Clue | undefined;
+  let virtual: Clue | undefined;
+
+  // DMI first: VirtualBox and Parallels also expose a KVM CPUID signature.
+  const dmiText = files.get(f('dmidecode'));
+  const dmi = dmiText ? parseDmidecode(dmiText) : undefined;
+  let dmiVendor: RunsOn | 'qemu' | undefined;
+  if (dmi?.manufacturer !== undefined) {
+    dmiVendor = dmiSays(dmi.manufacturer, dmi.product ?? '');
+    const text = `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product ?? ''}`;
+    if (dmiVendor === 'qemu') qemuMachine = clue('other', 1, 'DMI names a QEMU machine (same under KVM and TCG)', f('dmidecode'), dmi.line, text);
+    else if (dmiVendor) clues.push(clue(dmiVendor, 2, `DMI names ${dmiVendor}`, f('dmidecode'), dmi.line, text));
+  }
+  const dmiLine = findLine(files, f('dmesg'), /\bDMI: /);
+  if (!qemuMachine && dmiLine && /QEMU|Bochs|Standard PC/.test(dmiLine.text)) {
+    qemuMachine = clue('other', 1, 'the kernel reports a QEMU machine in its DMI line (same under KVM and TCG)', dmiLine.file, dmiLine.line, dmiLine.text);
+  }
+
+  // CPUID hypervisor leaves: the level's own CPU says who provides it.
+  for (const id of ['cpuid-signature', 'extra-cpuid-dump', 'x86info']) {
+    const text = files.get(f(id));
+    if (!text) continue;
+    const sigs = hypervisorSignatures(text);
+    const base = sigs.find((s) => s.leaf === 0x40000000);
+    const next = sigs.find((s) => s.leaf === 0x40000100);
+    const baseVendor = base ? signatureVendor(base.signature) : undefined;
+    const nextVendor = next ? signatureVendor(next.signature) : undefined;
+    if (baseVendor?.vendor === 'hyperv' && nextVendor?.vendor === 'kvm') {
+      clues.push(clue('kvm', 3, 'CPUID 0x40000100 says KVMKVMKVM behind a Hyper-V compatible 0x40000000: KVM with Hyper-V enlightenments', f(id), next!.line, next!.text));
+    } else if (baseVendor) {
+      let says: RunsOn = baseVendor.vendor === 'bhyve' || baseVendor.vendor === 'acrn' ? 'other' : baseVendor.vendor;
+      let why = `CPUID 0x40000000 signature "${printableSignature(base!.signature)}" = ${baseVendor.name}`;
+      if (says === 'kvm' && (dmiVendor === 'virtualbox' || dmiVendor === 'parallels')) {
+        says = dmiVendor;
+        why += `, but DMI says ${dmiVendor}, which exports a KVM signature too`;
+      }
+      clues.push(clue(says, 3, why, f(id), base!.line, base!.text));
+    }
+    if (baseVendor) break;
+  }
+
+  const dmesg = f('dmesg');
+  const detected = findLine(files, dmesg, /Hypervisor detected: /) ?? findLine(files, f('extra-dmesg-grep'), /Hypervisor detected: /);
+  if (detected) {
+    const name = detected.text.replace(/^.*Hypervisor detected: /, '');
+    const says = DMESG_HYPERVISOR.find(([re]) => re.test(name))?.[1] ?? 'other';
+    clues.push(clue(says, 2, `the kernel detected ${name} from CPUID`, detected.file, detected.line, detected.text));
+  }
+  const paravirt = findLine(files, dmesg, /Booting paravirtualized kernel on /) ?? findLine(files, f('extra-dmesg-grep'), /Booting paravirtualized kernel on /);
+  if (paravirt && /on KVM/.test(paravirt.text) && !detected) {
+    clues.push(clue('kvm', 2, 'the kernel booted paravirtualized on KVM', paravirt.file, paravirt.line, paravirt.text));
+  }
+  const bareHardware = paravirt && /bare hardware/.test(paravirt.text) ? paravirt : undefined;
+
+  const lscpu = parseColonLines(files.get(f('lscpu')) ?? '');
+  const vendorLine = lscpu.find((l) => l.key === 'Hypervisor vendor');
+  const hvLine = lscpu.find((l) => l.key === 'Hypervisor');
+  if (hvLine && /PR\/SM/.test(hvLine.value) && (!vendorLine || /IBM/i.test(vendorLine.value))) {
+    clues.push(clue('lpar', 2, 'lscpu: the hypervisor is PR/SM (an LPAR)', f('lscpu'), hvLine.line, `Hypervisor: ${hvLine.value}`));
+  } else if (vendorLine && vendorLine.value !== '(null)' && vendorLine.value !== '') {
+    const says = VENDOR_WORDS.find(([re]) => re.test(vendorLine.value))?.[1] ?? 'other';
+    const typeLine = lscpu.find((l) => l.key === 'Virtualization type');
+    if (says === 'xen' && typeLine?.value === 'none') {
+      clues.push(clue('xen', 2, 'lscpu: Xen with virtualization type none: a Xen dom0, the control domain on a Xen host', f('lscpu'), vendorLine.line, `Hypervisor vendor: ${vendorLine.value}`));
+    } else {
+      clues.push(clue(says, 2, `lscpu: hypervisor vendor ${vendorLine.value}`, f('lscpu'), vendorLine.line, `Hypervisor vendor: ${vendorLine.value}`));
+    }
+  }
+
+  const detect = parseDetectVirt(files.get(f('detect-virt')) ?? '');
+  if (detect && DETECT_VIRT[detect]) {
+    const says = DETECT_VIRT[detect];
+    clues.push(clue(says, 2, `systemd-detect-virt --vm says ${detect}${detect === 'qemu' ? ' (QEMU without KVM)' : ''}`, f('detect-virt'), 1, detect));
+  }
+
+  const sysinfo = files.get(f('sysinfo'));
+  if (sysinfo) {
+    const lines = parseColonLines(sysinfo);
+    const cp = lines.find((l) => /^VM00 Control Program$/.test(l.key));
+    const lpar = lines.find((l) => /^LPAR /.test(l.key));
+    if (cp) {
+      const says: RunsOn = /KVM/i.test(cp.value) ? 'kvm' : /z\/VM/i.test(cp.value) ? 'zvm' : 'other';
+      clues.push(clue(says, 3, `/proc/sysinfo: the innermost level (VM00) runs under ${cp.value}`, f('sysinfo'), cp.line, `${cp.key}: ${cp.value}`));
+    } else if (lpar) {
+      clues.push(clue('lpar', 3, '/proc/sysinfo shows an LPAR and no VM level', f('sysinfo'), lpar.line, `${lpar.key}: ${lpar.value}`));
+    }
+  }
+
+  const cpuText = files.get(f('cpuinfo'));
+  if (cpuText) {
+    const cpu = parseCpuinfo(cpuText);
+    if (cpu.modelName && /QEMU TCG CPU/.test(cpu.modelName)) {
+      clues.push(clue('tcg', 1, 'CPU model "QEMU TCG CPU" comes from TCG somewhere below (it passes through -cpu host)', f('cpuinfo'), cpu.modelLine, `model name: ${cpu.modelName}`));
+    }
+    if (cpu.arch === 'x86' && cpu.flagsLine) {
+      if (cpu.flags.has('hypervisor')) {
+        virtual = clue('other', 1, 'the CPU has the hypervisor flag: some hypervisor runs this level', f('cpuinfo'), cpu.flagsLine, 'flags: ... hypervisor ...');
+      } else {
+        clues.push(clue('bare-metal', 2, 'no hypervisor flag in the CPU flags', f('cpuinfo'), cpu.flagsLine, 'flags: (no hypervisor)'));
+      }
+    }
+  }
+
+  // Without a signature, a QEMU machine whose kernel found no paravirtual hypervisor is
+  // TCG: KVM always announces itself unless hidden with kvm=off.
+  const named = clues.some((c) => c.strength >= 2 && c.says !== 'bare-metal' && c.says !== 'tcg');
+  if (!named && qemuMachine && (virtual || bareHardware) && (bareHardware || files.get(dmesg) !== undefined)) {
+    const cite = bareHardware ?? qemuMachine;
+    clues.push(clue('tcg', 1, 'a QEMU machine without any KVM signature: TCG (or KVM hidden with kvm=off)', cite.file, cite.line, cite.text));
+  }
+  return { clues, qemuMachine, virtual };
+}
+
+/** Best conclusion of a set of clues: strongest first, then most clues agreeing. */
+export function conclude(clues: readonly Clue[]): { says: RunsOn; strength: Strength | 0 } {
+  if (clues.length === 0) return { says: 'unknown', strength: 0 };
+  const top = Math.max(...clues.map((c) => c.strength)) as Strength;
+  const votes = new Map<RunsOn, number>();
+  for (const c of clues) if (c.strength === top) votes.set(c.says, (votes.get(c.says) ?? 0) + 1);
+  // At equal strength a named hypervisor beats "no hypervisor flag" (flags can be hidden).
+  const ranked = [...votes].sort((a, b) => b[1] - a[1] || (a[0] === 'bare-metal' ? 1 : b[0] === 'bare-metal' ? -1 : 0));
+  return { says: ranked[0][0], strength: top };
+}
+
+const LABEL: Record<RunsOn, string> = {
+  'bare-metal': 'bare metal',
+  kvm: 'KVM',
+  tcg: 'TCG (QEMU emulation, no KVM)',
+  xen: 'Xen',
+  hyperv: 'Hyper-V',
+  vmware: 'VMware',
+  virtualbox: 'VirtualBox',
+  parallels: 'Parallels',
+  zvm: 'z/VM',
+  lpar: 'an LPAR (PR/SM)',
+  other: 'another hypervisor',
+  unknown: 'unknown',
+};
+
+export function runsOnLabel(r: RunsOn): string {
+  return LABEL[r];
+}
+
+export function decideLevel(level: Level, inside: Clue[], outside: Clue[], outsideNote?: string): LevelVerdict {
+  const i = conclude(inside);
+  const o = conclude(outside);
+  let runsOn: RunsOn;
+  let reason: string;
+  const disagree = i.says !== 'unknown' && o.says !== 'unknown' && i.says !== o.says;
+  if (o.strength > i.strength || (o.strength === i.strength && o.strength > 0 && o.strength < 3)) {
+    runsOn = o.says;
+    reason = `outside view (how the level below runs it) is the stronger evidence`;
+  } else {
+    runsOn = i.says;
+    reason = i.strength > 0 ? 'inside view (what the level sees of its own CPU and kernel)' : 'no evidence';
+  }
+  if (runsOn !== 'unknown' && !disagree && i.says !== 'unknown' && o.says !== 'unknown') reason = 'both views agree';
+  if (disagree) reason = `the views disagree: inside says ${LABEL[i.says]}, outside says ${LABEL[o.says]}; ${reason} wins`;
+  if (outsideNote) reason += `; ${outsideNote}`;
+  const evidence = [...inside, ...outside].sort((a, b) => b.strength - a.strength);
+  return { level, runsOn, inside: i.says, outside: o.says, disagree, reason, evidence };
+}

@@ -1,0 +1,225 @@
+// Reads a bundle for inspect: a folder (whole bundle, or a few files in the bundle
+// layout), a .zip or a .tar.gz. Archives are unpacked into a private temp folder with
+// limits: no path leaves it, no link is followed, and sizes are bounded.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import * as tar from 'tar';
+import yauzl from 'yauzl';
+import { evidenceFromMap, type EvidenceFiles } from '../analyse/evidence.js';
+import { UsageError } from '../errors.js';
+import { LEVELS } from '../levels.js';
+
+export interface ReadLimits {
+  maxEntries: number;
+  maxFileBytes: number;
+  maxTotalBytes: number;
+}
+
+export const DEFAULT_LIMITS: ReadLimits = { maxEntries: 20000, maxFileBytes: 256 * 1024 * 1024, maxTotalBytes: 1024 * 1024 * 1024 };
+/** Analysis reads at most this much of any one file (dmesg can be large). */
+const ANALYSE_BYTES = 32 * 1024 * 1024;
+
+export interface LoadedBundle {
+  files: EvidenceFiles;
+  root: string;
+  manifestText?: string;
+  cleanup(): Promise<void>;
+}
+
+/** Entry names from an archive: relative, no `..`, no absolute path, no drive letter. */
+export function safeEntryPath(name: string): string | undefined {
+  const normalized = name.replace(/\\/g, '/');
+  if (normalized.startsWith('/') || /^[A-Za-z]:/.test(normalized)) return undefined;
+  const parts = normalized.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0 || parts.some((p) => p === '..' || p.includes('\0'))) return undefined;
+  return parts.join('/');
+}
+
+class Budget {
+  total = 0;
+  entries = 0;
+  constructor(private readonly limits: ReadLimits) {}
+  entry(name: string): void {
+    if (++this.entries > this.limits.maxEntries) throw new UsageError(`archive has more than ${this.limits.maxEntries} entries (at ${name}); refusing to unpack it`);
+  }
+  meter(name: string): Transform {
+    let size = 0;
+    return new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        size += chunk.length;
+        this.total += chunk.length;
+        if (size > this.limits.maxFileBytes) return done(new UsageError(`archive entry ${name} unpacks to more than ${this.limits.maxFileBytes} bytes; refusing`));
+        if (this.total > this.limits.maxTotalBytes) return done(new UsageError(`archive unpacks to more than ${this.limits.maxTotalBytes} bytes; refusing (a zip bomb?)`));
+        done(null, chunk);
+      },
+    });
+  }
+}
+
+async function extractZip(file: string, dest: string, limits: ReadLimits): Promise<void> {
+  const budget = new Budget(limits);
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, strictFileNames: false, validateEntrySizes: true }, (error, z) => (error || !z ? reject(new UsageError(`${file}: not a readable zip archive (${error?.message})`)) : resolve(z))),
+  );
+  await new Promise<void>((resolve, reject) => {
+    const fail = (error: unknown) => {
+      zip.close();
+      reject(error);
+    };
+    zip.on('error', (e) => fail(new UsageError(`${file}: damaged zip archive (${e.message})`)));
+    zip.on('end', resolve);
+    zip.on('entry', (entry: yauzl.Entry) => {
+      try {
+        budget.entry(entry.fileName);
+      } catch (e) {
+        return fail(e);
+      }
+      const rel = safeEntryPath(entry.fileName);
+      const isDir = entry.fileName.endsWith('/');
+      // Unix mode in the high bits of the external attributes: skip links and devices.
+      const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
+      if (!rel || isDir || (mode !== 0 && mode !== 0o100000)) return zip.readEntry();
+      if (entry.uncompressedSize > limits.maxFileBytes) return fail(new UsageError(`archive entry ${rel} is ${entry.uncompressedSize} bytes; refusing`));
+      zip.openReadStream(entry, async (error, stream) => {
+        if (error || !stream) return fail(new UsageError(`${file}: cannot read ${rel} (${error?.message})`));
+        try {
+          const target = path.join(dest, rel);
+          await mkdir(path.dirname(target), { recursive: true });
+          await pipeline(stream, budget.meter(rel), createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+          zip.readEntry();
+        } catch (e) {
+          fail(e instanceof UsageError ? e : new UsageError(`${file}: cannot unpack ${rel}: ${(e as Error).message}`));
+        }
+      });
+    });
+    zip.readEntry();
+  });
+}
+
+async function extractTarGz(file: string, dest: string, limits: ReadLimits): Promise<void> {
+  const budget = new Budget(limits);
+  const writes: Promise<void>[] = [];
+  const parser = new tar.Parser({ strict: false });
+  let failure: unknown;
+  parser.on('entry', (entry: tar.ReadEntry) => {
+    try {
+      budget.entry(entry.path);
+    } catch (e) {
+      failure ??= e;
+      entry.resume();
+      return;
+    }
+    const rel = safeEntryPath(entry.path);
+    if (!rel || entry.type !== 'File' || failure) {
+      entry.resume();
+      return;
+    }
+    const target = path.join(dest, rel);
+    writes.push(
+      (async () => {
+        await mkdir(path.dirname(target), { recursive: true });
+        await pipeline(entry as unknown as NodeJS.ReadableStream, budget.meter(rel), createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+      })().catch((e) => {
+        failure ??= e;
+        entry.resume();
+      }),
+    );
+  });
+  try {
+    await pipeline(createReadStream(file), createGunzip(), parser as unknown as NodeJS.WritableStream);
+  } catch (error) {
+    throw failure ?? new UsageError(`${file}: not a readable .tar.gz (${(error as Error).message})`);
+  }
+  await Promise.all(writes);
+  if (failure) throw failure;
+}
+
+async function findRoot(dir: string): Promise<string> {
+  const names = await readdir(dir);
+  const isRoot = (list: string[]) => list.some((n) => (LEVELS as readonly string[]).includes(n) || n === 'manifest.json');
+  if (isRoot(names)) return dir;
+  const subdirs: string[] = [];
+  for (const n of names) if ((await lstat(path.join(dir, n))).isDirectory()) subdirs.push(n);
+  if (subdirs.length === 1) {
+    const inner = path.join(dir, subdirs[0]);
+    if (isRoot(await readdir(inner))) return inner;
+  }
+  throw new UsageError(`${dir}: no L0/, L1/, L2/ folder or manifest.json found (expected a nestbug bundle or files in its layout)`);
+}
+
+async function readCapped(file: string): Promise<string> {
+  const info = await lstat(file);
+  if (info.size <= ANALYSE_BYTES) return readFile(file, 'utf8');
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(ANALYSE_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, ANALYSE_BYTES, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Evidence of a bundle folder (or spool): text files of the level folders. */
+export async function readEvidenceFolder(root: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const level of LEVELS) {
+    const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const full = path.join(dir, e.name);
+        const bundlePath = `${rel}/${e.name}`;
+        if (e.isDirectory() && depth < 2) await walk(full, bundlePath, depth + 1);
+        else if (e.isFile()) files.set(bundlePath, await readCapped(full));
+      }
+    };
+    await walk(path.join(root, level), level, 0);
+  }
+  try {
+    files.set('manifest.json', await readFile(path.join(root, 'manifest.json'), 'utf8'));
+  } catch {
+    // a folder of pasted files has no manifest
+  }
+  return files;
+}
+
+export async function loadBundle(input: string, limits: ReadLimits = DEFAULT_LIMITS): Promise<LoadedBundle> {
+  let info;
+  try {
+    info = await lstat(input);
+  } catch (error) {
+    throw new UsageError(`${input}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}`);
+  }
+  if (info.isDirectory()) {
+    const root = await findRoot(input);
+    const map = await readEvidenceFolder(root);
+    return { files: evidenceFromMap(map), root, manifestText: map.get('manifest.json'), cleanup: async () => {} };
+  }
+  const temp = await mkdtemp(path.join(os.tmpdir(), 'nestbug-inspect-'));
+  const cleanup = () => rm(temp, { recursive: true, force: true });
+  try {
+    const head = Buffer.alloc(4);
+    const fh = await open(input, 'r');
+    await fh.read(head, 0, 4, 0);
+    await fh.close();
+    if (head[0] === 0x50 && head[1] === 0x4b) await extractZip(input, temp, limits);
+    else if (head[0] === 0x1f && head[1] === 0x8b) await extractTarGz(input, temp, limits);
+    else throw new UsageError(`${input}: not a nestbug bundle (expected a folder, .zip or .tar.gz)`);
+    const root = await findRoot(temp);
+    const map = await readEvidenceFolder(root);
+    return { files: evidenceFromMap(map), root, manifestText: map.get('manifest.json'), cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,129 @@
+// argv -> command. Heavy modules load only when a command needs them, so --version and
+// --help stay fast. The one top-level catch turns errors into one line and an exit code.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT } from './exit-codes.js';
+import { type Io, processIo } from './io.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export function version(): string {
+  return (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+const EXIT_HELP = `
+Exit status:
+  0    bundle complete and every check passed
+  1    unexpected error
+  2    usage error (bad flag, target, identity file, collectors file)
+  3    bundle written, but a host was unreachable or items failed
+       (a tool that is not installed, or an item that does not apply, is not a failure)
+  4    bundle complete, but a check failed (for example L1 runs on TCG)
+  130  interrupted (Ctrl-C or SIGTERM)
+  3 wins over 4.`;
+
+const COLLECT_EXAMPLES = `
+Examples:
+  nestbug collect --l1 local                      this machine, as L1
+  nestbug collect --l0 local --l1 root@192.168.122.10 --l1-jump l0
+  nestbug collect --l0 root@host --l1 root@10.0.0.2 --l1-jump l0 --l2 root@10.0.1.2 --l2-jump l1 -o bug.tar.gz
+  nestbug collect --l0 myhost --sudo --json > result.json   (myhost: a Host in ~/.ssh/config)
+${EXIT_HELP}`;
+
+function withTargetOptions(cmd: Command): Command {
+  return cmd
+    .option('--l0 <target>', 'L0, the bare-metal host: local, [user@]host[:port] or an ssh_config Host alias')
+    .option('--l1 <target>', 'L1, the guest hypervisor')
+    .option('--l2 <target>', 'L2, the nested guest')
+    .option('--l1-jump <target|l0>', 'reach L1 through L0 (or another host), like ssh -J')
+    .option('--l2-jump <target|l1>', 'reach L2 through L1 (or another host)')
+    .option('-i, --identity <file>', 'SSH private key (repeatable); ssh-agent is used when SSH_AUTH_SOCK is set', collect)
+    .option('--known-hosts <file>', 'known_hosts file to verify host keys (default ~/.ssh/known_hosts)')
+    .option('--accept-new-host-keys', 'trust and record unknown host keys (a changed key always stops)')
+    .option('--sudo', 'run privileged items (dmesg when restricted, dmidecode, ...) through sudo')
+    .option('--timeout <seconds>', 'per item', '30')
+    .option('--no-input', 'never prompt')
+    .option('--json', 'print the result as JSON on stdout (progress goes to stderr)')
+    .option('--no-color', 'no colors (NO_COLOR is honoured too)');
+}
+
+export function buildProgram(io: Io, argv: string[], setExit: (code: number) => void): Command {
+  const program = new Command('nestbug')
+    .description('Collect and explain the evidence of a nested KVM setup (L0 -> L1 -> L2) before filing a bug.')
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(run nestbug help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  withTargetOptions(program.command('collect', { isDefault: true }).description('collect the documented evidence from each level into one bundle'))
+    .option('-o, --output <file>', 'bundle file: .zip (default) or .tar.gz')
+    .addOption(new Option('--format <format>', 'bundle format when -o has no extension').choices(['zip', 'tar.gz']))
+    .option('--max-output <size>', 'cap per item output', '64M')
+    .option('--collectors <file>', 'extra collectors, same format as collectors/*.yaml (repeatable)', collect)
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText('after', COLLECT_EXAMPLES)
+    .action(async (flags) => {
+      const { runCollectCommand } = await import('./commands/collect-command.js');
+      setExit(await runCollectCommand({ flags, argv, version: version() }, io));
+    });
+
+  program
+    .command('inspect <path>')
+    .description('verdicts and summary from an existing bundle (.zip, .tar.gz) or folder, even a partial one')
+    .option('--json', 'print the result as JSON')
+    .option('--summary', 'print summary.md instead of the short report')
+    .addHelpText('after', `\nExamples:\n  nestbug inspect nestbug-20261126-101500.zip\n  nestbug inspect ./pasted/        (a folder with L1/cpuinfo.txt, L1/dmesg.txt ...)\n${EXIT_HELP}`)
+    .action(async (target: string, flags: { json?: boolean; summary?: boolean }) => {
+      const { runInspect } = await import('./commands/inspect.js');
+      setExit(await runInspect(target, flags, io));
+    });
+
+  program
+    .command('collectors')
+    .description('the collection list: what is collected, where, and which line of the kernel doc asks for it')
+    .option('--json', 'as JSON')
+    .option('--collectors <file>', 'include extra collectors (repeatable)', collect)
+    .action(async (flags: { json?: boolean; collectors?: string[] }) => {
+      const { runCollectorsList } = await import('./commands/collectors-list.js');
+      setExit(await runCollectorsList(flags, io));
+    });
+  return program;
+}
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, argv, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+export async function reportError(error: unknown, io: Io): Promise<number> {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    return EXIT.usage;
+  }
+  const { UsageError, HostError, messageOf } = await import('./errors.js');
+  if (error instanceof UsageError) {
+    io.stderr.write(`nestbug: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof HostError) {
+    io.stderr.write(`nestbug: ${error.message}\n`);
+    return EXIT.partial;
+  }
+  if ((error as { name?: string })?.name === 'ExitPromptError') {
+    io.stderr.write('nestbug: cancelled\n');
+    return EXIT.interrupted;
+  }
+  io.stderr.write(`nestbug: unexpected error: ${messageOf(error)}\n`);
+  if (io.env.NESTBUG_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  return EXIT.unexpected;
+}

@@ -1,0 +1,182 @@
+// The collection list is data (collectors/*.yaml); this module loads and validates it.
+// Errors name the file, the entry and the field so a site-specific file is easy to fix.
+import { parse as parseYaml } from 'yaml';
+import { LEVELS, type Level, isLevel } from '../levels.js';
+
+export type NeedsRoot = 'never' | 'always' | 'prefer' | 'when-dmesg-restricted';
+
+export interface Collector {
+  id: string;
+  title: string;
+  /** Exactly one of the four sources. */
+  file?: string;
+  command?: string[];
+  script?: string;
+  files?: string;
+  derivedFrom?: string;
+  /** Folder inside the level folder for `files` items. */
+  into?: string;
+  levels: Level[];
+  arch?: string[];
+  vendor?: string[];
+  needsRoot: NeedsRoot;
+  /** Binary that must be installed for the item to apply. */
+  tool?: string;
+  package?: string;
+  timeoutSeconds?: number;
+  okExitCodes: number[];
+  scrub?: 'qemu-secrets';
+  /** Known non-zero outcomes that are facts about the host, not failures. */
+  outcomes: Outcome[];
+  doc?: string;
+  source: string;
+}
+
+export interface Outcome {
+  /** Matched against the start of stdout and stderr. */
+  when: RegExp;
+  status: 'ok' | 'skipped';
+  reason: string;
+}
+
+const NEEDS_ROOT: NeedsRoot[] = ['never', 'always', 'prefer', 'when-dmesg-restricted'];
+const KNOWN_FIELDS = new Set([
+  'id', 'title', 'file', 'command', 'script', 'files', 'derivedFrom', 'into', 'levels', 'arch', 'vendor',
+  'needsRoot', 'tool', 'package', 'timeout', 'okExitCodes', 'scrub', 'outcomes', 'doc',
+]);
+
+export class CollectorFileError extends Error {
+  override name = 'CollectorFileError';
+}
+
+export function parseCollectors(text: string, source: string): Collector[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new CollectorFileError(`${source}: not valid YAML: ${detail}`);
+  }
+  if (doc == null) return [];
+  if (!Array.isArray(doc)) throw new CollectorFileError(`${source}: expected a list of collector entries`);
+  return doc.map((entry, index) => parseEntry(entry, `${source}: entry ${index + 1}`, source));
+}
+
+function parseEntry(entry: unknown, where: string, source: string): Collector {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+    throw new CollectorFileError(`${where}: expected a mapping with id, title and one of file/command/script/files`);
+  }
+  const e = entry as Record<string, unknown>;
+  const id = e.id;
+  if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) {
+    throw new CollectorFileError(`${where}: field 'id' must be lowercase letters, digits and dashes (got ${JSON.stringify(id)})`);
+  }
+  const at = `${where} (${id})`;
+  for (const key of Object.keys(e)) {
+    if (!KNOWN_FIELDS.has(key)) throw new CollectorFileError(`${at}: unknown field '${key}'`);
+  }
+  const str = (key: string, required = false): string | undefined => {
+    const v = e[key];
+    if (v === undefined) {
+      if (required) throw new CollectorFileError(`${at}: field '${key}' is required`);
+      return undefined;
+    }
+    if (typeof v !== 'string' || v.trim() === '') throw new CollectorFileError(`${at}: field '${key}' must be a non-empty string`);
+    return v;
+  };
+  const strList = (key: string): string[] | undefined => {
+    const v = e[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string' && x !== '')) {
+      throw new CollectorFileError(`${at}: field '${key}' must be a non-empty list of strings`);
+    }
+    return v as string[];
+  };
+  const sources = ['file', 'command', 'script', 'files', 'derivedFrom'].filter((k) => e[k] !== undefined);
+  if (sources.length !== 1) {
+    throw new CollectorFileError(`${at}: needs exactly one of file, command, script, files (has ${sources.length ? sources.join(', ') : 'none'})`);
+  }
+  const file = str('file');
+  if (file !== undefined && !file.startsWith('/')) throw new CollectorFileError(`${at}: field 'file' must be an absolute path`);
+  const files = str('files');
+  if (files !== undefined && !files.startsWith('/')) throw new CollectorFileError(`${at}: field 'files' must be an absolute glob`);
+  const levels = strList('levels') ?? [...LEVELS];
+  for (const level of levels) {
+    if (!isLevel(level)) throw new CollectorFileError(`${at}: field 'levels' has '${level}' (use L0, L1, L2)`);
+  }
+  const needsRoot = (e.needsRoot === true ? 'always' : e.needsRoot === false ? 'never' : e.needsRoot ?? 'never') as NeedsRoot;
+  if (!NEEDS_ROOT.includes(needsRoot)) {
+    throw new CollectorFileError(`${at}: field 'needsRoot' must be one of ${NEEDS_ROOT.join(', ')}`);
+  }
+  const timeout = e.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0) || timeout > 3600)) {
+    throw new CollectorFileError(`${at}: field 'timeout' must be a number of seconds between 0 and 3600`);
+  }
+  const okExitCodes = e.okExitCodes ?? [0];
+  if (!Array.isArray(okExitCodes) || !okExitCodes.every((c) => Number.isInteger(c) && c >= 0 && c < 256)) {
+    throw new CollectorFileError(`${at}: field 'okExitCodes' must be a list of exit codes`);
+  }
+  const scrub = str('scrub');
+  if (scrub !== undefined && scrub !== 'qemu-secrets') throw new CollectorFileError(`${at}: field 'scrub' must be qemu-secrets`);
+  const into = str('into');
+  if (into !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(into)) throw new CollectorFileError(`${at}: field 'into' must be a simple folder name`);
+  if (files !== undefined && into === undefined) throw new CollectorFileError(`${at}: a 'files' entry needs 'into' (the folder for the copies)`);
+  const outcomes = parseOutcomes(e.outcomes, at);
+  const tool = str('tool');
+  if (tool !== undefined && !/^[A-Za-z0-9._+-]+$/.test(tool)) throw new CollectorFileError(`${at}: field 'tool' must be a command name`);
+  return {
+    id,
+    title: str('title', true)!,
+    file,
+    command: strList('command'),
+    script: str('script'),
+    files,
+    derivedFrom: str('derivedFrom'),
+    into,
+    levels: levels as Level[],
+    arch: strList('arch'),
+    vendor: strList('vendor'),
+    needsRoot,
+    tool,
+    package: str('package'),
+    timeoutSeconds: timeout as number | undefined,
+    okExitCodes: okExitCodes as number[],
+    scrub: scrub as Collector['scrub'],
+    outcomes,
+    doc: str('doc'),
+    source,
+  };
+}
+
+function parseOutcomes(value: unknown, at: string): Outcome[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new CollectorFileError(`${at}: field 'outcomes' must be a list of {when, status, reason}`);
+  return value.map((o, i) => {
+    const where = `${at}: outcomes[${i}]`;
+    if (o === null || typeof o !== 'object') throw new CollectorFileError(`${where}: expected {when, status, reason}`);
+    const { when, status, reason } = o as Record<string, unknown>;
+    if (typeof when !== 'string' || when === '') throw new CollectorFileError(`${where}: field 'when' must be a regular expression`);
+    let re: RegExp;
+    try {
+      re = new RegExp(when);
+    } catch (error) {
+      throw new CollectorFileError(`${where}: field 'when' is not a valid regular expression (${(error as Error).message})`);
+    }
+    if (status !== 'ok' && status !== 'skipped') throw new CollectorFileError(`${where}: field 'status' must be ok or skipped`);
+    if (typeof reason !== 'string' || reason === '') throw new CollectorFileError(`${where}: field 'reason' is required`);
+    return { when: re, status, reason };
+  });
+}
+
+/** Merge lists; a later entry with the same id replaces the earlier one (site overrides). */
+export function mergeCollectors(lists: Collector[][]): Collector[] {
+  const byId = new Map<string, Collector>();
+  for (const list of lists) for (const c of list) byId.set(c.id, c);
+  const all = [...byId.values()];
+  for (const c of all) {
+    if (c.derivedFrom && !byId.has(c.derivedFrom)) {
+      throw new CollectorFileError(`${c.source} (${c.id}): derivedFrom '${c.derivedFrom}' names no collector`);
+    }
+  }
+  return all;
+}

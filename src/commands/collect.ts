@@ -1,0 +1,221 @@
+// nestbug collect: connect, probe, plan, run (listr2), analyse, render, bundle.
+import { access, constants, mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
+import { type LevelRecord, type Manifest, isPartial } from '../bundle/manifest.js';
+import { type BundleFormat, BundleWriter } from '../bundle/writer.js';
+import type { Collector } from '../collect/collectors.js';
+import { Connector, type ConnectSettings, type LevelSpec, describeVia } from '../collect/connect.js';
+import { planCollection, type PlannedStep } from '../collect/plan.js';
+import { type HostFacts, probeHost } from '../collect/probe.js';
+import { type RunContext, runStep } from '../collect/run.js';
+import { HostError, UsageError, messageOf } from '../errors.js';
+import type { Io } from '../io.js';
+import type { Level } from '../levels.js';
+import { describeTarget } from '../target.js';
+import type { Transport } from '../transport/types.js';
+import { deferred, type Deferred } from '../util/deferred.js';
+import { formatBytes, stamp } from '../util/stamp.js';
+import type { ItemRecord } from '../bundle/manifest.js';
+
+export interface CollectOptions {
+  levels: LevelSpec[];
+  collectors: Collector[];
+  connect: ConnectSettings;
+  sudo: boolean;
+  sudoPassword?: string;
+  output: string;
+  format: BundleFormat;
+  timeoutSeconds: number;
+  maxOutputBytes: number;
+  json: boolean;
+  quiet: boolean;
+  commandLine: string[];
+  version: string;
+  /** Aborted on Ctrl-C / SIGTERM. */
+  signal: AbortSignal;
+  /** Called with the bundle's evidence folder before it is archived (analysis, summary). */
+  finishBundle(manifest: Manifest, spoolDir: string): Promise<{ summary: string; extraFiles?: Record<string, string> }>;
+}
+
+export interface CollectOutcome {
+  bundle: string;
+  bytes: number;
+  manifest: Manifest;
+  spoolDir: string;
+  partial: boolean;
+  interrupted: boolean;
+}
+
+export async function assertWritableOutput(output: string): Promise<void> {
+  const dir = path.dirname(output);
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) throw new UsageError(`-o ${output}: ${dir} is not a directory`);
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`-o ${output}: cannot write in ${dir} (${code === 'ENOENT' ? 'no such directory' : code ?? messageOf(error)})`);
+  }
+  try {
+    const existing = await stat(output);
+    if (existing.isDirectory()) throw new UsageError(`-o ${output}: is a directory; give a file name ending in .zip or .tar.gz`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+  }
+}
+
+export function defaultOutputName(now: Date, format: BundleFormat): string {
+  return `nestbug-${stamp(now)}.${format === 'zip' ? 'zip' : 'tar.gz'}`;
+}
+
+interface LevelRun {
+  spec: LevelSpec;
+  record: LevelRecord;
+  facts?: HostFacts;
+}
+
+export async function collect(options: CollectOptions, io: Io): Promise<CollectOutcome> {
+  await assertWritableOutput(options.output);
+  const started = io.now();
+  const top = `nestbug-${stamp(started)}`;
+  const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
+  const writer = BundleWriter.create(options.output, options.format, top);
+  const connector = new Connector(options.levels, options.connect);
+  const runs: LevelRun[] = options.levels.map((spec) => ({
+    spec,
+    record: { level: spec.level, target: describeTarget(spec.target), via: describeVia(spec), reached: false, items: [] },
+  }));
+  try {
+    const tasks: ListrTask[] = runs.map((run) => ({
+      title: `${run.spec.level} ${describeTarget(run.spec.target)}${run.record.via ? ` (through ${run.record.via})` : ''}`,
+      task: async (_ctx, task) => {
+        const steps = await prepareLevel(run, connector, options, task);
+        const transport = await connector.connect(run.spec.level);
+        task.title = `${run.spec.level} ${transport.label}: ${run.facts!.hostname} (${run.facts!.arch}, ${privilegeText(transport)})`;
+        return task.newListr(stepTasks(run, steps, transport, options, spoolDir, writer), {
+          concurrent: transport.concurrency,
+          exitOnError: false,
+        });
+      },
+    }));
+    const logger = new ListrLogger({ processOutput: new ProcessOutput(io.stderr as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream) });
+    const list = new Listr(tasks, {
+      concurrent: true,
+      exitOnError: false,
+      registerSignalListeners: false,
+      renderer: 'default',
+      fallbackRenderer: 'simple',
+      fallbackRendererCondition: !io.stderr.isTTY,
+      silentRendererCondition: options.quiet,
+      rendererOptions: { logger, collapseSubtasks: false, collapseSkips: false, showErrorMessage: true },
+      fallbackRendererOptions: { logger },
+    });
+    await list.run();
+  } finally {
+    await connector.closeAll();
+  }
+  const interrupted = options.signal.aborted;
+  const manifest: Manifest = {
+    tool: 'nestbug',
+    version: options.version,
+    formatVersion: 1,
+    commandLine: options.commandLine,
+    startedAt: started.toISOString(),
+    finishedAt: io.now().toISOString(),
+    ...(interrupted ? { interrupted: true } : {}),
+    levels: runs.map((r) => r.record),
+  };
+  try {
+    const { summary, extraFiles } = await options.finishBundle(manifest, spoolDir);
+    writer.addText('summary.md', summary);
+    for (const [name, text] of Object.entries(extraFiles ?? {})) writer.addText(name, text);
+    writer.addText('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+    const bytes = await writer.finish();
+    return { bundle: options.output, bytes, manifest, spoolDir, partial: isPartial(manifest.levels), interrupted };
+  } catch (error) {
+    await writer.discard();
+    await rm(spoolDir, { recursive: true, force: true });
+    throw new Error(`cannot write the bundle ${options.output}: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+function privilegeText(transport: Transport): string {
+  const p = transport.privilege;
+  return p.mode === 'root' ? 'root' : p.mode === 'sudo' ? 'sudo' : 'no root';
+}
+
+async function prepareLevel(run: LevelRun, connector: Connector, options: CollectOptions, task: { title: string; output?: string }): Promise<PlannedStep[]> {
+  let transport: Transport;
+  try {
+    task.output = 'connecting';
+    transport = await connector.connect(run.spec.level);
+  } catch (error) {
+    run.record.error = error instanceof HostError || error instanceof UsageError ? error.message : `unexpected: ${messageOf(error)}`;
+    throw new Error(run.record.error);
+  }
+  try {
+    task.output = 'probing';
+    run.facts = await probeHost(transport, options.collectors, { sudo: options.sudo, sudoPassword: options.sudoPassword, timeoutMs: options.timeoutSeconds * 1000 });
+  } catch (error) {
+    run.record.error = messageOf(error);
+    throw new Error(run.record.error);
+  }
+  run.record.reached = true;
+  const privilege = transport.privilege;
+  run.record.facts = {
+    arch: run.facts.arch,
+    vendor: run.facts.vendor,
+    user: run.facts.user,
+    uid: run.facts.uid,
+    hostname: run.facts.hostname,
+    privilege: privilege.mode,
+    privilegeNote: privilege.mode === 'none' ? privilege.why : undefined,
+  };
+  return planCollection(options.collectors, {
+    level: run.spec.level,
+    facts: run.facts,
+    canBeRoot: privilege.mode !== 'none',
+    noRootReason: privilege.mode === 'none' ? privilege.why : undefined,
+    timeoutSeconds: options.timeoutSeconds,
+  });
+}
+
+function stepTasks(run: LevelRun, steps: PlannedStep[], transport: Transport, options: CollectOptions, spoolDir: string, writer: BundleWriter): ListrTask[] {
+  const done = new Map<string, Deferred<ItemRecord>>(steps.map((s) => [s.collector.id, deferred<ItemRecord>()]));
+  const ctx: RunContext = {
+    transport,
+    spoolDir,
+    maxBytes: options.maxOutputBytes,
+    signal: options.signal,
+    onFile: (bundlePath, spoolPath) => writer.addFile(bundlePath, spoolPath),
+    finished: new Map([...done].map(([id, d]) => [id, d.promise])),
+  };
+  run.record.items = new Array(steps.length);
+  return steps.map((step, index) => ({
+    title: `${step.collector.id}`,
+    task: async (_c, task) => {
+      const record = await runStep(step, ctx);
+      run.record.items[index] = record;
+      done.get(step.collector.id)!.resolve(record);
+      if (transport.lostReason && record.status === 'failed' && run.record.lostAt === undefined && !options.signal.aborted && transport.lostReason !== 'closed') {
+        run.record.lostAt = new Date().toISOString();
+        run.record.error = `connection lost during collection: ${transport.lostReason}`;
+      }
+      const size = record.bytes !== undefined ? `, ${formatBytes(record.bytes)}` : record.files ? `, ${record.files.length} files` : '';
+      switch (record.status) {
+        case 'ok':
+          task.title = `${step.collector.id}${size}${record.truncated ? ' (truncated)' : ''}`;
+          return;
+        case 'skipped':
+        case 'not-installed':
+          task.skip(`${step.collector.id}: ${record.status === 'not-installed' ? 'not installed: ' : ''}${record.reason}`);
+          return;
+        default:
+          throw new Error(`${step.collector.id}: ${record.status}: ${record.reason ?? ''}`);
+      }
+    },
+  }));
+}

@@ -1,0 +1,14 @@
+// Errors the CLI turns into one clear line and a specific exit code.
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A host could not be reached or refused us; the other hosts go on. */
+export class HostError extends Error {
+  override name = 'HostError';
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,78 @@
+import { execa } from 'execa';
+import { withPrivilege } from './sudo.js';
+import { type Privilege, type RunRequest, type RunResult, StderrExcerpt, type Transport } from './types.js';
+
+const KILL_GRACE_MS = 2000;
+
+/** Runs commands on this machine. Each command gets its own process group so that a
+ * timeout kills the whole tree, not only the direct child. */
+export class LocalTransport implements Transport {
+  readonly label = 'local';
+  readonly kind = 'local' as const;
+  readonly concurrency = 8;
+  privilege: Privilege = { mode: 'none', why: 'not probed yet' };
+
+  async run(request: RunRequest): Promise<RunResult> {
+    const started = Date.now();
+    const { argv, stdin } = withPrivilege(request.argv, request.asRoot, this.privilege);
+    const stderr = new StderrExcerpt();
+    let timedOut = false;
+    let stopped = false;
+    const child = execa(argv[0], argv.slice(1), {
+      detached: true,
+      buffer: false,
+      reject: false,
+      stdin: stdin === undefined ? 'ignore' : 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      stripFinalNewline: false,
+      env: { LC_ALL: 'C' },
+      extendEnv: true,
+    });
+    if (stdin !== undefined) child.stdin?.end(stdin);
+    const killGroup = (): void => {
+      if (child.pid === undefined) return;
+      const signalGroup = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          // already gone
+        }
+      };
+      signalGroup('SIGTERM');
+      setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS).unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, request.timeoutMs);
+    const onStop = () => {
+      stopped = true;
+      killGroup();
+    };
+    request.stopSignal?.addEventListener('abort', onStop, { once: true });
+    child.stderr?.on('data', (chunk: Buffer) => stderr.add(chunk));
+    const stdoutDone = new Promise<void>((resolve) => {
+      if (!child.stdout) return resolve();
+      child.stdout.on('end', resolve);
+      child.stdout.on('error', () => resolve());
+      child.stdout.on('close', resolve);
+      child.stdout.pipe(request.stdout, { end: false });
+    });
+    const result = await child;
+    await stdoutDone;
+    clearTimeout(timer);
+    request.stopSignal?.removeEventListener('abort', onStop);
+    const spawnFailed = result.failed && result.exitCode === undefined && result.signal === undefined;
+    return {
+      exitCode: spawnFailed ? 127 : result.exitCode ?? null,
+      signal: result.signal ?? null,
+      timedOut,
+      stopped,
+      stderr: spawnFailed ? `${argv[0]}: ${result.originalMessage ?? 'cannot run'}` : stderr.text(),
+      durationMs: Date.now() - started,
+    };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,59 @@
+import type { Writable } from 'node:stream';
+
+/** How privileged commands run on a host, decided by the probe. */
+export type Privilege =
+  | { mode: 'root' }
+  | { mode: 'sudo'; password?: string }
+  | { mode: 'none'; why: string };
+
+export interface RunRequest {
+  argv: readonly string[];
+  asRoot: boolean;
+  timeoutMs: number;
+  /** Receives stdout; the transport respects its backpressure. */
+  stdout: Writable;
+  /** Called when stdout reached its cap: the command is stopped like a timeout. */
+  stopSignal?: AbortSignal;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** Stopped because the caller aborted (output cap or interrupt). */
+  stopped: boolean;
+  stderr: string;
+  durationMs: number;
+  /** The transport itself failed (connection lost, channel refused). */
+  transportError?: string;
+}
+
+export interface Transport {
+  /** `local` or `user@host:port`, for messages. */
+  readonly label: string;
+  readonly kind: 'local' | 'ssh';
+  privilege: Privilege;
+  run(request: RunRequest): Promise<RunResult>;
+  /** Most commands the host should run at once (sshd's MaxSessions is 10). */
+  readonly concurrency: number;
+  /** Set when the connection is gone: later runs fail fast. */
+  readonly lostReason?: string;
+  close(): Promise<void>;
+}
+
+export const STDERR_EXCERPT_BYTES = 4096;
+
+/** Keeps the first bytes of stderr: enough for a manifest excerpt, bounded in memory. */
+export class StderrExcerpt {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  add(chunk: Buffer): void {
+    if (this.size >= STDERR_EXCERPT_BYTES) return;
+    const part = chunk.subarray(0, STDERR_EXCERPT_BYTES - this.size);
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
