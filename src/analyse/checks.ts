@@ -224,18 +224,22 @@ export function l1NestingCpuCheck(ctx: ChainContext): Check | undefined {
   const kvm = kvmLoaded(files, 'L1');
   if (seen) {
     const how = started.text ? `; started with ${started.text}` : '';
+    if (ctx.verdicts.L1?.runsOn === 'tcg') {
+      return check('l1-virt-flag', 'L1', 'warn', `L1 sees ${seen} in its CPU flags${how}, but TCG emulates it: its guests run KVM on an emulated CPU, slowly`, evidence, 'Run L1 itself on KVM (see the L1 check); then -cpu host passes the real ' + seen + '.');
+    }
     return check('l1-virt-flag', 'L1', 'pass', `L1 sees ${seen} in its CPU flags${how}`, evidence);
   }
   const pvm = kvm.modules.includes('kvm_pvm');
-  const fix =
-    started.ok === false
+  const fix = cpu.arch === 's390x'
+    ? 'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in /etc/modprobe.d/kvm.conf; the guest then sees sie.'
+    : started.ok === false
       ? `Give L1 the host CPU's virtualization: libvirt <cpu mode='host-passthrough'/> (or host-model), or QEMU -cpu host (or -cpu MODEL,+${flag === 'vmx/svm' ? 'vmx' : flag}); L0 also needs nested=1.`
       : `Check L0's nested parameter and how L1 is started: libvirt <cpu mode='host-passthrough'/> or QEMU -cpu host.`;
   return check(
     'l1-virt-flag',
     'L1',
     'fail',
-    `L1 has no vmx/svm${cpu.arch === 's390x' ? '/sie' : ''} in its CPU flags: its guests cannot use hardware-assisted KVM${pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : ''}${started.text ? ` (started with ${started.text})` : ''}`,
+    `L1 has no ${cpu.arch === 's390x' ? 'sie' : cpu.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} in its CPU flags: its guests cannot use hardware-assisted KVM${pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : ''}${started.text ? ` (started with ${started.text})` : ''}`,
     evidence,
     fix,
   );

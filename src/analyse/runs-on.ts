@@ -205,18 +205,20 @@ export function runsOnLabel(r: RunsOn): string {
 export function decideLevel(level: Level, inside: Clue[], outside: Clue[], outsideNote?: string): LevelVerdict {
   const i = conclude(inside);
   const o = conclude(outside);
-  let runsOn: RunsOn;
-  let reason: string;
   const disagree = i.says !== 'unknown' && o.says !== 'unknown' && i.says !== o.says;
-  if (o.strength > i.strength || (o.strength === i.strength && o.strength > 0 && o.strength < 3)) {
-    runsOn = o.says;
-    reason = `outside view (how the level below runs it) is the stronger evidence`;
-  } else {
-    runsOn = i.says;
-    reason = i.strength > 0 ? 'inside view (what the level sees of its own CPU and kernel)' : 'no evidence';
+  // Proof beats statement beats inference; at equal strength below proof, how the level
+  // was started (outside) beats heuristics inside (e.g. systemd >= 256 says qemu for KVM
+  // with Hyper-V enlightenments); at proof level the CPU's own signature wins.
+  const outsideWins = o.strength > i.strength || (o.strength === i.strength && o.strength > 0 && o.strength < 3);
+  const runsOn = outsideWins ? o.says : i.says;
+  let reason: string;
+  if (i.says === 'unknown' && o.says === 'unknown') reason = 'no evidence';
+  else if (o.says === 'unknown') reason = 'from its own CPU and kernel (no outside view)';
+  else if (i.says === 'unknown') reason = 'from how the level below runs it (no inside evidence)';
+  else if (!disagree) reason = 'its own CPU and kernel and the level below agree';
+  else {
+    reason = `the views disagree: inside it looks like ${LABEL[i.says]}, the level below runs it on ${LABEL[o.says]}; the ${outsideWins ? 'outside' : 'inside'} evidence is stronger`;
   }
-  if (runsOn !== 'unknown' && !disagree && i.says !== 'unknown' && o.says !== 'unknown') reason = 'both views agree';
-  if (disagree) reason = `the views disagree: inside says ${LABEL[i.says]}, outside says ${LABEL[o.says]}; ${reason} wins`;
   if (outsideNote) reason += `; ${outsideNote}`;
   const evidence = [...inside, ...outside].sort((a, b) => b.strength - a.strength);
   return { level, runsOn, inside: i.says, outside: o.says, disagree, reason, evidence };
