@@ -116,8 +116,10 @@ export class SshTransport implements Transport {
     const mode: RemoteMode = !request.asRoot || this.privilege.mode !== 'sudo' ? 'plain' : this.privilege.password !== undefined ? 'sudo-password' : 'sudo';
     const command = remoteCommand(request.argv, mode);
     let channel: ssh2.ClientChannel;
+    let exit: { code: number | null; signal: string | null };
+    let closed: Promise<void>;
     try {
-      channel = await this.openExec(command);
+      ({ channel, exit, closed } = await this.openExec(command));
     } catch (error) {
       return { exitCode: null, signal: null, timedOut: false, stopped: false, stderr: '', durationMs: Date.now() - started, transportError: messageOf(error) };
     }
@@ -125,8 +127,6 @@ export class SshTransport implements Transport {
     const stderr = new StderrExcerpt();
     let timedOut = false;
     let stopped = false;
-    let exitCode: number | null = null;
-    let signal: string | null = null;
     const stopRemote = () => {
       // EOF on the channel's stdin makes the remote wrapper kill the command's process group.
       channel.end();
@@ -142,19 +142,15 @@ export class SshTransport implements Transport {
     };
     request.stopSignal?.addEventListener('abort', onStop, { once: true });
     channel.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
-    channel.on('exit', (code: number | null, sig?: string) => {
-      exitCode = code;
-      signal = sig ?? null;
-    });
     channel.pipe(request.stdout, { end: false });
-    await new Promise<void>((resolve) => channel.on('close', () => resolve()));
+    await closed;
     channel.unpipe(request.stdout);
     clearTimeout(timer);
     request.stopSignal?.removeEventListener('abort', onStop);
-    const lost = exitCode === null && signal === null && !timedOut && !stopped;
+    const lost = exit.code === null && exit.signal === null && !timedOut && !stopped;
     return {
-      exitCode,
-      signal,
+      exitCode: exit.code,
+      signal: exit.signal,
       timedOut,
       stopped,
       stderr: stderr.text(),
@@ -163,12 +159,24 @@ export class SshTransport implements Transport {
     };
   }
 
-  private async openExec(command: string): Promise<ssh2.ClientChannel> {
+  /** Opens an exec channel. The exit listener is attached inside ssh2's callback: a fast
+   * command's exit-status can arrive in the same packet batch as the exec reply, before
+   * any awaiting code runs, and ssh2 does not replay that event. */
+  private async openExec(command: string): Promise<{ channel: ssh2.ClientChannel; exit: { code: number | null; signal: string | null }; closed: Promise<void> }> {
     for (let attempt = 0; ; attempt++) {
       if (this.lostReason) throw new Error(this.lostReason);
       try {
-        return await new Promise<ssh2.ClientChannel>((resolve, reject) => {
-          this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+        return await new Promise((resolve, reject) => {
+          this.client.exec(command, (error, channel) => {
+            if (error) return reject(error);
+            const exit = { code: null as number | null, signal: null as string | null };
+            channel.on('exit', (code: number | null, sig?: string) => {
+              exit.code = code;
+              exit.signal = sig ?? null;
+            });
+            const closed = new Promise<void>((done) => channel.once('close', () => done()));
+            resolve({ channel, exit, closed });
+          });
         });
       } catch (error) {
         // A server below its session limit answers "open failed"; wait and retry.
