@@ -179,8 +179,9 @@ export class SshTransport implements Transport {
           });
         });
       } catch (error) {
-        // A server below its session limit answers "open failed"; wait and retry.
-        if (attempt >= CHANNEL_RETRY_MS.length || !/open fail/i.test(messageOf(error))) throw error;
+        // A server at its session limit answers "open failed"; dropbear sometimes refuses an
+        // exec request under load. Either way the command never started: retry it.
+        if (attempt >= CHANNEL_RETRY_MS.length || !/open fail|Unable to exec/i.test(messageOf(error))) throw error;
         await new Promise((r) => setTimeout(r, CHANNEL_RETRY_MS[attempt]));
       }
     }

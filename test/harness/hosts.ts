@@ -62,6 +62,9 @@ function prepareSystemFiles(): void {
   writeFileSync(path.join(etc, 'shadow'), `${[...shadow, ...baseShadow].join('\n')}\n`, { mode: 0o640 });
   const group = readFileSync('/etc/group', 'utf8').trimEnd();
   writeFileSync(path.join(etc, 'group'), `${group}\nnbsudo:x:1999:\nnbplain:x:1998:\n`);
+  // dropbear refuses logins whose shell is not listed in /etc/shells
+  const shells = existsSync('/etc/shells') ? readFileSync('/etc/shells', 'utf8') : '';
+  writeFileSync(path.join(etc, 'shells'), `${shells}${USERS.rootash.shell}\n/bin/dash\n`);
   writeFileSync(path.join(etc, 'sudoers'), 'Defaults env_reset\nroot ALL=(ALL:ALL) ALL\nnbsudo ALL=(ALL:ALL) NOPASSWD: ALL\n', { mode: 0o440 });
   mkdirSync('/run/sshd', { recursive: true });
 }
@@ -127,7 +130,7 @@ export interface HostOptions {
 
 function namespaced(opts: HostOptions, command: string): string[] {
   const etc = path.join(HARNESS, 'etc');
-  const binds = ['passwd', 'shadow', 'group', 'sudoers']
+  const binds = ['passwd', 'shadow', 'group', 'sudoers', 'shells']
     .filter((f) => existsSync(`/etc/${f}`))
     .map((f) => `mount --bind ${etc}/${f} /etc/${f}`)
     .join(' && ');
