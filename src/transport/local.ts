@@ -26,7 +26,7 @@ export class LocalTransport implements Transport {
       stdout: 'pipe',
       stderr: 'pipe',
       stripFinalNewline: false,
-      env: { LC_ALL: 'C' },
+      env: { LC_ALL: 'C', PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/local/sbin:/usr/sbin:/sbin` },
       extendEnv: true,
     });
     if (stdin !== undefined) child.stdin?.end(stdin);

@@ -8,6 +8,8 @@ import { quoteArgv } from './quote.js';
 export type RemoteMode = 'plain' | 'sudo' | 'sudo-password';
 
 export const REMOTE_WRAPPER = [
+  // A normal user's PATH often lacks the sbin folders where dmidecode and libvirtd live.
+  'PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin; LC_ALL=C; export PATH LC_ALL',
   'm=$1; shift',
   'exec 3<&0',
   'if [ "$m" = sudo-password ]; then IFS= read -r p <&3; fi',

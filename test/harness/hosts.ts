@@ -10,6 +10,8 @@ import type { ChildProcess } from 'node:child_process';
 import { atExit, run, startProcess, stopProcess } from './processes.ts';
 
 export const HARNESS = mkdtempSync(path.join(os.tmpdir(), 'nestbug-test-'));
+// Test users other than root read their authorized keys below it.
+chmodSync(HARNESS, 0o755);
 atExit(() => run(['rm', '-rf', HARNESS], { allowFail: true }));
 
 export function isRoot(): boolean {
