@@ -20,7 +20,7 @@ const filter = `${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&')}.*\\.test\\.ts$`;
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), 'test', filter], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  env: { ...process.env, NO_COLOR: '1' },
 });
 let out = '';
 child.stdout.on('data', (chunk) => {

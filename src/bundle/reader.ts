@@ -64,7 +64,8 @@ class Budget {
 async function extractZip(file: string, dest: string, limits: ReadLimits): Promise<void> {
   const budget = new Budget(limits);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, strictFileNames: false, validateEntrySizes: true }, (error, z) => (error || !z ? reject(new UsageError(`${file}: not a readable zip archive (${error?.message})`)) : resolve(z))),
+    // decodeStrings off: yauzl would reject the whole archive for one bad name; safeEntryPath skips it.
+    yauzl.open(file, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (error, z) => (error || !z ? reject(new UsageError(`${file}: not a readable zip archive (${error?.message})`)) : resolve(z))),
   );
   await new Promise<void>((resolve, reject) => {
     const fail = (error: unknown) => {
@@ -74,13 +75,14 @@ async function extractZip(file: string, dest: string, limits: ReadLimits): Promi
     zip.on('error', (e) => fail(new UsageError(`${file}: damaged zip archive (${e.message})`)));
     zip.on('end', resolve);
     zip.on('entry', (entry: yauzl.Entry) => {
+      const name = Buffer.from(entry.fileName as unknown as Uint8Array).toString('utf8');
       try {
-        budget.entry(entry.fileName);
+        budget.entry(name);
       } catch (e) {
         return fail(e);
       }
-      const rel = safeEntryPath(entry.fileName);
-      const isDir = entry.fileName.endsWith('/');
+      const rel = safeEntryPath(name);
+      const isDir = name.endsWith('/');
       // Unix mode in the high bits of the external attributes: skip links and devices.
       const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
       if (!rel || isDir || (mode !== 0 && mode !== 0o100000)) return zip.readEntry();

@@ -102,7 +102,7 @@ export function renderSummary(template: string, verdict: Verdict, manifest?: Man
     headline: headline(verdict, manifest),
     problemLine: problemLine(verdict),
     mermaid: mermaid(verdict),
-    chainLine: escapeText(verdict.chainLine),
+    chainLine: code(verdict.chainLine, 400),
     checks: checksTable(verdict.checks),
     levelVerdicts: levelVerdicts(verdict),
     levelTables: levelTables(verdict.tables, manifest),

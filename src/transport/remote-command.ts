@@ -8,7 +8,8 @@ import { quoteArgv } from './quote.js';
 export type RemoteMode = 'plain' | 'sudo' | 'sudo-password';
 
 export const REMOTE_WRAPPER = [
-  // A normal user's PATH often lacks the sbin folders where dmidecode and libvirtd live.
+  // A normal user's PATH often lacks the sbin folders where dmidecode and libvirtd live;
+  // the C locale keeps outputs in the English the parsers read.
   'PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin; LC_ALL=C; export PATH LC_ALL',
   'm=$1; shift',
   'exec 3<&0',

@@ -94,6 +94,8 @@ export async function waitForBanner(host: string, port: number, timeoutMs: numbe
             resolve(d.toString().startsWith('SSH-'));
           });
           sock.once('error', () => resolve(false));
+          // QEMU's user-net forward accepts and then closes while the guest boots.
+          sock.once('close', () => resolve(false));
           sock.setTimeout(1000, () => {
             sock.destroy();
             resolve(false);

@@ -7,6 +7,14 @@ const running = new Map<number, string>();
 const cleanups: Array<() => void> = [];
 
 function stopAllSync(): void {
+  // Cleanups first: they may need a daemon that is still running (virsh destroy).
+  for (const c of cleanups.splice(0).reverse()) {
+    try {
+      c();
+    } catch {
+      // best effort
+    }
+  }
   for (const [pid] of running) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -15,13 +23,6 @@ function stopAllSync(): void {
     }
   }
   running.clear();
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      c();
-    } catch {
-      // best effort
-    }
-  }
 }
 process.on('exit', stopAllSync);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -31,7 +32,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Registered cleanups run at exit, last first (e.g. `ip netns del`). */
+/** Registered cleanups run at exit, last first, before tracked processes are killed. */
 export function atExit(cleanup: () => void): void {
   cleanups.push(cleanup);
 }
@@ -59,4 +60,13 @@ export function run(argv: string[], options: { input?: string; allowFail?: boole
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', input: options.input });
   if (r.status !== 0 && !options.allowFail) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
+}
+
+/** Kill a process we did not spawn but know the PID of (a guest's QEMU from its pidfile). */
+export function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
 }
