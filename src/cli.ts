@@ -51,13 +51,20 @@ function withTargetOptions(cmd: Command): Command {
     .option('--no-color', 'no colors (NO_COLOR is honoured too)');
 }
 
+/** --no-color and NO_COLOR: set before the task list module loads, as it reads the
+ * environment once. */
+function noColor(flags: { color?: boolean }, io: Io): void {
+  if (flags.color === false || io.env.NO_COLOR !== undefined) process.env.NO_COLOR = '1';
+}
+
 export function buildProgram(io: Io, argv: string[], setExit: (code: number) => void): Command {
   const program = new Command('nestbug')
     .description('Collect and explain the evidence of a nested KVM setup (L0 -> L1 -> L2) before filing a bug.')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run nestbug help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .addHelpText('after', `\nExamples:\n  nestbug                              at a terminal: a few questions, then collect\n  nestbug collect --l1 local --no-input\n  nestbug check --l0 local --l1 root@192.168.122.10 --l1-jump l0\n  nestbug inspect bundle.zip\n  nestbug help collect\n${EXIT_HELP}`);
 
   withTargetOptions(program.command('collect', { isDefault: true }).description('collect the documented evidence from each level into one bundle'))
     .option('-o, --output <file>', 'bundle file: .zip (default) or .tar.gz')
@@ -65,10 +72,21 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .option('--max-output <size>', 'cap per item output', '64M')
     .option('--collectors <file>', 'extra collectors, same format as collectors/*.yaml (repeatable)', collect)
     .option('-q, --quiet', 'no progress output')
+    .option('--dry-run', 'connect and probe, print what would run where (and what is skipped, and why); collect nothing')
     .addHelpText('after', COLLECT_EXAMPLES)
     .action(async (flags) => {
+      noColor(flags, io);
       const { runCollectCommand } = await import('./commands/collect-command.js');
-      setExit(await runCollectCommand({ flags, argv, version: version() }, io));
+      setExit(await runCollectCommand({ flags, argv, version: version(), mode: 'bundle' }, io));
+    });
+
+  withTargetOptions(program.command('check').description('the quick verdict only: a few small reads per level, no bundle (like kvm-ok, nested-aware)'))
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText('after', `\nExamples:\n  nestbug check --l1 local\n  nestbug check --l0 root@host --l1 root@10.0.0.2 --l1-jump l0 --json\n${EXIT_HELP}`)
+    .action(async (flags) => {
+      noColor(flags, io);
+      const { runCollectCommand } = await import('./commands/collect-command.js');
+      setExit(await runCollectCommand({ flags: { ...flags, input: false }, argv, version: version(), mode: 'check' }, io));
     });
 
   program

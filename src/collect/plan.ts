@@ -59,7 +59,6 @@ export function planStep(collector: Collector, ctx: PlanContext): PlannedStep {
   const { argv, source } = commandOf(collector);
   const base = { level: ctx.level, collector, asRoot: false, timeoutMs: (collector.timeoutSeconds ?? ctx.timeoutSeconds) * 1000, source };
   const skip = (status: 'skipped' | 'not-installed', reason: string): PlannedStep => ({ ...base, skip: { status, reason } });
-  if (ctx.only && !ctx.only.has(collector.id)) return skip('skipped', 'not selected');
   if (!collector.levels.includes(ctx.level)) return skip('skipped', `collected on ${collector.levels.join(', ')} only`);
   if (collector.arch && !collector.arch.includes(ctx.facts.arch)) {
     return skip('skipped', `applies to ${collector.arch.join('/')} only (this host is ${ctx.facts.arch})`);
@@ -82,7 +81,8 @@ export function planStep(collector: Collector, ctx: PlanContext): PlannedStep {
 }
 
 export function planCollection(collectors: readonly Collector[], ctx: PlanContext): PlannedStep[] {
-  const steps = collectors.map((c) => planStep(c, ctx));
+  // Items left out by the command (check reads a few) are not part of the plan at all.
+  const steps = collectors.filter((c) => !ctx.only || ctx.only.has(c.id)).map((c) => planStep(c, ctx));
   // A derived item follows its source: if that is skipped, so is it.
   return steps.map((step) => {
     const from = step.collector.derivedFrom;

@@ -19,9 +19,15 @@ import { deferred, type Deferred } from '../util/deferred.js';
 import { formatBytes, stamp } from '../util/stamp.js';
 import type { ItemRecord } from '../bundle/manifest.js';
 
+export type CollectMode = 'bundle' | 'check' | 'plan';
+
 export interface CollectOptions {
+  /** bundle: collect into an archive; check: a few reads, verdict only; plan: probe and plan only. */
+  mode: CollectMode;
   levels: LevelSpec[];
   collectors: Collector[];
+  /** Only these collector ids run (check mode). */
+  only?: ReadonlySet<string>;
   connect: ConnectSettings;
   sudo: boolean;
   sudoPassword?: string;
@@ -40,8 +46,10 @@ export interface CollectOptions {
 }
 
 export interface CollectOutcome {
-  bundle: string;
+  bundle: string | null;
   bytes: number;
+  /** The plan of each reached level (all modes; the only result of plan mode). */
+  plans: Map<Level, PlannedStep[]>;
   manifest: Manifest;
   spoolDir: string;
   partial: boolean;
@@ -75,14 +83,15 @@ interface LevelRun {
   spec: LevelSpec;
   record: LevelRecord;
   facts?: HostFacts;
+  steps?: PlannedStep[];
 }
 
 export async function collect(options: CollectOptions, io: Io): Promise<CollectOutcome> {
-  await assertWritableOutput(options.output);
+  if (options.mode === 'bundle') await assertWritableOutput(options.output);
   const started = io.now();
   const top = `nestbug-${stamp(started)}`;
   const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
-  const writer = BundleWriter.create(options.output, options.format, top);
+  const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
   const connector = new Connector(options.levels, options.connect);
   const runs: LevelRun[] = options.levels.map((spec) => ({
     spec,
@@ -92,10 +101,11 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
     const tasks: ListrTask[] = runs.map((run) => ({
       title: `${run.spec.level} ${describeTarget(run.spec.target)}${run.record.via ? ` (through ${run.record.via})` : ''}`,
       task: async (_ctx, task) => {
-        const steps = await prepareLevel(run, connector, options, task);
+        run.steps = await prepareLevel(run, connector, options, task);
         const transport = await connector.connect(run.spec.level);
         task.title = `${run.spec.level} ${transport.label}: ${run.facts!.hostname} (${run.facts!.arch}, ${privilegeText(transport)})`;
-        return task.newListr(stepTasks(run, steps, transport, options, spoolDir, writer), {
+        if (options.mode === 'plan') return;
+        return task.newListr(stepTasks(run, run.steps, transport, options, spoolDir, writer), {
           concurrent: transport.concurrency,
           exitOnError: false,
         });
@@ -128,13 +138,16 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
     ...(interrupted ? { interrupted: true } : {}),
     levels: runs.map((r) => r.record),
   };
+  const plans = new Map(runs.filter((r) => r.steps).map((r) => [r.spec.level, r.steps!]));
+  const partial = isPartial(manifest.levels);
+  if (!writer) return { bundle: null, bytes: 0, plans, manifest, spoolDir, partial, interrupted };
   try {
     const { summary, extraFiles } = await options.finishBundle(manifest, spoolDir);
     writer.addText('summary.md', summary);
     for (const [name, text] of Object.entries(extraFiles ?? {})) writer.addText(name, text);
     writer.addText('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
     const bytes = await writer.finish();
-    return { bundle: options.output, bytes, manifest, spoolDir, partial: isPartial(manifest.levels), interrupted };
+    return { bundle: options.output, bytes, plans, manifest, spoolDir, partial, interrupted };
   } catch (error) {
     await writer.discard();
     await rm(spoolDir, { recursive: true, force: true });
@@ -180,17 +193,18 @@ async function prepareLevel(run: LevelRun, connector: Connector, options: Collec
     canBeRoot: privilege.mode !== 'none',
     noRootReason: privilege.mode === 'none' ? privilege.why : undefined,
     timeoutSeconds: options.timeoutSeconds,
+    only: options.only,
   });
 }
 
-function stepTasks(run: LevelRun, steps: PlannedStep[], transport: Transport, options: CollectOptions, spoolDir: string, writer: BundleWriter): ListrTask[] {
+function stepTasks(run: LevelRun, steps: PlannedStep[], transport: Transport, options: CollectOptions, spoolDir: string, writer: BundleWriter | undefined): ListrTask[] {
   const done = new Map<string, Deferred<ItemRecord>>(steps.map((s) => [s.collector.id, deferred<ItemRecord>()]));
   const ctx: RunContext = {
     transport,
     spoolDir,
     maxBytes: options.maxOutputBytes,
     signal: options.signal,
-    onFile: (bundlePath, spoolPath) => writer.addFile(bundlePath, spoolPath),
+    onFile: (bundlePath, spoolPath) => writer?.addFile(bundlePath, spoolPath),
     finished: new Map([...done].map(([id, d]) => [id, d.promise])),
   };
   run.record.items = new Array(steps.length);
