@@ -270,8 +270,11 @@ export function l1KvmUsableCheck(ctx: ChainContext): Check | undefined {
 }
 
 export function guestsOnKvmCheck(ctx: ChainContext, host: Level): Check | undefined {
-  // Guests that run or ran (a defined domain never started is not an L2).
-  const guests = (ctx.guests[host] ?? []).filter((g) => g.running || g.log);
+  // The L2s are the guests running now; when none runs, the defined domains that were
+  // started before. Logs of domains that no longer exist are history, not L2s.
+  const all = ctx.guests[host] ?? [];
+  const running = all.filter((g) => g.running);
+  const guests = running.length ? running : all.filter((g) => g.domain && g.log);
   if (!ctx.collected.includes(host) || host === 'L0' || guests.length === 0) return undefined;
   const guestLevel: Level = 'L2';
   const rows = guests.map((g) => ({ g, accel: guestAccel(g) }));

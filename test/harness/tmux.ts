@@ -1,0 +1,42 @@
+// A real terminal for the wizard: tmux runs nestbug in a pseudo-terminal; tests type keys
+// and read the screen.
+import path from 'node:path';
+import { ROOT } from '../helpers.ts';
+import { run } from './processes.ts';
+
+export class Terminal {
+  private constructor(readonly name: string) {}
+
+  static start(args: string[], options: { home: string; cwd: string }): Terminal {
+    const name = `nestbug-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const command = `cd '${options.cwd}' && HOME='${options.home}' NO_COLOR=1 '${process.execPath}' '${path.join(ROOT, 'bin', 'nestbug.js')}' ${args.join(' ')}; echo "EXIT=$?"; sleep 600`;
+    run(['tmux', 'new-session', '-d', '-s', name, '-x', '200', '-y', '60', command]);
+    return new Terminal(name);
+  }
+
+  screen(): string {
+    return run(['tmux', 'capture-pane', '-p', '-J', '-S', '-500', '-t', this.name], { allowFail: true });
+  }
+
+  keys(...keys: string[]): void {
+    run(['tmux', 'send-keys', '-t', this.name, ...keys]);
+  }
+
+  type(text: string): void {
+    run(['tmux', 'send-keys', '-t', this.name, '-l', text]);
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 30000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (pattern.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} on the terminal:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  close(): void {
+    run(['tmux', 'kill-session', '-t', this.name], { allowFail: true });
+  }
+}
