@@ -128,7 +128,7 @@ export async function reportError(error: unknown, io: Io): Promise<number> {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
     return EXIT.usage;
   }
-  const { UsageError, HostError, messageOf } = await import('./errors.js');
+  const { UsageError, HostError, OutputError, messageOf } = await import('./errors.js');
   if (error instanceof UsageError) {
     io.stderr.write(`nestbug: ${error.message}\n`);
     return EXIT.usage;
@@ -136,6 +136,10 @@ export async function reportError(error: unknown, io: Io): Promise<number> {
   if (error instanceof HostError) {
     io.stderr.write(`nestbug: ${error.message}\n`);
     return EXIT.partial;
+  }
+  if (error instanceof OutputError) {
+    io.stderr.write(`nestbug: ${error.message}\n`);
+    return EXIT.unexpected;
   }
   if ((error as { name?: string })?.name === 'ExitPromptError') {
     io.stderr.write('nestbug: cancelled\n');

@@ -10,7 +10,7 @@ import { Connector, type ConnectSettings, type LevelSpec, describeVia } from '..
 import { planCollection, type PlannedStep } from '../collect/plan.js';
 import { type HostFacts, probeHost } from '../collect/probe.js';
 import { type RunContext, runStep } from '../collect/run.js';
-import { HostError, UsageError, messageOf } from '../errors.js';
+import { HostError, OutputError, UsageError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Level } from '../levels.js';
 import { describeTarget } from '../target.js';
@@ -151,7 +151,7 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
   } catch (error) {
     await writer.discard();
     await rm(spoolDir, { recursive: true, force: true });
-    throw new Error(`cannot write the bundle ${options.output}: ${messageOf(error)}`, { cause: error });
+    throw new OutputError(`cannot write the bundle ${options.output}: ${messageOf(error)}`, { cause: error });
   }
 }
 
