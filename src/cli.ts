@@ -72,6 +72,8 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .option('--max-output <size>', 'cap per item output', '64M')
     .option('--collectors <file>', 'extra collectors, same format as collectors/*.yaml (repeatable)', collect)
     .option('-q, --quiet', 'no progress output')
+    .option('--redact', 'replace hostnames, IP and MAC addresses, DMI serials and UUIDs, user names by placeholders (host-1, ...); the mapping goes to a private file next to the bundle')
+    .option('--redact-word <word>', 'also replace this word (repeatable; implies --redact)', collect)
     .option('--dry-run', 'connect and probe, print what would run where (and what is skipped, and why); collect nothing')
     .addHelpText('after', COLLECT_EXAMPLES)
     .action(async (flags) => {

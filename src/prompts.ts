@@ -86,6 +86,7 @@ export async function runWizard(ctx: WizardContext): Promise<WizardAnswers> {
       if (typed !== '') sudoPassword = typed;
     }
   }
+  const redact = await confirm({ message: 'Redact hostnames, IP/MAC addresses, serial numbers and user names (for a public bug tracker)?', default: false });
   const output = (
     await input({
       message: 'Write the bundle to:',
@@ -93,7 +94,7 @@ export async function runWizard(ctx: WizardContext): Promise<WizardAnswers> {
       validate: (v) => (/\.(zip|tar\.gz|tgz)$/i.test(v.trim()) ? true : 'end the name in .zip or .tar.gz'),
     })
   ).trim();
-  const flags: CollectFlags = { output, sudo, input: false };
+  const flags: CollectFlags = { output, sudo, input: false, redact };
   const argv = ['collect'];
   for (const level of LEVELS) {
     const t = targets[level];
@@ -109,6 +110,7 @@ export async function runWizard(ctx: WizardContext): Promise<WizardAnswers> {
     }
   }
   if (sudo) argv.push('--sudo');
+  if (redact) argv.push('--redact');
   argv.push('-o', output);
   ctx.output.write(`\nThe same, without questions:\n  nestbug ${quoteArgv(argv)}${sudoPassword !== undefined ? '   (sudo will ask: run it at a terminal, or allow NOPASSWD)' : ''}\n\n`);
   return { flags, sudoPassword, commandLine: argv };

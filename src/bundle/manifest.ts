@@ -60,6 +60,8 @@ export interface Manifest {
   startedAt: string;
   finishedAt: string;
   interrupted?: boolean;
+  /** Written with --redact: names and addresses are placeholders. */
+  redacted?: boolean;
   levels: LevelRecord[];
 }
 

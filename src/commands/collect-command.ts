@@ -44,6 +44,13 @@ export interface CollectFlags extends TargetFlags {
   quiet?: boolean;
   dryRun?: boolean;
   collectors?: string[];
+  redact?: boolean;
+  redactWord?: string[];
+}
+
+/** The command line as recorded in the manifest: words to redact are not repeated there. */
+export function recordedCommandLine(argv: string[]): string[] {
+  return argv.map((arg, i) => (argv[i - 1] === '--redact-word' ? '<redacted>' : arg.startsWith('--redact-word=') ? '--redact-word=<redacted>' : arg));
 }
 
 export interface CollectRunInput {
@@ -179,9 +186,10 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
         maxOutputBytes,
         json: flags.json ?? false,
         quiet: flags.quiet ?? false,
-        commandLine: argv,
+        commandLine: recordedCommandLine(argv),
         version: input.version,
         signal: controller.signal,
+        redact: flags.redact || flags.redactWord?.length ? { words: flags.redactWord ?? [] } : undefined,
         finishBundle: async (manifest, spoolDir) => {
           const result = await analyseFolder(spoolDir, manifest);
           verdict = result.verdict;
@@ -223,6 +231,7 @@ function closingReport(verdict: Verdict, outcome: CollectOutcome, mode: CollectM
     return lines;
   }
   lines.push(`Bundle: ${outcome.bundle} (${formatBytes(outcome.bytes)}; ${counts.ok} items collected, ${counts.failed + counts['timed-out']} failed, ${counts['not-installed']} not installed, ${counts.skipped} skipped)`);
+  if (outcome.redactionMap) lines.push(`Redacted: names and addresses are placeholders; the mapping is in ${outcome.redactionMap} (private: do not attach it).`);
   lines.push(outcome.interrupted ? 'Interrupted: the bundle holds what was collected until then.' : 'Attach the bundle to the bug report and paste its summary.md into the description.');
   return lines;
 }

@@ -17,6 +17,7 @@ import { describeTarget } from '../target.js';
 import type { Transport } from '../transport/types.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import { formatBytes, stamp } from '../util/stamp.js';
+import { type SpooledFile, redactSpool, scanBundle, writeRedactionMap } from '../redact/apply.js';
 import type { ItemRecord } from '../bundle/manifest.js';
 
 export type CollectMode = 'bundle' | 'check' | 'plan';
@@ -41,8 +42,10 @@ export interface CollectOptions {
   version: string;
   /** Aborted on Ctrl-C / SIGTERM. */
   signal: AbortSignal;
+  /** --redact: placeholders for names and addresses, plus these words. */
+  redact?: { words: string[] };
   /** Called with the bundle's evidence folder before it is archived (analysis, summary). */
-  finishBundle(manifest: Manifest, spoolDir: string): Promise<{ summary: string; extraFiles?: Record<string, string> }>;
+  finishBundle(manifest: Manifest, spoolDir: string): Promise<{ summary: string }>;
 }
 
 export interface CollectOutcome {
@@ -54,6 +57,8 @@ export interface CollectOutcome {
   spoolDir: string;
   partial: boolean;
   interrupted: boolean;
+  /** The private placeholder mapping, next to the bundle, with --redact. */
+  redactionMap?: string;
 }
 
 export async function assertWritableOutput(output: string): Promise<void> {
@@ -93,6 +98,9 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
   const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
   const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
   const connector = new Connector(options.levels, options.connect);
+  // With --redact nothing enters the archive before it has been rewritten.
+  const spooled: SpooledFile[] = [];
+  const addFile = (bundlePath: string, spoolPath: string) => (options.redact ? spooled.push({ bundlePath, spoolPath }) : writer?.addFile(bundlePath, spoolPath));
   const runs: LevelRun[] = options.levels.map((spec) => ({
     spec,
     record: { level: spec.level, target: describeTarget(spec.target), via: describeVia(spec), reached: false, items: [] },
@@ -105,7 +113,7 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
         const transport = await connector.connect(run.spec.level);
         task.title = `${run.spec.level} ${transport.label}: ${run.facts!.hostname} (${run.facts!.arch}, ${privilegeText(transport)})`;
         if (options.mode === 'plan') return;
-        return task.newListr(stepTasks(run, run.steps, transport, options, spoolDir, writer), {
+        return task.newListr(stepTasks(run, run.steps, transport, options, spoolDir, addFile), {
           concurrent: transport.concurrency,
           exitOnError: false,
         });
@@ -142,13 +150,26 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
   const partial = isPartial(manifest.levels);
   if (!writer) return { bundle: null, bytes: 0, plans, manifest, spoolDir, partial, interrupted };
   try {
-    const { summary, extraFiles } = await options.finishBundle(manifest, spoolDir);
+    let { summary } = await options.finishBundle(manifest, spoolDir);
+    let redaction;
+    if (options.redact) {
+      ({ redaction, summary } = await redactSpool(spooled, manifest, summary, options.redact.words));
+      for (const f of spooled) writer.addFile(f.bundlePath, f.spoolPath);
+    }
     writer.addText('summary.md', summary);
-    for (const [name, text] of Object.entries(extraFiles ?? {})) writer.addText(name, text);
     writer.addText('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
     const bytes = await writer.finish();
-    return { bundle: options.output, bytes, plans, manifest, spoolDir, partial, interrupted };
+    let redactionMap: string | undefined;
+    if (redaction) {
+      await scanBundle(options.output, redaction);
+      redactionMap = await writeRedactionMap(options.output, redaction);
+    }
+    return { bundle: options.output, bytes, plans, manifest, spoolDir, partial, interrupted, redactionMap };
   } catch (error) {
+    if (error instanceof OutputError) {
+      await rm(spoolDir, { recursive: true, force: true });
+      throw error;
+    }
     await writer.discard();
     await rm(spoolDir, { recursive: true, force: true });
     throw new OutputError(`cannot write the bundle ${options.output}: ${messageOf(error)}`, { cause: error });
@@ -197,14 +218,14 @@ async function prepareLevel(run: LevelRun, connector: Connector, options: Collec
   });
 }
 
-function stepTasks(run: LevelRun, steps: PlannedStep[], transport: Transport, options: CollectOptions, spoolDir: string, writer: BundleWriter | undefined): ListrTask[] {
+function stepTasks(run: LevelRun, steps: PlannedStep[], transport: Transport, options: CollectOptions, spoolDir: string, addFile: RunContext['onFile']): ListrTask[] {
   const done = new Map<string, Deferred<ItemRecord>>(steps.map((s) => [s.collector.id, deferred<ItemRecord>()]));
   const ctx: RunContext = {
     transport,
     spoolDir,
     maxBytes: options.maxOutputBytes,
     signal: options.signal,
-    onFile: (bundlePath, spoolPath) => writer?.addFile(bundlePath, spoolPath),
+    onFile: addFile,
     finished: new Map([...done].map(([id, d]) => [id, d.promise])),
   };
   run.record.items = new Array(steps.length);
