@@ -5,12 +5,12 @@
 //   L2 = libvirt domain type='kvm' started by L1's libvirtd (KVM on the emulated CPU).
 // L1 is reached at 127.0.0.1:<l1Port> (QEMU user-net forward), L2 from L1 at 127.0.0.1:2222.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { ROOT } from '../helpers.ts';
 import { freePort, waitForBanner } from './hosts.ts';
-import { atExit, killPid, run, startProcess, stopProcess } from './processes.ts';
+import { atExit, killPid, run } from './processes.ts';
+import { VIRSH as V, ensureLibvirtd } from './libvirt.ts';
 
 export const CHAIN_DIR = process.env.NESTBUG_CHAIN_DIR ?? '/var/tmp/nestbug-chain';
 const GUEST = path.join(ROOT, 'test', 'harness', 'guest');
@@ -26,7 +26,6 @@ export interface Chain {
   stop(): Promise<void>;
 }
 
-const V = ['virsh', '-c', 'qemu:///system'];
 
 function sshTo(port: number, key: string, knownHosts: string, command: string, allowFail = false): string {
   return run(['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=5', '-i', key, '-p', String(port), 'root@127.0.0.1', command], { allowFail });
@@ -39,21 +38,6 @@ async function waitFor(what: string, timeoutMs: number, probe: () => boolean | P
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new Error(`${what}: not ready within ${timeoutMs / 1000} s`);
-}
-
-function unixSocketAnswers(file: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(file);
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
-}
-
-function libvirtUp(): boolean {
-  return run([...V, 'version'], { allowFail: true }).includes('libvirt');
 }
 
 export async function startChain(): Promise<Chain> {
@@ -76,15 +60,7 @@ export async function startChain(): Promise<Chain> {
   const sshdConfig = path.join(l1Dir, 'sshd_config');
   writeFileSync(sshdConfig, [`Port 22`, `HostKey ${l1HostKey}`, 'PidFile /run/sshd-l1.pid', `AuthorizedKeysFile ${l1Dir}/authorized_keys`, 'StrictModes no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password', 'UsePAM no', 'AllowTcpForwarding yes', ''].join('\n'));
 
-  const started: ChildProcess[] = [];
-  if (!libvirtUp()) {
-    const logs = path.join(CHAIN_DIR, 'logs');
-    mkdirSync(logs, { recursive: true });
-    // A socket file left by a killed virtlogd does not count: it must answer.
-    if (!(await unixSocketAnswers('/run/libvirt/virtlogd-sock'))) started.push(startProcess('virtlogd', ['/usr/sbin/virtlogd'], path.join(logs, 'virtlogd.log')));
-    started.push(startProcess('libvirtd', ['/usr/sbin/libvirtd'], path.join(logs, 'libvirtd.log')));
-    await waitFor('libvirtd on L0', 60000, libvirtUp);
-  }
+  const stopLibvirtd = await ensureLibvirtd(path.join(CHAIN_DIR, 'logs'));
   mark('libvirtd');
 
   const tag = `nestbug-test-${process.pid}`;
@@ -170,7 +146,7 @@ export async function startChain(): Promise<Chain> {
   };
   const stop = async () => {
     destroy();
-    for (const p of started.reverse()) await stopProcess(p);
+    await stopLibvirtd();
   };
   atExit(destroy);
   try {
