@@ -2,7 +2,7 @@
 // layout), a .zip or a .tar.gz. Archives are unpacked into a private temp folder with
 // limits: no path leaves it, no link is followed, and sizes are bounded.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -12,7 +12,7 @@ import * as tar from 'tar';
 import yauzl from 'yauzl';
 import { evidenceFromMap, type EvidenceFiles } from '../analyse/evidence.js';
 import { UsageError } from '../errors.js';
-import { LEVELS } from '../levels.js';
+import { findRoot, readEvidenceFolder } from './folder.js';
 
 export interface ReadLimits {
   maxEntries: number;
@@ -21,8 +21,6 @@ export interface ReadLimits {
 }
 
 export const DEFAULT_LIMITS: ReadLimits = { maxEntries: 20000, maxFileBytes: 256 * 1024 * 1024, maxTotalBytes: 1024 * 1024 * 1024 };
-/** Analysis reads at most this much of any one file (dmesg can be large). */
-const ANALYSE_BYTES = 32 * 1024 * 1024;
 
 export interface LoadedBundle {
   files: EvidenceFiles;
@@ -139,60 +137,6 @@ async function extractTarGz(file: string, dest: string, limits: ReadLimits): Pro
   }
   await Promise.all(writes);
   if (failure) throw failure;
-}
-
-async function findRoot(dir: string): Promise<string> {
-  const names = await readdir(dir);
-  const isRoot = (list: string[]) => list.some((n) => (LEVELS as readonly string[]).includes(n) || n === 'manifest.json');
-  if (isRoot(names)) return dir;
-  const subdirs: string[] = [];
-  for (const n of names) if ((await lstat(path.join(dir, n))).isDirectory()) subdirs.push(n);
-  if (subdirs.length === 1) {
-    const inner = path.join(dir, subdirs[0]);
-    if (isRoot(await readdir(inner))) return inner;
-  }
-  throw new UsageError(`${dir}: no L0/, L1/, L2/ folder or manifest.json found (expected a nestbug bundle or files in its layout)`);
-}
-
-async function readCapped(file: string): Promise<string> {
-  const info = await lstat(file);
-  if (info.size <= ANALYSE_BYTES) return readFile(file, 'utf8');
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(ANALYSE_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, ANALYSE_BYTES, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Evidence of a bundle folder (or spool): text files of the level folders. */
-export async function readEvidenceFolder(root: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  for (const level of LEVELS) {
-    const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        const full = path.join(dir, e.name);
-        const bundlePath = `${rel}/${e.name}`;
-        if (e.isDirectory() && depth < 2) await walk(full, bundlePath, depth + 1);
-        else if (e.isFile()) files.set(bundlePath, await readCapped(full));
-      }
-    };
-    await walk(path.join(root, level), level, 0);
-  }
-  try {
-    files.set('manifest.json', await readFile(path.join(root, 'manifest.json'), 'utf8'));
-  } catch {
-    // a folder of pasted files has no manifest
-  }
-  return files;
 }
 
 export async function loadBundle(input: string, limits: ReadLimits = DEFAULT_LIMITS): Promise<LoadedBundle> {

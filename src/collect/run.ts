@@ -111,12 +111,18 @@ export async function runStep(step: PlannedStep, ctx: RunContext): Promise<ItemR
   if (!writeError) Object.assign(record, { file: file.file, bytes: file.bytes, sha256: file.sha256, truncated: file.truncated });
   if (listing && status === 'ok') {
     record.files = await copyListedFiles(step, await readFile(path.join(ctx.spoolDir, file.file)), ctx);
+    const unreadable = result.stderr.split('\0').filter((n) => n.startsWith('/')).length;
     const failed = record.files.find((f) => f.error);
     if (failed) Object.assign(record, { status: 'failed', reason: `${failed.file}: ${failed.error}` });
+    else if (unreadable) {
+      const why = `${unreadable} file(s) not readable as this user: ${step.asRoot ? 'even with sudo' : 'connect as root or pass --sudo'}`;
+      Object.assign(record, { status: record.files.length ? 'ok' : 'skipped', reason: why });
+    }
     // The listing itself is a means, not evidence.
     delete record.file;
     delete record.bytes;
     delete record.sha256;
+    delete record.stderr;
   }
   return record;
 }

@@ -8,7 +8,7 @@ import { evidenceFromMap } from '../analyse/evidence.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { Verdict } from '../analyse/types.js';
 import { countItems } from '../bundle/manifest.js';
-import { readEvidenceFolder } from '../bundle/reader.js';
+import { readEvidenceFolder } from '../bundle/folder.js';
 import { CollectorFileError } from '../collect/collectors.js';
 import type { LevelSpec } from '../collect/connect.js';
 import { loadCollectors } from '../collect/load-collectors.js';

@@ -5,7 +5,7 @@ import { analyseEvidence } from '../analyse/index.js';
 import { evidenceFromMap } from '../analyse/evidence.js';
 import type { Verdict } from '../analyse/types.js';
 import type { Manifest } from '../bundle/manifest.js';
-import { readEvidenceFolder } from '../bundle/reader.js';
+import { readEvidenceFolder } from '../bundle/folder.js';
 import { PACKAGE_ROOT } from '../collect/load-collectors.js';
 import { renderSummary } from '../render/summary.js';
 

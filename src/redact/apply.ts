@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
-import { loadBundle } from '../bundle/reader.js';
 import { OutputError } from '../errors.js';
 import { type Redaction, buildRedaction, leftovers, redactor } from './redact.js';
 
@@ -79,6 +78,8 @@ export async function writeRedactionMap(bundle: string, redaction: Redaction): P
 
 /** Re-reads the finished archive; any original value left fails loudly and removes it. */
 export async function scanBundle(bundle: string, redaction: Redaction): Promise<void> {
+  // The archive reader is loaded only when --redact needs it.
+  const { loadBundle } = await import('../bundle/reader.js');
   const loaded = await loadBundle(bundle);
   try {
     const paths = [...loaded.files.list('L0/'), ...loaded.files.list('L1/'), ...loaded.files.list('L2/'), 'manifest.json'];

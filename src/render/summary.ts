@@ -89,8 +89,8 @@ function problems(levels: LevelRecord[]): string {
   for (const level of levels) {
     if (!level.reached || level.error) lines.push(`- **${level.level}** ${code(level.target)}: ${code(level.error ?? 'not reached', 400)}${level.lostAt ? ` (at ${level.lostAt})` : ''}`);
     for (const item of level.items) {
-      if (item.status === 'ok' && !item.truncated) continue;
-      const what = item.status === 'ok' ? 'truncated' : item.status;
+      if (item.status === 'ok' && !item.truncated && !item.reason) continue;
+      const what = item.status !== 'ok' ? item.status : item.truncated ? 'truncated' : 'partly collected';
       lines.push(`- ${level.level} ${code(item.id)}: ${what}${item.reason ? ` - ${code(item.reason, 240)}` : ''}`);
     }
   }

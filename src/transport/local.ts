@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { withPrivilege } from './sudo.js';
 import { type Privilege, type RunRequest, type RunResult, StderrExcerpt, type Transport } from './types.js';
 
@@ -18,6 +17,8 @@ export class LocalTransport implements Transport {
     const stderr = new StderrExcerpt();
     let timedOut = false;
     let stopped = false;
+    // execa loads on first use: an SSH-only collection never needs it.
+    const { execa } = await import('execa');
     const child = execa(argv[0], argv.slice(1), {
       detached: true,
       buffer: false,

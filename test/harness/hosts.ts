@@ -23,13 +23,15 @@ export function have(binary: string): boolean {
 }
 
 /** Users every test host knows. uid-0 aliases let tests try other login shells as root. */
-export const USERS = {
+export const USERS: Record<string, { uid: number; shell: string; home?: string }> = {
   root: { uid: 0, shell: '/bin/bash' },
   rootdash: { uid: 0, shell: '/bin/dash' },
   rootash: { uid: 0, shell: path.join(HARNESS, 'bin', 'ash') },
   nbsudo: { uid: 1999, shell: '/bin/bash' },
   nbplain: { uid: 1998, shell: '/bin/bash' },
-} as const;
+  // root with this machine's own home: its ~/.bashrc runs for every command, as on real hosts
+  rootrc: { uid: 0, shell: '/bin/bash', home: os.homedir() },
+};
 export type TestUser = keyof typeof USERS;
 
 let prepared = false;
@@ -50,12 +52,17 @@ function prepareSystemFiles(): void {
   const passwd: string[] = [];
   const shadow: string[] = [];
   for (const [name, u] of Object.entries(USERS)) {
-    const home = path.join(HARNESS, 'home', name);
-    mkdirSync(path.join(home, '.ssh'), { recursive: true, mode: 0o700 });
-    writeFileSync(path.join(home, '.ssh', 'authorized_keys'), pub, { mode: 0o600 });
+    const home = u.home ?? path.join(HARNESS, 'home', name);
     writeFileSync(path.join(HARNESS, 'authorized_keys', name), pub, { mode: 0o644 });
-    chmodSync(home, 0o755);
-    run(['chown', '-R', `${u.uid}:${u.uid}`, home]);
+    if (!u.home) {
+      // Created one by one: a recursive mkdir would give the parents mode 0700 too.
+      mkdirSync(path.join(HARNESS, 'home'), { recursive: true, mode: 0o755 });
+      mkdirSync(home, { mode: 0o755 });
+      mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
+      writeFileSync(path.join(home, '.ssh', 'authorized_keys'), pub, { mode: 0o600 });
+      chmodSync(home, 0o755);
+      run(['chown', '-R', `${u.uid}:${u.uid}`, home]);
+    }
     passwd.push(`${name}:x:${u.uid}:${u.uid}:nestbug test:${home}:${u.shell}`);
     shadow.push(`${name}:*:19000:0:99999:7:::`);
   }

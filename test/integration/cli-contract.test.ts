@@ -43,6 +43,21 @@ test('exit 2: bad flags, targets, identity files, collectors files, numbers', as
   assert.equal(readdirSync(home).filter((f) => /\.zip|partial/.test(f)), [], 'nothing written on a usage error');
 });
 
+test('exit 2: an encrypted key with a wrong passphrase, or none when no one can be asked', async () => {
+  const home = newHome();
+  const key = path.join(home, 'enc_ed25519');
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'right-passphrase', '-f', key]);
+  const wrong = await runCli(['collect', '--l1', 'h', '-i', key, '--no-input'], { home, env: { NESTBUG_KEY_PASSPHRASE: 'wrong' } });
+  assert.is(wrong.code, 2);
+  oneLineError(wrong.stderr);
+  assert.match(wrong.stderr, /enc_ed25519: wrong passphrase/);
+  assert.not.match(wrong.stderr, /right-passphrase|wrong'/);
+  const none = await runCli(['collect', '--l1', 'h', '-i', key, '--no-input'], { home });
+  assert.is(none.code, 2);
+  assert.match(none.stderr, /it is encrypted; .*NESTBUG_KEY_PASSPHRASE/);
+});
+
 test('exit 0: complete bundle, every check passed (this machine as L2: it runs on KVM)', async () => {
   const home = newHome();
   const r = await runCli(['collect', '--l2', 'local', '--no-input', '-o', 'ok.zip', '--json'], { home });

@@ -28,6 +28,8 @@ if (!have('tmux')) {
       await term.waitFor(/Use sudo/);
       term.type('n');
       term.keys('Enter');
+      await term.waitFor(/Redact hostnames.*\(y\/N\)/);
+      term.keys('Enter'); // default: no
       await term.waitFor(/Write the bundle to: \(nestbug-\d{8}-\d{6}\.zip\)/);
       term.keys('C-u');
       term.type('wizard.tar.gz');
