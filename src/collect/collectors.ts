@@ -28,6 +28,8 @@ export interface Collector {
   scrub?: 'qemu-secrets';
   /** Known non-zero outcomes that are facts about the host, not failures. */
   outcomes: Outcome[];
+  /** Takes long: runs in an SSH channel of its own instead of sharing one with others. */
+  slow: boolean;
   doc?: string;
   source: string;
 }
@@ -42,7 +44,7 @@ export interface Outcome {
 const NEEDS_ROOT: NeedsRoot[] = ['never', 'always', 'prefer', 'when-dmesg-restricted'];
 const KNOWN_FIELDS = new Set([
   'id', 'title', 'file', 'command', 'script', 'files', 'derivedFrom', 'into', 'levels', 'arch', 'vendor',
-  'needsRoot', 'tool', 'package', 'timeout', 'okExitCodes', 'scrub', 'outcomes', 'doc',
+  'needsRoot', 'tool', 'package', 'timeout', 'okExitCodes', 'scrub', 'outcomes', 'slow', 'doc',
 ]);
 
 export class CollectorFileError extends Error {
@@ -122,6 +124,7 @@ function parseEntry(entry: unknown, where: string, source: string): Collector {
   if (into !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(into)) throw new CollectorFileError(`${at}: field 'into' must be a simple folder name`);
   if (files !== undefined && into === undefined) throw new CollectorFileError(`${at}: a 'files' entry needs 'into' (the folder for the copies)`);
   const outcomes = parseOutcomes(e.outcomes, at);
+  if (e.slow !== undefined && typeof e.slow !== 'boolean') throw new CollectorFileError(`${at}: field 'slow' must be true or false`);
   const tool = str('tool');
   if (tool !== undefined && !/^[A-Za-z0-9._+-]+$/.test(tool)) throw new CollectorFileError(`${at}: field 'tool' must be a command name`);
   return {
@@ -143,6 +146,7 @@ function parseEntry(entry: unknown, where: string, source: string): Collector {
     okExitCodes: okExitCodes as number[],
     scrub: scrub as Collector['scrub'],
     outcomes,
+    slow: e.slow === true,
     doc: str('doc'),
     source,
   };

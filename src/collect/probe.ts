@@ -82,7 +82,7 @@ class Collect extends Writable {
 /** Run a small command and return its stdout (for probes and quick checks). */
 export async function runSmall(transport: Transport, argv: string[], timeoutMs: number, asRoot = false) {
   const out = new Collect();
-  const result = await transport.run({ argv, asRoot, timeoutMs, stdout: out });
+  const result = await transport.run({ argv, asRoot, timeoutMs, stdout: out, alone: true });
   return { ...result, stdout: out.text() };
 }
 

@@ -21,6 +21,8 @@ export interface RunContext {
   onFile(bundlePath: string, spoolPath: string): void;
   /** Records of steps already finished on this level, for derived items. */
   finished: Map<string, Promise<ItemRecord>>;
+  /** An item's command started (it may have waited for a channel). */
+  onStart?(id: string): void;
 }
 
 export function itemFileName(step: PlannedStep): string {
@@ -80,7 +82,7 @@ async function runInto(step: PlannedStep, argv: readonly string[], bundlePath: s
   if (ctx.signal.aborted) {
     result = { exitCode: null, signal: null, timedOut: false, stopped: true, stderr: '', durationMs: 0 };
   } else {
-    result = await ctx.transport.run({ argv, asRoot: step.asRoot, timeoutMs: step.timeoutMs, stdout: sink, stopSignal: stop.signal });
+    result = await ctx.transport.run({ argv, asRoot: step.asRoot, timeoutMs: step.timeoutMs, stdout: sink, stopSignal: stop.signal, alone: step.collector.slow, onStart: ctx.onStart && (() => ctx.onStart!(step.collector.id)) });
   }
   ctx.signal.removeEventListener('abort', onInterrupt);
   sink.end();
@@ -141,14 +143,15 @@ export function safeFileName(name: string, taken: Set<string>): string {
 async function copyListedFiles(step: PlannedStep, listing: Buffer, ctx: RunContext): Promise<ItemFile[]> {
   const names = listing.toString('utf8').split('\0').filter((n) => n.startsWith('/'));
   const taken = new Set<string>();
-  const files: ItemFile[] = [];
-  for (const remotePath of names) {
-    const bundlePath = `${step.level}/${step.collector.into}/${safeFileName(path.posix.basename(remotePath), taken)}`;
-    const { result, file, writeError } = await runInto(step, ['cat', '--', remotePath], bundlePath, ctx);
-    const { status, reason } = writeError ? { status: 'failed', reason: writeError.message } : statusOf(result, [0], ctx.signal.aborted);
-    files.push(status === 'ok' ? file : { ...file, error: reason ?? status });
-  }
-  return files;
+  const targets = names.map((remotePath) => ({ remotePath, bundlePath: `${step.level}/${step.collector.into}/${safeFileName(path.posix.basename(remotePath), taken)}` }));
+  // All reads at once: over SSH they share one channel.
+  return Promise.all(
+    targets.map(async ({ remotePath, bundlePath }) => {
+      const { result, file, writeError } = await runInto({ ...step, collector: { ...step.collector, slow: false } }, ['cat', '--', remotePath], bundlePath, ctx);
+      const { status, reason } = writeError ? { status: 'failed', reason: writeError.message } : statusOf(result, [0], ctx.signal.aborted);
+      return status === 'ok' ? file : { ...file, error: reason ?? status };
+    }),
+  );
 }
 
 async function runDerived(step: PlannedStep, ctx: RunContext): Promise<ItemRecord> {

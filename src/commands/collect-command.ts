@@ -1,5 +1,6 @@
 // collect, check and collect --dry-run: options -> (wizard) -> collection -> verdict ->
 // output and exit code.
+import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -148,6 +149,8 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
   const { identities, passphrase } = await loadExplicitIdentities(flags.identity ?? [], io, interactive);
   const knownHosts = flags.knownHosts ? path.resolve(io.cwd, flags.knownHosts) : path.join(home, '.ssh', 'known_hosts');
   const controller = new AbortController();
+  // Every running item listens for Ctrl-C on this signal.
+  setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;

@@ -113,8 +113,10 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
         const transport = await connector.connect(run.spec.level);
         task.title = `${run.spec.level} ${transport.label}: ${run.facts!.hostname} (${run.facts!.arch}, ${privilegeText(transport)})`;
         if (options.mode === 'plan') return;
+        // Every item is handed to the transport at once: it bounds its channels and puts
+        // what arrives together into one SSH channel.
         return task.newListr(stepTasks(run, run.steps, transport, options, spoolDir, addFile), {
-          concurrent: transport.concurrency,
+          concurrent: true,
           exitOnError: false,
         });
       },
@@ -229,9 +231,15 @@ function stepTasks(run: LevelRun, steps: PlannedStep[], transport: Transport, op
     finished: new Map([...done].map(([id, d]) => [id, d.promise])),
   };
   run.record.items = new Array(steps.length);
+  const started = new Map<string, () => void>();
+  ctx.onStart = (id) => started.get(id)?.();
   return steps.map((step, index) => ({
     title: `${step.collector.id}`,
     task: async (_c, task) => {
+      if (!step.skip) {
+        task.output = 'waiting for a channel';
+        started.set(step.collector.id, () => (task.output = 'running'));
+      }
       const record = await runStep(step, ctx);
       run.record.items[index] = record;
       done.get(step.collector.id)!.resolve(record);

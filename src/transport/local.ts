@@ -1,3 +1,4 @@
+import { Semaphore } from '../util/semaphore.js';
 import { withPrivilege } from './sudo.js';
 import { type Privilege, type RunRequest, type RunResult, StderrExcerpt, type Transport } from './types.js';
 
@@ -10,9 +11,16 @@ export class LocalTransport implements Transport {
   readonly kind = 'local' as const;
   readonly concurrency = 8;
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
+  private readonly slots = new Semaphore(this.concurrency);
 
-  async run(request: RunRequest): Promise<RunResult> {
+  run(request: RunRequest): Promise<RunResult> {
+    return this.slots.use(() => this.runNow(request));
+  }
+
+  private async runNow(request: RunRequest): Promise<RunResult> {
+    if (request.stopSignal?.aborted) return { exitCode: null, signal: null, timedOut: false, stopped: true, stderr: '', durationMs: 0 };
     const started = Date.now();
+    request.onStart?.();
     const { argv, stdin } = withPrivilege(request.argv, request.asRoot, this.privilege);
     const stderr = new StderrExcerpt();
     let timedOut = false;

@@ -8,6 +8,9 @@ import { HostError, messageOf } from '../errors.js';
 import type { Identity } from './identities.js';
 import { type HostKeyStore } from './host-key-store.js';
 import { type RemoteMode, remoteCommand } from './remote-command.js';
+import { BATCH_SCRIPT, BatchDemux, batchToken } from './batch.js';
+import { quoteArgv } from './quote.js';
+import { Semaphore } from '../util/semaphore.js';
 import { type Privilege, type RunRequest, type RunResult, StderrExcerpt, type Transport } from './types.js';
 
 export interface SshEndpoint {
@@ -36,11 +39,21 @@ const CHANNELS_PER_HOST = 8;
 const CHANNEL_RETRY_MS = [50, 100, 200, 400, 800, 1600];
 const KILL_GRACE_MS = 3000;
 
+const STOPPED_BEFORE_START: RunResult = { exitCode: null, signal: null, timedOut: false, stopped: true, stderr: '', durationMs: 0 };
+
+interface Queued {
+  request: RunRequest;
+  resolve(result: RunResult): void;
+}
+
 export class SshTransport implements Transport {
   readonly kind = 'ssh' as const;
   readonly concurrency = CHANNELS_PER_HOST;
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
   lostReason?: string;
+  private readonly channels = new Semaphore(CHANNELS_PER_HOST);
+  private queue: Queued[] = [];
+  private flushScheduled = false;
 
   private constructor(
     readonly label: string,
@@ -111,8 +124,117 @@ export class SshTransport implements Transport {
     });
   }
 
-  async run(request: RunRequest): Promise<RunResult> {
+  /** Requests made in the same moment share one channel (one login shell); slow ones, and
+   * those that need sudo's password on stdin, get a channel of their own. */
+  run(request: RunRequest): Promise<RunResult> {
+    const needsPassword = request.asRoot && this.privilege.mode === 'sudo' && this.privilege.password !== undefined;
+    if (request.alone || needsPassword) return this.channels.use(() => this.runAlone(request));
+    return new Promise((resolve) => {
+      this.queue.push({ request, resolve });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          const batch = this.queue.splice(0);
+          void this.channels.use(() => this.runBatch(batch));
+        });
+      }
+    });
+  }
+
+  private commandText(request: RunRequest): string {
+    const sudo = request.asRoot && this.privilege.mode === 'sudo' ? ['sudo', '-n', '--'] : [];
+    return quoteArgv([...sudo, ...request.argv]);
+  }
+
+  private async runBatch(queued: Queued[]): Promise<void> {
+    // Stopped while waiting for a channel (Ctrl-C): nothing to run.
+    const items = queued.filter((q) => !q.request.stopSignal?.aborted);
+    for (const q of queued) if (q.request.stopSignal?.aborted) q.resolve(STOPPED_BEFORE_START);
+    if (items.length === 0) return;
+    if (items.length === 1) return items[0].resolve(await this.runAlone(items[0].request));
     const started = Date.now();
+    const fail = (transportError: string) => ({ exitCode: null, signal: null, timedOut: false, stopped: false, stderr: '', durationMs: Date.now() - started, transportError });
+    // Listen for stops before the channel opens: a Ctrl-C while it opens must not be lost.
+    const stopped = items.map((q) => q.request.stopSignal?.aborted === true);
+    let onStopped = () => {};
+    items.forEach((q, i) => q.request.stopSignal?.addEventListener('abort', () => ((stopped[i] = true), onStopped()), { once: true }));
+    const token = batchToken();
+    const argv = ['sh', '-c', BATCH_SCRIPT, 'nestbug', token, ...items.flatMap((q, i) => [String(i), this.commandText(q.request)])];
+    let opened;
+    try {
+      opened = await this.openExec(remoteCommand(argv, 'plain'));
+    } catch (error) {
+      for (const q of items) q.resolve(fail(messageOf(error)));
+      return;
+    }
+    const { channel, closed } = opened;
+    const done = new Array<boolean>(items.length).fill(false);
+    const stderr = items.map(() => new StderrExcerpt());
+    let timedOutIndex = -1;
+    let itemStart = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    let stopping = false;
+    const stopChannel = () => {
+      if (stopping) return;
+      stopping = true;
+      channel.end();
+      setTimeout(() => channel.close(), KILL_GRACE_MS).unref();
+    };
+    const stopIfAllStopped = () => {
+      // Interrupted (every unfinished item stopped): stop the whole batch.
+      if (items.every((_q, j) => done[j] || stopped[j])) stopChannel();
+    };
+    const begin = (i: number) => {
+      itemStart = Date.now();
+      clearTimeout(timer);
+      if (i >= items.length) return;
+      items[i].request.onStart?.();
+      timer = setTimeout(() => {
+        timedOutIndex = i;
+        stopChannel();
+      }, items[i].request.timeoutMs);
+    };
+    onStopped = stopIfAllStopped;
+    stopIfAllStopped();
+    const out = new BatchDemux(token, {
+      data: (i, chunk) => {
+        if (stopped[i] || i >= items.length) return;
+        return new Promise<void>((resolve) => items[i].request.stdout.write(chunk, () => resolve()));
+      },
+      end: (i, exitCode) => {
+        if (i >= items.length || done[i]) return;
+        done[i] = true;
+        items[i].resolve({ exitCode, signal: null, timedOut: false, stopped: stopped[i], stderr: stderr[i].text(), durationMs: Date.now() - itemStart });
+        begin(i + 1);
+      },
+    });
+    const err = new BatchDemux(token, { data: (i, chunk) => void (i < items.length && stderr[i].add(chunk)), end: () => {} });
+    channel.pipe(out);
+    channel.stderr.pipe(err);
+    begin(0);
+    await closed;
+    clearTimeout(timer);
+    // A channel closed without EOF (stopped, or the connection dropped) never ends the pipe.
+    if (!out.writableEnded) out.end();
+    await new Promise<void>((resolve) => (out.writableFinished ? resolve() : out.once('finish', () => resolve())));
+    // What did not finish: the item that timed out, stopped items, and the ones after a
+    // timeout, which run again in a new batch.
+    const again: Queued[] = [];
+    items.forEach((q, i) => {
+      if (done[i]) return;
+      if (i === timedOutIndex) q.resolve({ exitCode: null, signal: null, timedOut: true, stopped: false, stderr: stderr[i].text(), durationMs: Date.now() - itemStart });
+      else if (stopped[i]) q.resolve({ exitCode: null, signal: null, timedOut: false, stopped: true, stderr: stderr[i].text(), durationMs: 0 });
+      else if (timedOutIndex >= 0 && i > timedOutIndex && !this.lostReason) again.push(q);
+      else q.resolve(fail(this.lostReason ?? 'the batch channel closed early'));
+    });
+    if (again.length) void this.channels.use(() => this.runBatch(again));
+  }
+
+  private async runAlone(request: RunRequest): Promise<RunResult> {
+    if (request.stopSignal?.aborted) return STOPPED_BEFORE_START;
+    const started = Date.now();
+    request.onStart?.();
     const mode: RemoteMode = !request.asRoot || this.privilege.mode !== 'sudo' ? 'plain' : this.privilege.password !== undefined ? 'sudo-password' : 'sudo';
     const command = remoteCommand(request.argv, mode);
     let channel: ssh2.ClientChannel;

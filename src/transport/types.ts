@@ -12,8 +12,12 @@ export interface RunRequest {
   timeoutMs: number;
   /** Receives stdout; the transport respects its backpressure. */
   stdout: Writable;
-  /** Called when stdout reached its cap: the command is stopped like a timeout. */
+  /** Aborted when stdout reached its cap or on interrupt: the command is stopped. */
   stopSignal?: AbortSignal;
+  /** Run in a channel of its own, not batched with others (slow commands, the probe). */
+  alone?: boolean;
+  /** Called when the command really starts (it may wait for a free channel first). */
+  onStart?: () => void;
 }
 
 export interface RunResult {
