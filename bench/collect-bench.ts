@@ -1,6 +1,8 @@
 // Benchmark: nestbug against the manual procedure and against the transport's limit, in
-// one run, on real sshd hosts on this machine (each with its own host key and hostname;
-// the login user reads this machine's real ~/.bashrc, as real hosts do).
+// one run, on real sshd hosts on this machine, each with its own host key and hostname.
+// On one of them (the L1 of the main comparison, and the first of the scale runs) the
+// login shell reads this machine's real ~/.bashrc, as real hosts do; the others have an
+// empty home.
 //   1. manual: OpenSSH `ssh host CMD` once per item, one after the other, L0 then L1
 //   2. nestbug collect for the same levels and items, to a zip
 //   3. limit: one OpenSSH connection per host (ControlMaster), the same items over it,
@@ -23,7 +25,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const ROUNDS = Number(args[args.indexOf('--rounds') + 1] || 5) || 5;
 const SCALE = [1, 4, 16];
-const USER = 'rootrc';
+/** The first host's login shell reads a real ~/.bashrc; the others' do not. */
+const userOf = (host: TestHost, hosts: TestHost[]) => (host === hosts[1] ? 'rootrc' : 'root');
+let ALL: TestHost[] = [];
 const MAX_SESSIONS = 10;
 
 interface Stats {
@@ -74,7 +78,7 @@ async function itemCommands(): Promise<Array<{ id: string; command: string }>> {
 }
 
 function sshBase(host: TestHost, knownHosts: string): string[] {
-  return ['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-i', CLIENT_KEY, '-p', String(host.port), `${USER}@127.0.0.1`];
+  return ['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-i', CLIENT_KEY, '-p', String(host.port), `${userOf(host, ALL)}@127.0.0.1`];
 }
 
 async function manual(hosts: TestHost[], items: Array<{ id: string; command: string }>, kh: string, out: string) {
@@ -99,7 +103,7 @@ async function nestbug(groups: TestHost[][], kh: string, out: string): Promise<{
   await Promise.all(groups.map(async (group, i) => {
     const zip = path.join(out, `nestbug-${i}.zip`);
     const rss = path.join(out, `rss-${i}.txt`);
-    const levels = group.flatMap((h, j) => [`--l${j}`, `${USER}@127.0.0.1:${h.port}`]);
+    const levels = group.flatMap((h, j) => [`--l${j}`, `${userOf(h, ALL)}@127.0.0.1:${h.port}`]);
     await exec(['/usr/bin/time', '-f', '%M', '-o', rss, process.execPath, path.join(ROOT, 'bin', 'nestbug.js'), 'collect', ...levels, '-i', CLIENT_KEY, '--known-hosts', kh, '--no-input', '-q', '-o', zip]);
     rssKb.push(Number(readFileSync(rss, 'utf8').trim().split('\n').pop()));
     bytes.push(statSync(zip).size);
@@ -122,6 +126,7 @@ async function main() {
   spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
   const hosts: TestHost[] = [];
   for (let i = 0; i < Math.max(...SCALE); i++) hosts.push(await startHost({ name: `bench-h${i}` }));
+  ALL = hosts;
   const kh = path.join(HARNESS, 'bench_known_hosts');
   writeFileSync(kh, `${hosts.map((h) => h.knownHostsLine).join('\n')}\n`);
   const items = await itemCommands();
@@ -130,9 +135,16 @@ async function main() {
     const d = mkdtempSync(path.join(work, 'r-'));
     return d;
   };
-  const shellStart = stats(await Promise.all([0, 1, 2, 3, 4].map(() => timed(() => exec([...sshBase(hosts[0], kh), 'true'])))));
-  console.error(`bench: ${items.length} items per host; ssh login + ~/.bashrc: ${shellStart.median.toFixed(0)} ms; ${ROUNDS} rounds`);
+  const login: number[] = [];
+  const loginRc: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    login.push(await timed(() => exec([...sshBase(hosts[0], kh), 'true'])));
+    loginRc.push(await timed(() => exec([...sshBase(hosts[1], kh), 'true'])));
+  }
+  const shellStart = stats(loginRc);
+  console.error(`bench: ${items.length} items per host; ssh login: ${stats(login).median.toFixed(0)} ms, with ~/.bashrc: ${shellStart.median.toFixed(0)} ms; ${ROUNDS} rounds`);
 
+  // L0 has a plain login shell, L1 the one reading ~/.bashrc.
   const pair = [hosts[0], hosts[1]];
   const main = { manual: [] as number[], nestbug: [] as number[], limit: [] as number[] };
   let rss: number[] = [];
@@ -151,7 +163,8 @@ async function main() {
   const scale: Record<number, { manual: Stats; nestbug: Stats; limit: Stats }> = {};
   const scaleRounds = Math.max(1, Math.min(ROUNDS, 3));
   for (const n of SCALE) {
-    const group = hosts.slice(0, n);
+    // Always including the host whose ~/.bashrc runs.
+    const group = [hosts[1], hosts[0], ...hosts.slice(2)].slice(0, n);
     const runs = { manual: [] as number[], nestbug: [] as number[], limit: [] as number[] };
     for (let r = 0; r < scaleRounds; r++) {
       runs.manual.push(await timed(() => manual(group, items, kh, fresh())));
@@ -170,7 +183,7 @@ async function main() {
   const result = {
     date: new Date().toISOString(),
     machine: { cpu, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version },
-    method: { rounds: ROUNDS, itemsPerHost: items.length, user: `${USER} (this machine's ~/.bashrc)`, sshLoginMs: shellStart.median, maxSessions: MAX_SESSIONS },
+    method: { rounds: ROUNDS, scaleRounds, itemsPerHost: items.length, sshLoginMs: stats(login).median, sshLoginWithBashrcMs: shellStart.median, maxSessions: MAX_SESSIONS },
     l0l1: m,
     ratios: { manualOverNestbug: m.manual.median / m.nestbug.median, nestbugOverLimit: m.nestbug.median / m.limit.median },
     nestbug: { peakRssMiB: Math.max(...rss) / 1024, archiveBytes: Math.max(...archive) },
@@ -188,7 +201,7 @@ async function main() {
     `# nestbug benchmark, ${stamp}`,
     '',
     `Machine: ${cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Linux ${result.machine.kernel}, Node ${process.version}.`,
-    `Hosts: real OpenSSH sshd on loopback, each in its own namespaces; login shell bash reading this machine's ~/.bashrc (ssh login + bashrc: ${shellStart.median.toFixed(0)} ms). ${items.length} items per host, ${ROUNDS} rounds.`,
+    `Hosts: real OpenSSH sshd on loopback, each in its own namespaces and with its own host key. L1 (and the first host of the scale runs) logs in to a bash that reads this machine's ~/.bashrc (ssh login ${stats(login).median.toFixed(0)} ms; with that ~/.bashrc ${shellStart.median.toFixed(0)} ms). ${items.length} items per host; ${ROUNDS} rounds (scale: ${scaleRounds}); medians, min - max.`,
     '',
     '## L0 + L1',
     '',

@@ -77,6 +77,10 @@ export function l0HardwareCheck(ctx: ChainContext): Check | undefined {
   if (disabled) {
     return check('l0-kvm', 'L0', 'fail', `L0: the kernel says hardware virtualization is unavailable (${disabled.text.replace(/^\[[^\]]*\]\s*/, '')})`, evidence, 'Enable Intel VT-x or AMD-V (SVM) in the firmware setup of L0, then reload the KVM module.');
   }
+  if (cpu?.arch === 's390x' && !flag) {
+    // Older kernels do not list sie at all, so its absence proves nothing there.
+    return check('l0-kvm', 'L0', kvm.loaded ? 'warn' : 'unknown', `L0: /proc/cpuinfo lists no sie feature (either the machine cannot run KVM guests, or its kernel predates the sie flag)${kvm.loaded ? `; KVM is loaded (${kvm.modules.join(', ')})` : ''}`, evidence, 'Check that the LPAR is allowed to run SIE and that the kvm module loads (dmesg).');
+  }
   if (cpu && !flag && cpu.arch !== 'unknown') {
     const pvm = kvm.modules.includes('kvm_pvm');
     return check(
@@ -124,15 +128,17 @@ export function l0NestedCheck(ctx: ChainContext): Check | undefined {
     }
   }
   if (isOn(nested.value)) return check('l0-nested', 'L0', 'pass', `L0: nesting is enabled (${nested.module}.nested=${nested.value})`, evidence);
+  // modprobe-conf lines are grep -n -H output: FILE:LINE:TEXT
+  const [persistedIn, persistedLine] = persisted ? persisted.text.split(':') : [];
   const conf = nested.module === 'kvm_intel' ? 'kvm_intel.conf' : nested.module === 'kvm_amd' ? 'kvm_amd.conf' : 'kvm.conf';
   const option = nested.module.replace('_', '-');
   return check(
     'l0-nested',
     'L0',
     'fail',
-    `L0: nesting is disabled (${nested.module}.nested=${nested.value})${persisted ? `, and ${persisted.file.split('/').pop()} line ${persisted.line} persists it` : ''}`,
+    `L0: nesting is disabled (${nested.module}.nested=${nested.value})${persistedIn ? `, and ${persistedIn} line ${persistedLine} persists it` : ''}`,
     evidence,
-    `On L0, with all guests stopped: echo "options ${option} nested=1" > /etc/modprobe.d/${conf}; modprobe -r ${nested.module}; modprobe ${nested.module} (or boot with ${option}.nested=1).`,
+    `On L0, with all guests stopped: ${persistedIn ? `remove the nested=0 option from ${persistedIn}, then ` : ''}echo "options ${option} nested=1" > /etc/modprobe.d/${conf}; modprobe -r ${nested.module}; modprobe ${nested.module} (or boot with ${option}.nested=1).`,
   );
 }
 
@@ -229,17 +235,19 @@ export function l1NestingCpuCheck(ctx: ChainContext): Check | undefined {
     }
     return check('l1-virt-flag', 'L1', 'pass', `L1 sees ${seen} in its CPU flags${how}`, evidence);
   }
+  if (cpu.arch === 's390x') {
+    return check('l1-virt-flag', 'L1', 'warn', 'L1 lists no sie feature in /proc/cpuinfo: its guests cannot use KVM, unless its kernel predates the sie flag', evidence, 'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in /etc/modprobe.d/kvm.conf; the guest then sees sie.');
+  }
   const pvm = kvm.modules.includes('kvm_pvm');
-  const fix = cpu.arch === 's390x'
-    ? 'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in /etc/modprobe.d/kvm.conf; the guest then sees sie.'
-    : started.ok === false
+  const fix =
+    started.ok === false
       ? `Give L1 the host CPU's virtualization: libvirt <cpu mode='host-passthrough'/> (or host-model), or QEMU -cpu host (or -cpu MODEL,+${flag === 'vmx/svm' ? 'vmx' : flag}); L0 also needs nested=1.`
       : `Check L0's nested parameter and how L1 is started: libvirt <cpu mode='host-passthrough'/> or QEMU -cpu host.`;
   return check(
     'l1-virt-flag',
     'L1',
     'fail',
-    `L1 has no ${cpu.arch === 's390x' ? 'sie' : cpu.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} in its CPU flags: its guests cannot use hardware-assisted KVM${pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : ''}${started.text ? ` (started with ${started.text})` : ''}`,
+    `L1 has no ${cpu.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} in its CPU flags: its guests cannot use hardware-assisted KVM${pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : ''}${started.text ? ` (started with ${started.text})` : ''}`,
     evidence,
     fix,
   );
