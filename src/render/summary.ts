@@ -8,6 +8,24 @@ import { cell, code, escapeText, fillTemplate, table } from './markdown.js';
 
 export const SUMMARY_LIMIT = 60 * 1024;
 
+const CHECK_TITLES: Record<string, string> = {
+  'l0-kvm': 'L0 hardware virtualization and KVM',
+  'l0-nested': "L0's nested parameter",
+  'l0-speed': 'L0 EPT/NPT and speed features',
+  'xen-nesting': 'Xen underneath',
+  'l1-on-kvm': 'L1 runs on KVM',
+  'l1-virt-flag': 'vmx/svm visible in L1',
+  'l1-kvm': 'KVM usable in L1',
+  'l0-l1-flags': 'CPU flags L1 lost',
+  'l1-guests-on-kvm': "L1's guests on KVM",
+  'l2-on-kvm': 'L2 runs on KVM',
+  'l1-migration': 'migrating L1 while L2 runs',
+};
+
+function checkTitle(c: Check): string {
+  return CHECK_TITLES[c.id] ?? `${c.level} ${c.id}`;
+}
+
 const STATUS_MARK: Record<Check['status'], string> = { fail: 'FAIL', warn: 'WARN', unknown: 'UNKNOWN', pass: 'pass' };
 
 function headline(verdict: Verdict, manifest: Manifest | undefined): string {
@@ -26,7 +44,7 @@ function problemLine(verdict: Verdict): string {
     lines.push(`> **${tcg.join(' and ')} ${tcg.length > 1 ? 'run' : 'runs'} on TCG (QEMU emulation), not KVM.** This is ${escapeText(verdict.chainName)}, not KVM on KVM: anything nested inside is emulated.`);
   }
   const fails = verdict.checks.filter((c) => c.status === 'fail');
-  if (fails.length) lines.push(`> ${fails.length} check${fails.length > 1 ? 's' : ''} failed: ${fails.map((c) => escapeText(c.summary.split(':')[0])).slice(0, 4).join('; ')}. See Checks below.`);
+  if (fails.length) lines.push(`> ${fails.length} check${fails.length > 1 ? 's' : ''} failed: ${fails.map((c) => escapeText(checkTitle(c))).join('; ')}. See Checks below.`);
   if (lines.length === 0) lines.push(verdict.checks.length ? '> No check failed.' : '> No checks could run on this evidence.');
   return lines.join('\n>\n');
 }
@@ -44,7 +62,7 @@ function checksTable(checks: Check[]): string {
   const rows = checks.map((c) => [
     STATUS_MARK[c.status],
     c.level,
-    escapeText(c.summary),
+    `**${escapeText(checkTitle(c))}**: ${escapeText(c.summary)}`,
     c.evidence.slice(0, 3).map((e) => `${cell(`${e.file}${e.line ? `:${e.line}` : ''}`)} ${cell(e.text, 120)}`).join('<br>') || '-',
     c.fix ? escapeText(c.fix) : '',
   ]);

@@ -55,11 +55,14 @@ export class LocalTransport implements Transport {
       timedOut = true;
       killGroup();
     }, request.timeoutMs);
+    timer.unref();
     const onStop = () => {
       stopped = true;
       killGroup();
     };
     request.stopSignal?.addEventListener('abort', onStop, { once: true });
+    // Stopped while execa was loading or the process starting: the listener came too late.
+    if (request.stopSignal?.aborted) onStop();
     child.stderr?.on('data', (chunk: Buffer) => stderr.add(chunk));
     const stdoutDone = new Promise<void>((resolve) => {
       if (!child.stdout) return resolve();

@@ -181,19 +181,33 @@ export class SshTransport implements Transport {
       channel.end();
       setTimeout(() => channel.close(), KILL_GRACE_MS).unref();
     };
+    let current = 0;
+    let cutAt = -1;
     const stopIfAllStopped = () => {
-      // Interrupted (every unfinished item stopped): stop the whole batch.
+      // Interrupted (every unfinished item stopped): stop the whole batch. The running item
+      // stopped alone (its output reached the cap): stop the batch there and run the rest
+      // again, as after a timeout.
       if (items.every((_q, j) => done[j] || stopped[j])) stopChannel();
+      else if (stopped[current] && !done[current]) {
+        cutAt = current;
+        stopChannel();
+      }
     };
+    let channelClosed = false;
     const begin = (i: number) => {
+      current = i;
       itemStart = Date.now();
       clearTimeout(timer);
-      if (i >= items.length) return;
+      // Output still draining after the channel closed needs no new timer.
+      if (i >= items.length || channelClosed) return;
       items[i].request.onStart?.();
       timer = setTimeout(() => {
         timedOutIndex = i;
+        cutAt = i;
         stopChannel();
       }, items[i].request.timeoutMs);
+      // The channel keeps the process alive while it runs; the timer must not outlive it.
+      timer.unref();
     };
     onStopped = stopIfAllStopped;
     stopIfAllStopped();
@@ -214,18 +228,19 @@ export class SshTransport implements Transport {
     channel.stderr.pipe(err);
     begin(0);
     await closed;
+    channelClosed = true;
     clearTimeout(timer);
     // A channel closed without EOF (stopped, or the connection dropped) never ends the pipe.
     if (!out.writableEnded) out.end();
     await new Promise<void>((resolve) => (out.writableFinished ? resolve() : out.once('finish', () => resolve())));
-    // What did not finish: the item that timed out, stopped items, and the ones after a
-    // timeout, which run again in a new batch.
+    // What did not finish: the item that timed out, stopped items, and the ones after the
+    // item the batch was cut at, which run again in a new batch.
     const again: Queued[] = [];
     items.forEach((q, i) => {
       if (done[i]) return;
       if (i === timedOutIndex) q.resolve({ exitCode: null, signal: null, timedOut: true, stopped: false, stderr: stderr[i].text(), durationMs: Date.now() - itemStart });
       else if (stopped[i]) q.resolve({ exitCode: null, signal: null, timedOut: false, stopped: true, stderr: stderr[i].text(), durationMs: 0 });
-      else if (timedOutIndex >= 0 && i > timedOutIndex && !this.lostReason) again.push(q);
+      else if (cutAt >= 0 && i > cutAt && !this.lostReason) again.push(q);
       else q.resolve(fail(this.lostReason ?? 'the batch channel closed early'));
     });
     if (again.length) void this.channels.use(() => this.runBatch(again));
@@ -258,11 +273,14 @@ export class SshTransport implements Transport {
       timedOut = true;
       stopRemote();
     }, request.timeoutMs);
+    timer.unref();
     const onStop = () => {
       stopped = true;
       stopRemote();
     };
     request.stopSignal?.addEventListener('abort', onStop, { once: true });
+    // Stopped while the channel was opening: the listener came too late.
+    if (request.stopSignal?.aborted) onStop();
     channel.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
     channel.pipe(request.stdout, { end: false });
     await closed;
