@@ -29,10 +29,14 @@ export const USERS: Record<string, { uid: number; shell: string; home?: string }
   rootash: { uid: 0, shell: path.join(HARNESS, 'bin', 'ash') },
   nbsudo: { uid: 1999, shell: '/bin/bash' },
   nbplain: { uid: 1998, shell: '/bin/bash' },
+  // sudo asks this one for its password (SUDO_TEST_PASSWORD)
+  nbpass: { uid: 1997, shell: '/bin/bash' },
   // root with this machine's own home: its ~/.bashrc runs for every command, as on real hosts
   rootrc: { uid: 0, shell: '/bin/bash', home: os.homedir() },
 };
 export type TestUser = keyof typeof USERS;
+
+export const SUDO_TEST_PASSWORD = 'nb-sudo-pw-5521';
 
 let prepared = false;
 export const CLIENT_KEY = path.join(HARNESS, 'client_ed25519');
@@ -64,17 +68,18 @@ function prepareSystemFiles(): void {
       run(['chown', '-R', `${u.uid}:${u.uid}`, home]);
     }
     passwd.push(`${name}:x:${u.uid}:${u.uid}:nestbug test:${home}:${u.shell}`);
-    shadow.push(`${name}:*:19000:0:99999:7:::`);
+    const hash = name === 'nbpass' ? run(['openssl', 'passwd', '-6', SUDO_TEST_PASSWORD]).trim() : '*';
+    shadow.push(`${name}:${hash}:19000:0:99999:7:::`);
   }
   writeFileSync(path.join(etc, 'passwd'), `${[...passwd, ...base].join('\n')}\n`);
   const baseShadow = existsSync('/etc/shadow') ? readFileSync('/etc/shadow', 'utf8').split('\n').filter((l) => l && !Object.keys(USERS).some((n) => l.startsWith(`${n}:`))) : [];
   writeFileSync(path.join(etc, 'shadow'), `${[...shadow, ...baseShadow].join('\n')}\n`, { mode: 0o640 });
   const group = readFileSync('/etc/group', 'utf8').trimEnd();
-  writeFileSync(path.join(etc, 'group'), `${group}\nnbsudo:x:1999:\nnbplain:x:1998:\n`);
+  writeFileSync(path.join(etc, 'group'), `${group}\nnbsudo:x:1999:\nnbplain:x:1998:\nnbpass:x:1997:\n`);
   // dropbear refuses logins whose shell is not listed in /etc/shells
   const shells = existsSync('/etc/shells') ? readFileSync('/etc/shells', 'utf8') : '';
   writeFileSync(path.join(etc, 'shells'), `${shells}${USERS.rootash.shell}\n/bin/dash\n`);
-  writeFileSync(path.join(etc, 'sudoers'), 'Defaults env_reset\nroot ALL=(ALL:ALL) ALL\nnbsudo ALL=(ALL:ALL) NOPASSWD: ALL\n', { mode: 0o440 });
+  writeFileSync(path.join(etc, 'sudoers'), 'Defaults env_reset\nroot ALL=(ALL:ALL) ALL\nnbsudo ALL=(ALL:ALL) NOPASSWD: ALL\nnbpass ALL=(ALL:ALL) ALL\n', { mode: 0o440 });
   mkdirSync('/run/sshd', { recursive: true });
 }
 

@@ -36,6 +36,21 @@ export class Terminal {
     }
   }
 
+  /** Moves the highlight (❯) of a select prompt to the option matching `choice`, then Enter. */
+  async choose(choice: RegExp): Promise<void> {
+    for (let i = 0; i < 20; i++) {
+      const lines = this.screen().split('\n');
+      const current = [...lines].reverse().find((l) => l.trimStart().startsWith('❯'));
+      if (current && choice.test(current)) {
+        this.keys('Enter');
+        return;
+      }
+      this.keys('Down');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no option matching ${choice} on the terminal:\n${this.screen()}`);
+  }
+
   close(): void {
     run(['tmux', 'kill-session', '-t', this.name], { allowFail: true });
   }

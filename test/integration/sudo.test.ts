@@ -58,5 +58,32 @@ if (!isRoot() || !have('sudo')) {
     assert.is(item('dmidecode').status, 'skipped');
   });
 
+  sudo('sudo that asks for a password: the right one is fed on stdin, a wrong one leaves root items skipped', async ({ host }) => {
+    const { SshTransport } = await import('../../src/transport/ssh.ts');
+    const { HostKeyStore } = await import('../../src/transport/host-key-store.ts');
+    const { loadIdentity } = await import('../../src/transport/identities.ts');
+    const { probeHost, runSmall } = await import('../../src/collect/probe.ts');
+    const { SUDO_TEST_PASSWORD } = await import('../harness/hosts.ts');
+    const home = newHome();
+    const kh = writeKnownHosts(path.join(home, 'known_hosts'), [host!]);
+    const connect = () =>
+      SshTransport.connect(
+        { host: '127.0.0.1', port: host!.port, user: 'nbpass', hostKeyName: '127.0.0.1', identities: [loadIdentity(CLIENT_KEY, { explicit: true })!], label: 'nbpass' },
+        { hostKeys: new HostKeyStore(kh, []), acceptNewHostKeys: false },
+      );
+    const right = await connect();
+    const facts = await probeHost(right, [], { sudo: true, sudoPassword: SUDO_TEST_PASSWORD, timeoutMs: 20000 });
+    assert.is(facts.sudo, 'needs-password');
+    assert.is(right.privilege.mode, 'sudo');
+    const id = await runSmall(right, ['id', '-u'], 20000, true);
+    assert.is(id.stdout.trim(), '0');
+    assert.not.ok(id.stderr.includes(SUDO_TEST_PASSWORD));
+    await right.close();
+    const wrong = await connect();
+    await probeHost(wrong, [], { sudo: true, sudoPassword: 'not-the-password', timeoutMs: 20000 });
+    assert.equal(wrong.privilege, { mode: 'none', why: 'sudo refused the password' });
+    await wrong.close();
+  });
+
   sudo.run();
 }

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, unpack } from '../harness/cli.ts';
-import { have } from '../harness/hosts.ts';
+import { SUDO_TEST_PASSWORD, copyClientKey, have, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
 import { Terminal } from '../harness/tmux.ts';
 
 if (!have('tmux')) {
@@ -43,6 +43,55 @@ if (!have('tmux')) {
       assert.match(manifest.commandLine.join(' '), /^collect --l[01] local -o wizard\.tar\.gz$/);
     } finally {
       term.close();
+    }
+  });
+
+  test('sudo password typed in the wizard: fed to sudo -S, privileged items collected, the password nowhere', async () => {
+    if (!isRoot() || !have('sudo')) return console.log('  (needs root and sudo)');
+    const host = await startHost({ name: 'wizard-sudo' });
+    const home = newHome();
+    writeKnownHosts(path.join(home, '.ssh', 'known_hosts'), [host]);
+    copyClientKey(path.join(home, '.ssh', 'id_ed25519'));
+    const term = Terminal.start([], { home, cwd: home });
+    try {
+      await term.waitFor(/Where does this machine sit\?/);
+      await term.choose(/None of them/);
+      await term.waitFor(/How to reach L0/);
+      term.keys('Enter'); // skip
+      await term.waitFor(/How to reach L1/);
+      await term.choose(/type an address/);
+      await term.waitFor(/L1 address/);
+      term.type(`nbpass@127.0.0.1:${host.port}`);
+      term.keys('Enter');
+      await term.waitFor(/How to reach L2/);
+      term.keys('Enter');
+      await term.waitFor(/Use sudo.*\(Y\/n\)/);
+      term.keys('Enter');
+      await term.waitFor(/sudo password on the remote hosts/);
+      term.type(SUDO_TEST_PASSWORD);
+      term.keys('Enter');
+      await term.waitFor(/Redact/);
+      term.keys('Enter');
+      await term.waitFor(/Write the bundle to/);
+      term.keys('C-u');
+      term.type('sudo.zip');
+      term.keys('Enter');
+      const screen = await term.waitFor(/EXIT=\d+/, 120000);
+      assert.not.ok(screen.includes(SUDO_TEST_PASSWORD), 'the password is never shown');
+      assert.match(screen, /nestbug collect --l1 nbpass@127\.0\.0\.1:\d+ --sudo -o sudo\.zip/);
+      const top = unpack(path.join(home, 'sudo.zip'));
+      const manifest = readJson<Manifest>(path.join(top, 'manifest.json'));
+      const l1 = manifest.levels[0];
+      assert.is(l1.facts?.privilege, 'sudo');
+      const dmi = l1.items.find((i) => i.id === 'dmidecode')!;
+      assert.is(dmi.asRoot, true);
+      assert.is(dmi.status, 'ok', dmi.reason);
+      const { spawnSync } = await import('node:child_process');
+      const grep = spawnSync('grep', ['-rl', SUDO_TEST_PASSWORD, home, top], { encoding: 'utf8' });
+      assert.is(grep.status, 1, `the password was written to: ${grep.stdout}`);
+    } finally {
+      term.close();
+      await host.stop();
     }
   });
 
