@@ -1,5 +1,6 @@
 // A real terminal for the wizard: tmux runs nestbug in a pseudo-terminal; tests type keys
-// and read the screen.
+// and read the screen. CI is unset: nestbug never prompts under CI=true, and the tmux
+// server hands its own environment (the test runner's) to the command.
 import path from 'node:path';
 import { ROOT } from '../helpers.ts';
 import { run } from './processes.ts';
@@ -9,7 +10,7 @@ export class Terminal {
 
   static start(args: string[], options: { home: string; cwd: string }): Terminal {
     const name = `nestbug-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    const command = `cd '${options.cwd}' && HOME='${options.home}' NO_COLOR=1 '${process.execPath}' '${path.join(ROOT, 'bin', 'nestbug.js')}' ${args.join(' ')}; echo "EXIT=$?"; sleep 600`;
+    const command = `cd '${options.cwd}' && env -u CI HOME='${options.home}' NO_COLOR=1 '${process.execPath}' '${path.join(ROOT, 'bin', 'nestbug.js')}' ${args.join(' ')}; echo "EXIT=$?"; sleep 600`;
     run(['tmux', 'new-session', '-d', '-s', name, '-x', '200', '-y', '60', command]);
     return new Terminal(name);
   }
