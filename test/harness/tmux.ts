@@ -8,9 +8,9 @@ import { run } from './processes.ts';
 export class Terminal {
   private constructor(readonly name: string) {}
 
-  static start(args: string[], options: { home: string; cwd: string }): Terminal {
+  static start(args: string[], options: { home: string; cwd: string; ci?: boolean }): Terminal {
     const name = `nestbug-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    const command = `cd '${options.cwd}' && env -u CI HOME='${options.home}' NO_COLOR=1 '${process.execPath}' '${path.join(ROOT, 'bin', 'nestbug.js')}' ${args.join(' ')}; echo "EXIT=$?"; sleep 600`;
+    const command = `cd '${options.cwd}' && env -u CI ${options.ci ? 'CI=true ' : ''}HOME='${options.home}' NO_COLOR=1 '${process.execPath}' '${path.join(ROOT, 'bin', 'nestbug.js')}' ${args.join(' ')}; echo "EXIT=$?"; sleep 600`;
     run(['tmux', 'new-session', '-d', '-s', name, '-x', '200', '-y', '60', command]);
     return new Terminal(name);
   }

@@ -122,5 +122,18 @@ if (!have('tmux')) {
     }
   });
 
+  test('CI set: a terminal is not enough to prompt; this machine alone is collected, as the level detected', async () => {
+    const home = newHome();
+    const term = Terminal.start(['collect', '-o', 'ci.zip', '-q'], { home, cwd: home, ci: true });
+    try {
+      const screen = await term.waitFor(/EXIT=\d+/, 120000);
+      assert.not.match(screen, /Where does this machine sit/);
+      assert.match(screen, /no level given; this machine is .*, so L[01]/);
+      assert.ok(existsSync(path.join(home, 'ci.zip')));
+    } finally {
+      term.close();
+    }
+  });
+
   test.run();
 }
