@@ -7,8 +7,12 @@
 //   2. nestbug collect for the same levels and items, to a zip
 //   3. limit: one OpenSSH connection per host (ControlMaster), the same items over it,
 //      as many at once as sshd's default MaxSessions (10) allows
-// Also 1, 4 and 16 hosts at once, and start-up time. Results: bench/results/.
+// Also 1, 4 and 16 hosts at once (with the CPU time the whole machine spent, since the
+// simulated hosts share its cores), the load on each host (sshd sessions, login-shell
+// starts, from sshd's VERBOSE log), one 500 MB item (peak memory, bytes checked), and
+// start-up time. Results: bench/results/.
 // Usage: npm run bench [-- --rounds N]      (needs root: test hosts use namespaces)
+import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -55,6 +59,36 @@ function exec(argv: string[], options: { stdout?: string } = {}): Promise<number
   });
 }
 
+/** sshd sessions (each one a login shell) in a host's log since `from`, and the most open at once. */
+function sessionsSince(host: TestHost, from: number): { sessions: number; peak: number } {
+  const text = readFileSync(host.log).subarray(from).toString('utf8');
+  // A session ends with "Close session: ... port P id N", or with its connection
+  // ("Disconnected from ... port P", "Connection closed by ... port P").
+  const open = new Set<string>();
+  let peak = 0;
+  let sessions = 0;
+  for (const line of text.split('\n')) {
+    const started = /Starting session: .* port (\d+) id (\d+)/.exec(line);
+    const closed = /Close session: .* port (\d+) id (\d+)/.exec(line);
+    const gone = /(?:Disconnected from|Connection closed by|Received disconnect from) .*port (\d+)/.exec(line);
+    if (started) {
+      sessions++;
+      open.add(`${started[1]}/${started[2]}`);
+      peak = Math.max(peak, open.size);
+    } else if (closed) open.delete(`${closed[1]}/${closed[2]}`);
+    else if (gone) for (const key of [...open]) if (key.startsWith(`${gone[1]}/`)) open.delete(key);
+  }
+  return { sessions, peak };
+}
+const logSize = (host: TestHost) => statSync(host.log).size;
+
+/** CPU time the whole machine spent (all cores, user + system + irq), in ms. */
+function machineCpuMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7];
+  return (busy * 1000) / 100; // USER_HZ
+}
+
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await work();
@@ -97,18 +131,52 @@ async function limit(hosts: TestHost[], items: Array<{ id: string; command: stri
 }
 
 /** One nestbug process per group of up to two hosts (L0 and L1), all at once. */
-async function nestbug(groups: TestHost[][], kh: string, out: string): Promise<{ rssKb: number[]; bytes: number[] }> {
+async function nestbug(groups: TestHost[][], kh: string, out: string, extra: string[] = []): Promise<{ rssKb: number[]; bytes: number[]; cpuMs: number[]; zips: string[] }> {
   const rssKb: number[] = [];
   const bytes: number[] = [];
+  const cpuMs: number[] = [];
+  const zips: string[] = [];
   await Promise.all(groups.map(async (group, i) => {
     const zip = path.join(out, `nestbug-${i}.zip`);
     const rss = path.join(out, `rss-${i}.txt`);
     const levels = group.flatMap((h, j) => [`--l${j}`, `${userOf(h, ALL)}@127.0.0.1:${h.port}`]);
-    await exec(['/usr/bin/time', '-f', '%M', '-o', rss, process.execPath, path.join(ROOT, 'bin', 'nestbug.js'), 'collect', ...levels, '-i', CLIENT_KEY, '--known-hosts', kh, '--no-input', '-q', '-o', zip]);
-    rssKb.push(Number(readFileSync(rss, 'utf8').trim().split('\n').pop()));
+    await exec(['/usr/bin/time', '-f', '%M %U %S', '-o', rss, process.execPath, path.join(ROOT, 'bin', 'nestbug.js'), 'collect', ...levels, '-i', CLIENT_KEY, '--known-hosts', kh, '--no-input', '-q', '-o', zip, ...extra]);
+    const [kb, user, sys] = readFileSync(rss, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    rssKb.push(kb);
+    cpuMs.push((user + sys) * 1000);
     bytes.push(statSync(zip).size);
+    zips.push(zip);
   }));
-  return { rssKb, bytes };
+  return { rssKb, bytes, cpuMs, zips };
+}
+
+const BIG_BYTES = 500_000_000;
+// Pseudo-random (AES-CTR over zeros, so it does not compress away) and reproducible here.
+const BIG_SCRIPT = `head -c ${BIG_BYTES} /dev/zero | openssl enc -aes-128-ctr -nosalt -K ${'0'.repeat(32)} -iv ${'0'.repeat(32)}`;
+
+/** One item printing 500 MB: nestbug's peak RSS, and whether the bundle holds exactly those bytes. */
+async function bigItem(host: TestHost, kh: string, out: string) {
+  const file = path.join(out, 'big.yaml');
+  writeFileSync(file, ['- id: big-output', '  title: 500 MB of pseudo-random bytes (benchmark)', `  script: ${JSON.stringify(BIG_SCRIPT)}`, '  timeout: 600', '  slow: true', ''].join('\n'));
+  const expected = createHash('sha256');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('sh', ['-c', BIG_SCRIPT], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.on('data', (d: Buffer) => expected.update(d));
+    child.on('error', reject);
+    child.on('close', () => resolve());
+  });
+  const want = expected.digest('hex');
+  let result!: Awaited<ReturnType<typeof nestbug>>;
+  const wallMs = await timed(async () => {
+    result = await nestbug([[host]], kh, out, ['--collectors', file, '--max-output', '600M', '--timeout', '600']);
+  });
+  const zip = result.zips[0];
+  const listing = spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).stdout.split('\n');
+  const entry = listing.find((l) => l.endsWith('/L0/big-output.txt'));
+  const manifest = JSON.parse(spawnSync('unzip', ['-p', zip, listing.find((l) => l.endsWith('/manifest.json'))!], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout);
+  const item = manifest.levels[0].items.find((i: { id: string }) => i.id === 'big-output');
+  const got = entry ? spawnSync('sh', ['-c', `unzip -p ${quoteArgv([zip, entry])} | sha256sum`], { encoding: 'utf8' }).stdout.split(' ')[0] : '';
+  return { wallMs, peakRssKb: result.rssKb[0], archiveBytes: result.bytes[0], itemStatus: item?.status, itemBytes: item?.bytes, byteCorrect: got === want && item?.sha256 === want };
 }
 
 function startupMs(argv: string[], runs = 15): Stats {
@@ -125,7 +193,7 @@ async function main() {
   if (process.getuid?.() !== 0) throw new Error('the benchmark needs root (its sshd hosts run in namespaces)');
   spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
   const hosts: TestHost[] = [];
-  for (let i = 0; i < Math.max(...SCALE); i++) hosts.push(await startHost({ name: `bench-h${i}` }));
+  for (let i = 0; i < Math.max(...SCALE); i++) hosts.push(await startHost({ name: `bench-h${i}`, logLevel: 'VERBOSE' }));
   ALL = hosts;
   const kh = path.join(HARNESS, 'bench_known_hosts');
   writeFileSync(kh, `${hosts.map((h) => h.knownHostsLine).join('\n')}\n`);
@@ -149,31 +217,49 @@ async function main() {
   const main = { manual: [] as number[], nestbug: [] as number[], limit: [] as number[] };
   let rss: number[] = [];
   let archive: number[] = [];
+  let ownCpu: number[] = [];
+  // Per method: sshd sessions (= login-shell starts) and the most open at once, per host.
+  const load: Record<string, { sessions: number; peak: number }[]> = {};
+  const measureLoad = async (name: string, work: () => Promise<unknown>) => {
+    const from = pair.map(logSize);
+    const ms = await timed(work);
+    await new Promise((r) => setTimeout(r, 200)); // the last "Close session" lines
+    load[name] = pair.map((h, i) => sessionsSince(h, from[i]));
+    return ms;
+  };
   for (let r = 0; r < ROUNDS; r++) {
-    main.manual.push(await timed(() => manual(pair, items, kh, fresh())));
-    main.nestbug.push(await timed(async () => {
+    main.manual.push(await measureLoad('manual', () => manual(pair, items, kh, fresh())));
+    main.nestbug.push(await measureLoad('nestbug', async () => {
       const m = await nestbug([pair], kh, fresh());
       rss = rss.concat(m.rssKb);
       archive = archive.concat(m.bytes);
+      ownCpu = ownCpu.concat(m.cpuMs);
     }));
-    main.limit.push(await timed(() => limit(pair, items, kh, fresh())));
+    main.limit.push(await measureLoad('limit', () => limit(pair, items, kh, fresh())));
     console.error(`bench: round ${r + 1}: manual ${main.manual[r].toFixed(0)} ms, nestbug ${main.nestbug[r].toFixed(0)} ms, limit ${main.limit[r].toFixed(0)} ms`);
   }
 
-  const scale: Record<number, { manual: Stats; nestbug: Stats; limit: Stats }> = {};
+  const scale: Record<number, { manual: Stats; nestbug: Stats; limit: Stats; machineCpuMs: Stats; nestbugCpuMs: Stats }> = {};
   const scaleRounds = Math.max(1, Math.min(ROUNDS, 3));
   for (const n of SCALE) {
     // Always including the host whose ~/.bashrc runs.
     const group = [hosts[1], hosts[0], ...hosts.slice(2)].slice(0, n);
-    const runs = { manual: [] as number[], nestbug: [] as number[], limit: [] as number[] };
+    const runs = { manual: [] as number[], nestbug: [] as number[], limit: [] as number[], machineCpu: [] as number[], nestbugCpu: [] as number[] };
     for (let r = 0; r < scaleRounds; r++) {
       runs.manual.push(await timed(() => manual(group, items, kh, fresh())));
-      runs.nestbug.push(await timed(() => nestbug(group.map((h) => [h]), kh, fresh())));
+      const cpu0 = machineCpuMs();
+      runs.nestbug.push(await timed(async () => {
+        const m = await nestbug(group.map((h) => [h]), kh, fresh());
+        runs.nestbugCpu.push(m.cpuMs.reduce((a, b) => a + b, 0));
+      }));
+      runs.machineCpu.push(machineCpuMs() - cpu0);
       runs.limit.push(await timed(() => limit(group, items, kh, fresh())));
     }
-    scale[n] = { manual: stats(runs.manual), nestbug: stats(runs.nestbug), limit: stats(runs.limit) };
+    scale[n] = { manual: stats(runs.manual), nestbug: stats(runs.nestbug), limit: stats(runs.limit), machineCpuMs: stats(runs.machineCpu), nestbugCpuMs: stats(runs.nestbugCpu) };
     console.error(`bench: ${n} hosts: manual ${scale[n].manual.median.toFixed(0)} ms, nestbug ${scale[n].nestbug.median.toFixed(0)} ms, limit ${scale[n].limit.median.toFixed(0)} ms`);
   }
+  const big = await bigItem(hosts[0], kh, fresh());
+  console.error(`bench: 500 MB item: ${big.wallMs.toFixed(0)} ms, peak RSS ${(big.peakRssKb / 1024).toFixed(0)} MiB, bytes ${big.byteCorrect ? 'correct' : 'WRONG'}`);
   const startup = { version: startupMs(['--version']), help: startupMs(['--help']) };
   for (const h of hosts) await h.stop();
   rmSync(work, { recursive: true, force: true });
@@ -186,9 +272,13 @@ async function main() {
     method: { rounds: ROUNDS, scaleRounds, itemsPerHost: items.length, sshLoginMs: stats(login).median, sshLoginWithBashrcMs: shellStart.median, maxSessions: MAX_SESSIONS },
     l0l1: m,
     ratios: { manualOverNestbug: m.manual.median / m.nestbug.median, nestbugOverLimit: m.nestbug.median / m.limit.median },
-    nestbug: { peakRssMiB: Math.max(...rss) / 1024, archiveBytes: Math.max(...archive) },
+    nestbug: { peakRssMiB: Math.max(...rss) / 1024, archiveBytes: Math.max(...archive), ownCpuMs: stats(ownCpu) },
+    hostLoad: load,
     scale,
     scaleRatio16over1: scale[16].nestbug.median / scale[1].nestbug.median,
+    limitScaleRatio16over1: scale[16].limit.median / scale[1].limit.median,
+    cpuBoundMs16: scale[16].machineCpuMs.median / os.cpus().length,
+    bigItem: { bytes: BIG_BYTES, wallMs: big.wallMs, peakRssMiB: big.peakRssKb / 1024, archiveBytes: big.archiveBytes, status: big.itemStatus, byteCorrect: big.byteCorrect },
     startup: { versionMs: startup.version.median, helpMs: startup.help.median },
   };
   const stamp = result.date.slice(0, 10);
@@ -219,7 +309,25 @@ async function main() {
     '|---|---|---|---|',
     ...SCALE.map((n) => `| ${n} | ${f(scale[n].manual.median)} | ${f(scale[n].nestbug.median)} | ${f(scale[n].limit.median)} |`),
     '',
-    `16 hosts take ${result.scaleRatio16over1.toFixed(2)}x the time of one.`,
+    `16 hosts take ${result.scaleRatio16over1.toFixed(2)}x the time of one with nestbug, ${result.limitScaleRatio16over1.toFixed(2)}x with the limit method.`,
+    '',
+    '| hosts | CPU time of the whole machine during the nestbug run | of it, the nestbug processes | lower bound on wall time (machine CPU / cores) |',
+    '|---|---|---|---|',
+    ...SCALE.map((n) => `| ${n} | ${f(scale[n].machineCpuMs.median)} | ${f(scale[n].nestbugCpuMs.median)} | ${f(scale[n].machineCpuMs.median / result.machine.cores)} |`),
+    '',
+    `Every simulated host runs on this machine's ${result.machine.cores} cores: the hosts' own work (x86info, dmesg, lscpu, sshd, the login shells) grows with the number of hosts, so 16 hosts cannot take less than ${f(result.cpuBoundMs16)} here. On real hosts that work runs on each host's own CPUs and only the nestbug column stays on the collecting machine.`,
+    '',
+    '## Load on each host (L0 + L1 run; sshd VERBOSE log)',
+    '',
+    '| method | sshd sessions = login-shell starts (L0, L1) | most sessions open at once (L0, L1) |',
+    '|---|---|---|',
+    ...Object.entries(load).map(([name, hs]) => `| ${name} | ${hs.map((h) => h.sessions).join(', ')} | ${hs.map((h) => h.peak).join(', ')} |`),
+    '',
+    `nestbug's own CPU time for L0 + L1: ${f(result.nestbug.ownCpuMs.median)} (median).`,
+    '',
+    '## One item printing 500 MB',
+    '',
+    `Collected in ${f(big.wallMs)}; peak RSS of nestbug ${result.bigItem.peakRssMiB.toFixed(0)} MiB; item ${big.itemStatus}, ${big.itemBytes} bytes; bytes in the bundle ${big.byteCorrect ? 'identical (sha256) to what the command printed' : '**differ** from what the command printed'}; archive ${(big.archiveBytes / 2 ** 20).toFixed(0)} MiB.`,
     '',
     `Start-up: \`nestbug --version\` ${startup.version.median.toFixed(0)} ms, \`nestbug --help\` ${startup.help.median.toFixed(0)} ms (median of 15).`,
     '',

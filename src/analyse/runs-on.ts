@@ -1,7 +1,7 @@
 // Pure: what each level runs on, from its own evidence (inside view) and from the
 // level below (outside view). Facts and traps: see the project's detection notes.
 import type { Level } from '../levels.js';
-import { type EvidenceFiles, findLine, levelFile } from './evidence.js';
+import { type AnalysedItem, type EvidenceFiles, findLine, levelFile } from './evidence.js';
 import { parseCpuinfo } from './parsers/cpuinfo.js';
 import { hypervisorSignatures, printableSignature, signatureVendor } from './parsers/cpuid.js';
 import { parseColonLines } from './parsers/key-value.js';
@@ -58,7 +58,7 @@ function dmiSays(manufacturer: string, product: string): RunsOn | 'qemu' | undef
 
 export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]; qemuMachine?: Clue; virtual?: Clue } {
   const clues: Clue[] = [];
-  const f = (id: string) => levelFile(level, id);
+  const f = (id: AnalysedItem) => levelFile(level, id);
   let qemuMachine: Clue | undefined;
   let virtual: Clue | undefined;
 
@@ -78,7 +78,7 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
   }
 
   // CPUID hypervisor leaves: the level's own CPU says who provides it.
-  for (const id of ['cpuid-signature', 'extra-cpuid-dump', 'x86info']) {
+  for (const id of ['cpuid-signature', 'extra-cpuid-dump', 'x86info'] as const) {
     const text = files.get(f(id));
     if (!text) continue;
     const sigs = hypervisorSignatures(text);

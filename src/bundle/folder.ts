@@ -3,6 +3,7 @@
 import { lstat, open, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { isAnalysed } from '../analyse/evidence.js';
 import { LEVELS } from '../levels.js';
 
 /** Analysis reads at most this much of any one file (dmesg can be large). */
@@ -34,7 +35,9 @@ async function readCapped(file: string): Promise<string> {
   }
 }
 
-/** Evidence of a bundle folder (or spool): text files of the level folders. */
+/** Evidence of a bundle folder (or spool): text files of the level folders. Files the
+ * analysis never reads (site items, whatever else is there) are listed with empty text:
+ * a 500 MB item must not be loaded to learn nothing from it. */
 export async function readEvidenceFolder(root: string): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const level of LEVELS) {
@@ -49,7 +52,7 @@ export async function readEvidenceFolder(root: string): Promise<Map<string, stri
         const full = path.join(dir, e.name);
         const bundlePath = `${rel}/${e.name}`;
         if (e.isDirectory() && depth < 2) await walk(full, bundlePath, depth + 1);
-        else if (e.isFile()) files.set(bundlePath, await readCapped(full));
+        else if (e.isFile()) files.set(bundlePath, isAnalysed(bundlePath) ? await readCapped(full) : '');
       }
     };
     await walk(path.join(root, level), level, 0);

@@ -82,11 +82,10 @@ export async function scanBundle(bundle: string, redaction: Redaction): Promise<
   const { loadBundle } = await import('../bundle/reader.js');
   const loaded = await loadBundle(bundle);
   try {
-    const paths = [...loaded.files.list('L0/'), ...loaded.files.list('L1/'), ...loaded.files.list('L2/'), 'manifest.json'];
-    const top = path.dirname(path.join(loaded.root, 'x'));
-    const summary = await readFile(path.join(top, 'summary.md'), 'latin1').catch(() => '');
-    const texts: Array<[string, string]> = [...paths.map((p) => [p, loaded.files.get(p) ?? ''] as [string, string]), ['summary.md', summary]];
-    for (const [name, text] of texts) {
+    // Every file, whole, one at a time: the evidence map holds only what the analysis reads.
+    const paths = [...loaded.files.list('L0/'), ...loaded.files.list('L1/'), ...loaded.files.list('L2/'), 'manifest.json', 'summary.md'];
+    for (const name of paths) {
+      const text = await readFile(path.join(loaded.root, name), 'latin1').catch(() => '');
       const left = leftovers(text, redaction);
       if (left.length) {
         await rm(bundle, { force: true });

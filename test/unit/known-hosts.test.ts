@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -69,5 +69,7 @@ test('accept-new records a line OpenSSH accepts, and never overrides a changed k
   const hashed = knownHostsLine('h.example', a.blob, true);
   assert.is(verifyHostKey(parseKnownHosts(hashed, 'x'), 'h.example', a.blob).status, 'ok');
 });
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

@@ -1,12 +1,13 @@
 // inspect reads bundles from strangers: nothing may land outside its temp folder, and
 // bombs, huge files and garbage end in one clear error.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UsageError } from '../../src/errors.ts';
+import { isAnalysed } from '../../src/analyse/evidence.ts';
 import { loadBundle, safeEntryPath } from '../../src/bundle/reader.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nestbug-reader-'));
@@ -125,5 +126,22 @@ test('a folder with a few pasted files works; one without the layout says what i
     assert.match((error as Error).message, /no L0\/, L1\/, L2\/ folder/);
   }
 });
+
+test('only what the analysis reads is loaded; other files are listed, not read', async () => {
+  const folder = path.join(dir, 'site');
+  mkdirSync(path.join(folder, 'L0', 'libvirt'), { recursive: true });
+  writeFileSync(path.join(folder, 'L0', 'cpuinfo.txt'), 'flags\t\t: svm\n');
+  writeFileSync(path.join(folder, 'L0', 'libvirt', 'l1.log'), '-accel tcg\n');
+  writeFileSync(path.join(folder, 'L0', 'site-big-output.txt'), 'x'.repeat(1 << 20));
+  const bundle = await loadBundle(folder, limits);
+  assert.is(bundle.files.get('L0/cpuinfo.txt'), 'flags\t\t: svm\n');
+  assert.is(bundle.files.get('L0/libvirt/l1.log'), '-accel tcg\n');
+  assert.is(bundle.files.get('L0/site-big-output.txt'), '', 'listed, never read');
+  assert.equal(bundle.files.list('L0/'), ['L0/cpuinfo.txt', 'L0/libvirt/l1.log', 'L0/site-big-output.txt']);
+  assert.ok(isAnalysed('L2/dmesg.txt') && isAnalysed('L1/libvirt/a b.log'));
+  assert.not.ok(isAnalysed('L1/site-item.txt') || isAnalysed('L3/dmesg.txt') || isAnalysed('manifest.json'));
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -38,9 +38,11 @@ test('Match exec is never run', async () => {
 });
 
 test('no config at all is an empty config', () => {
-  const empty = loadSshConfig(mkdtempSync(path.join(os.tmpdir(), 'nestbug-home-')));
+  const empty = loadSshConfig(path.join(home, 'no-such-home'));
   assert.equal(empty.lookup('x').identityFiles, []);
   assert.is(empty.lookup('x').hostName, undefined);
 });
+
+test.after(() => rmSync(home, { recursive: true, force: true }));
 
 test.run();
