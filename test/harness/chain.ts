@@ -27,14 +27,22 @@ export interface Chain {
 }
 
 
-function sshTo(port: number, key: string, knownHosts: string, command: string, allowFail = false): string {
-  return run(['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=5', '-i', key, '-p', String(port), 'root@127.0.0.1', command], { allowFail });
+/** ssh into a chain level; bounded, since a wedged L1 accepts connections and never answers. */
+function sshTo(port: number, key: string, knownHosts: string, command: string, allowFail = false, timeoutMs = 60000): string {
+  const argv = ['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=5', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3', '-i', key, '-p', String(port), 'root@127.0.0.1', command];
+  return run(argv, { allowFail, timeoutMs });
 }
 
-async function waitFor(what: string, timeoutMs: number, probe: () => boolean | Promise<boolean>): Promise<void> {
+/** KVM on QEMU 7.2's emulated SVM sometimes wedges L1 (its console logs soft lockups);
+ * waiting on it is pointless, a fresh L1 comes up normally. */
+class L1Wedged extends Error {}
+
+async function waitFor(what: string, timeoutMs: number, probe: () => boolean | Promise<boolean>, wedged: () => string | undefined = () => undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe()) return;
+    const lockup = wedged();
+    if (lockup) throw new L1Wedged(`${what}: L1 is wedged (${lockup})`);
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new Error(`${what}: not ready within ${timeoutMs / 1000} s`);
@@ -140,42 +148,64 @@ export async function startChain(): Promise<Chain> {
   writeFileSync(knownHosts, `[127.0.0.1]:${l1Port} ${l1Pub}\n[127.0.0.1]:2222 ${l2Pub}\n[127.0.0.1]:${l2Port} ${l2Pub}\n`);
 
   let l1Pid: number | undefined;
+  const pidFile = `/run/libvirt/qemu/${l1Domain}.pid`;
   const destroy = () => {
-    run([...V, 'destroy', l1Domain], { allowFail: true });
+    run([...V, 'destroy', l1Domain], { allowFail: true, timeoutMs: 60000 });
+    // Also when `virsh create` gave up before the pidfile was there: QEMU may be up now.
+    if (l1Pid === undefined && existsSync(pidFile)) l1Pid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
     if (l1Pid !== undefined) killPid(l1Pid);
+    l1Pid = undefined;
   };
   const stop = async () => {
     destroy();
     await stopLibvirtd();
   };
   atExit(destroy);
-  try {
-    run([...V, 'create', l1Xml]);
-    const pidFile = `/run/libvirt/qemu/${l1Domain}.pid`;
+  const serial = path.join(CHAIN_DIR, `${l1Domain}-serial.log`);
+  // QEMU truncates the serial file when L1 starts: what is in it is this L1's.
+  // A CPU stuck for a minute is wedged, not slow (the watchdog repeats with growing times).
+  const wedged = () => {
+    const text = existsSync(serial) ? readFileSync(serial, 'utf8') : '';
+    return [...text.matchAll(/BUG: soft lockup - CPU#\d+ stuck for (\d+)s!.*/g)].find((m) => Number(m[1]) >= 60)?.[0];
+  };
+  const bootL1 = async (attempt: number) => {
+    // libvirtd probes QEMU on its first domain: a minute or more here.
+    run([...V, 'create', l1Xml], { timeoutMs: 300000 });
     if (existsSync(pidFile)) l1Pid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
-    mark('l1-created');
+    mark(`l1-created-${attempt}`);
     await waitForBanner('127.0.0.1', l1Port, 300000);
-    await waitFor('ssh into L1', 300000, () => sshTo(l1Port, key, knownHosts, 'true', true) !== undefined && sshTo(l1Port, key, knownHosts, 'echo up', true).trim() === 'up');
-    mark('l1-ssh');
-    await waitFor("L1's libvirtd", 240000, () => sshTo(l1Port, key, knownHosts, 'virsh -c qemu:///system version', true).includes('libvirt'));
-    mark('l1-libvirtd');
-    // KVM on QEMU 7.2's emulated SVM sometimes wedges L2's first vCPU (L1 logs soft
-    // lockups and L2 never boots); a fresh L2 then comes up normally.
-    const l2Up = () => run(['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=5', '-i', key, '-p', String(l2Port), 'root@127.0.0.1', 'echo up'], { allowFail: true }).trim() === 'up';
-    for (let attempt = 1; ; attempt++) {
-      sshTo(l1Port, key, knownHosts, `virsh -c qemu:///system create ${l2Xml}`);
-      mark(`l2-created-${attempt}`);
+    await waitFor('ssh into L1', 300000, () => sshTo(l1Port, key, knownHosts, 'echo up', true, 30000).trim() === 'up', wedged);
+    mark(`l1-ssh-${attempt}`);
+    await waitFor("L1's libvirtd", 240000, () => sshTo(l1Port, key, knownHosts, 'virsh -c qemu:///system version', true, 30000).includes('libvirt'), wedged);
+    mark(`l1-libvirtd-${attempt}`);
+    // The same bug sometimes wedges only L2's first vCPU (L2 never boots): a fresh L2 then
+    // comes up normally.
+    const l2Up = () => sshTo(l2Port, key, knownHosts, 'echo up', true, 30000).trim() === 'up';
+    for (let l2Attempt = 1; ; l2Attempt++) {
+      sshTo(l1Port, key, knownHosts, `virsh -c qemu:///system create ${l2Xml}`, false, 240000);
+      mark(`l2-created-${attempt}.${l2Attempt}`);
       try {
-        await waitFor('ssh into L2', 150000, l2Up);
+        await waitFor('ssh into L2', 150000, l2Up, wedged);
         break;
       } catch (error) {
-        if (attempt >= 3) throw error;
-        sshTo(l1Port, key, knownHosts, `virsh -c qemu:///system destroy ${l2Domain}`, true);
+        if (error instanceof L1Wedged || l2Attempt >= 3) throw error;
+        sshTo(l1Port, key, knownHosts, `virsh -c qemu:///system destroy ${l2Domain}`, true, 60000);
       }
     }
     mark('l2-ssh');
+  };
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await bootL1(attempt);
+        break;
+      } catch (error) {
+        if (!(error instanceof L1Wedged) || attempt >= 3) throw error;
+        console.log(`  chain: ${(error as Error).message}; starting a fresh L1`);
+        destroy();
+      }
+    }
   } catch (error) {
-    const serial = path.join(CHAIN_DIR, `${l1Domain}-serial.log`);
     const tail = existsSync(serial) ? readFileSync(serial, 'utf8').split('\n').slice(-30).join('\n') : '(no serial log)';
     await stop();
     throw new Error(`${(error as Error).message}\nL1 serial console:\n${tail}`);

@@ -56,10 +56,14 @@ export async function stopProcess(child: ChildProcess, timeoutMs = 5000): Promis
   running.delete(child.pid);
 }
 
-export function run(argv: string[], options: { input?: string; allowFail?: boolean } = {}): string {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', input: options.input });
-  if (r.status !== 0 && !options.allowFail) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
+/** Runs a command to its end; `timeoutMs` kills it (a wedged guest must not hang a test run). */
+export function run(argv: string[], options: { input?: string; allowFail?: boolean; timeoutMs?: number } = {}): string {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', input: options.input, timeout: options.timeoutMs, killSignal: 'SIGKILL' });
+  if (r.status !== 0 && !options.allowFail) {
+    const why = r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timed out after ${options.timeoutMs} ms` : `failed (${r.status})`;
+    throw new Error(`${argv.join(' ')} ${why}: ${r.stderr}`);
+  }
+  return r.stdout ?? '';
 }
 
 /** Kill a process we did not spawn but know the PID of (a guest's QEMU from its pidfile). */

@@ -13,6 +13,16 @@ import { have, isRoot } from '../harness/hosts.ts';
 const chain = suite<{ chain?: Chain; result?: any; top?: string; code?: number | null; stderr?: string }>('nested chain');
 
 chain.before(async (ctx) => {
+  try {
+    await bringUpAndCollect(ctx);
+  } catch (error) {
+    // uvu counts every test of the suite as failed but prints nothing of a failing hook
+    console.log(`  nested chain: ${(error as Error).stack}`);
+    throw error;
+  }
+});
+
+async function bringUpAndCollect(ctx: { chain?: Chain; result?: any; top?: string; code?: number | null; stderr?: string }) {
   ctx.chain = await startChain();
   console.log(`  chain up: ${JSON.stringify(ctx.chain.timings)}`);
   const home = newHome();
@@ -25,7 +35,7 @@ chain.before(async (ctx) => {
   ctx.stderr = r.stderr;
   ctx.result = JSON.parse(r.stdout);
   ctx.top = unpack(path.join(home, 'chain.zip'));
-});
+}
 chain.after(async (ctx) => {
   await ctx.chain?.stop();
 });
