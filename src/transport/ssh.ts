@@ -9,6 +9,10 @@ import type { Identity } from './identities.js';
 import { type HostKeyStore } from './host-key-store.js';
 import { type RemoteMode, remoteCommand } from './remote-command.js';
 import { BATCH_SCRIPT, BatchDemux, batchToken } from './batch.js';
+
+/** Items of one plan start within a few milliseconds of each other (each first creates
+ * its spool folder): waiting this long puts them in one batch, one login shell. */
+const BATCH_WINDOW_MS = 15;
 import { quoteArgv } from './quote.js';
 import { Semaphore } from '../util/semaphore.js';
 import { type Privilege, type RunRequest, type RunResult, StderrExcerpt, type Transport } from './types.js';
@@ -124,8 +128,8 @@ export class SshTransport implements Transport {
     });
   }
 
-  /** Requests made in the same moment share one channel (one login shell); slow ones, and
-   * those that need sudo's password on stdin, get a channel of their own. */
+  /** Requests made within BATCH_WINDOW_MS share one channel (one login shell); slow ones,
+   * and those that need sudo's password on stdin, get a channel of their own. */
   run(request: RunRequest): Promise<RunResult> {
     const needsPassword = request.asRoot && this.privilege.mode === 'sudo' && this.privilege.password !== undefined;
     if (request.alone || needsPassword) return this.channels.use(() => this.runAlone(request));
@@ -133,11 +137,11 @@ export class SshTransport implements Transport {
       this.queue.push({ request, resolve });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => {
+        setTimeout(() => {
           this.flushScheduled = false;
           const batch = this.queue.splice(0);
           void this.channels.use(() => this.runBatch(batch));
-        });
+        }, BATCH_WINDOW_MS);
       }
     });
   }

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { ROOT } from '../helpers.ts';
 import { freePort, waitForBanner } from './hosts.ts';
 import { atExit, killPid, run } from './processes.ts';
-import { VIRSH as V, ensureLibvirtd } from './libvirt.ts';
+import { VIRSH as V, destroyDomain, ensureLibvirtd } from './libvirt.ts';
 
 export const CHAIN_DIR = process.env.NESTBUG_CHAIN_DIR ?? '/var/tmp/nestbug-chain';
 const GUEST = path.join(ROOT, 'test', 'harness', 'guest');
@@ -150,7 +150,7 @@ export async function startChain(): Promise<Chain> {
   let l1Pid: number | undefined;
   const pidFile = `/run/libvirt/qemu/${l1Domain}.pid`;
   const destroy = () => {
-    run([...V, 'destroy', l1Domain], { allowFail: true, timeoutMs: 60000 });
+    destroyDomain(l1Domain);
     // Also when `virsh create` gave up before the pidfile was there: QEMU may be up now.
     if (l1Pid === undefined && existsSync(pidFile)) l1Pid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
     if (l1Pid !== undefined) killPid(l1Pid);

@@ -1,6 +1,6 @@
 // libvirtd for the tests: the running one when there is one, else virtlogd and libvirtd
 // started by hand (PID 1 is not systemd here) and stopped by their PIDs.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -51,9 +51,11 @@ export function createIdleDomain(name: string, dir: string): void {
   const xml = `<domain type='qemu'><name>${xmlName}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='none'/></devices></domain>`;
   run(['sh', '-c', `cat > '${file}'`], { input: xml });
   run([...VIRSH, 'create', file]);
-  atExit(() => run([...VIRSH, 'destroy', name], { allowFail: true }));
+  atExit(() => destroyDomain(name));
 }
 
+/** Destroys a domain the tests created, and the log libvirt kept of it. */
 export function destroyDomain(name: string): void {
-  run([...VIRSH, 'destroy', name], { allowFail: true });
+  run([...VIRSH, 'destroy', name], { allowFail: true, timeoutMs: 60000 });
+  rmSync(path.join('/var/log/libvirt/qemu', `${name}.log`), { force: true });
 }
