@@ -182,7 +182,12 @@ export async function startChain(): Promise<Chain> {
     // comes up normally.
     const l2Up = () => sshTo(l2Port, key, knownHosts, 'echo up', true, 30000).trim() === 'up';
     for (let l2Attempt = 1; ; l2Attempt++) {
-      sshTo(l1Port, key, knownHosts, `virsh -c qemu:///system create ${l2Xml}`, false, 240000);
+      try {
+        sshTo(l1Port, key, knownHosts, `virsh -c qemu:///system create ${l2Xml}`, false, 240000);
+      } catch (error) {
+        const lockup = wedged();
+        throw lockup ? new L1Wedged(`creating L2: L1 is wedged (${lockup})`) : error;
+      }
       mark(`l2-created-${attempt}.${l2Attempt}`);
       try {
         await waitFor('ssh into L2', 150000, l2Up, wedged);
