@@ -6,7 +6,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import { OutputError } from '../errors.js';
-import { type Redaction, buildRedaction, leftovers, redactor } from './redact.js';
+import { type Redaction, buildRedaction, leftovers, redactStrings, redactor } from './redact.js';
 
 export interface SpooledFile {
   bundlePath: string;
@@ -59,8 +59,7 @@ export async function redactSpool(files: SpooledFile[], manifest: Manifest, summ
       for (const f of item.files ?? []) if (byFile.has(f.file)) Object.assign(f, byFile.get(f.file));
     }
   }
-  const redacted = JSON.parse(apply(JSON.stringify(manifest))) as Manifest;
-  Object.assign(manifest, redacted, { redacted: true });
+  Object.assign(manifest, redactStrings(manifest, apply), { redacted: true });
   return { redaction, summary: apply(summary) };
 }
 

@@ -52,9 +52,12 @@ export function buildRedaction(input: RedactionInput): Redaction {
   };
   for (const word of input.words) add(word, 'word');
   for (const host of input.hostnames) {
-    const names = new Set([host, host.split('.')[0]].filter((h) => h && !/^\d+(\.\d+){3}$/.test(h)));
+    // An address given as the host is redacted as an address; its first "label" ("127" of
+    // 127.0.0.1) is no name, and replacing every 127 would rewrite numbers everywhere.
+    if (/^\d+(\.\d+){3}$/.test(host) || host.includes(':')) continue;
+    const names = new Set([host, host.split('.')[0]].filter(Boolean));
     for (const name of names) {
-      const unsafe = TECHNICAL.has(name.toLowerCase()) || name.length < 3;
+      const unsafe = TECHNICAL.has(name.toLowerCase()) || name.length < 3 || /^\d+$/.test(name);
       if (!unsafe) add(name, 'host');
       else if (!kept.some((k) => k.value === name)) kept.push({ value: name, why: 'also a technical word or too short to redact safely' });
     }
@@ -86,6 +89,15 @@ export function redactor(redaction: Redaction): (text: string) => string {
   const re = new RegExp(values.map((v) => (/^[\w.-]+$/.test(v) ? `(?<![\\w.-])${escapeRe(v)}(?![\\w-])` : escapeRe(v))).join('|'), 'gi');
   const lower = new Map([...redaction.map].map(([k, v]) => [k.toLowerCase(), v]));
   return (text) => text.replace(re, (m) => lower.get(m.toLowerCase()) ?? m);
+}
+
+/** A JSON value with the redactor applied to its strings only: keys, numbers and the
+ * shape stay as they are, so the result is always valid JSON of the same schema. */
+export function redactStrings<T>(value: T, apply: (text: string) => string): T {
+  if (typeof value === 'string') return apply(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, apply)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, apply)])) as T;
+  return value;
 }
 
 /** Originals still present in a text (for the final scan of the bundle). */

@@ -215,28 +215,51 @@ export class SshTransport implements Transport {
     };
     onStopped = stopIfAllStopped;
     stopIfAllStopped();
+    // stdout and stderr are separate streams: an item is finished when both have passed its
+    // end marker (what it printed on stderr, e.g. the reason of its exit status, is known).
+    const exitCodes = new Array<number | undefined>(items.length);
+    const stderrEnded = new Array<boolean>(items.length).fill(false);
+    const durations = new Array<number>(items.length).fill(0);
+    const finish = (i: number) => {
+      if (done[i] || exitCodes[i] === undefined) return;
+      done[i] = true;
+      items[i].resolve({ exitCode: exitCodes[i]!, signal: null, timedOut: false, stopped: stopped[i], stderr: stderr[i].text(), durationMs: durations[i] });
+    };
     const out = new BatchDemux(token, {
       data: (i, chunk) => {
         if (stopped[i] || i >= items.length) return;
         return new Promise<void>((resolve) => items[i].request.stdout.write(chunk, () => resolve()));
       },
       end: (i, exitCode) => {
-        if (i >= items.length || done[i]) return;
-        done[i] = true;
-        items[i].resolve({ exitCode, signal: null, timedOut: false, stopped: stopped[i], stderr: stderr[i].text(), durationMs: Date.now() - itemStart });
+        if (i >= items.length || exitCodes[i] !== undefined) return;
+        exitCodes[i] = exitCode;
+        durations[i] = Date.now() - itemStart;
+        if (stderrEnded[i]) finish(i);
         begin(i + 1);
       },
     });
-    const err = new BatchDemux(token, { data: (i, chunk) => void (i < items.length && stderr[i].add(chunk)), end: () => {} });
+    const err = new BatchDemux(token, {
+      data: (i, chunk) => void (i < items.length && stderr[i].add(chunk)),
+      end: (i) => {
+        if (i >= items.length) return;
+        stderrEnded[i] = true;
+        finish(i);
+      },
+    });
     channel.pipe(out);
     channel.stderr.pipe(err);
     begin(0);
     await closed;
     channelClosed = true;
     clearTimeout(timer);
-    // A channel closed without EOF (stopped, or the connection dropped) never ends the pipe.
-    if (!out.writableEnded) out.end();
-    await new Promise<void>((resolve) => (out.writableFinished ? resolve() : out.once('finish', () => resolve())));
+    // A channel closed without EOF (stopped, or the connection dropped) never ends the pipes.
+    for (const demux of [out, err]) {
+      if (!demux.writableEnded) demux.end();
+      await new Promise<void>((resolve) => (demux.writableFinished ? resolve() : demux.once('finish', () => resolve())));
+    }
+    // An item whose exit status came but whose stderr marker did not (the channel was cut):
+    // finished, with the stderr that arrived.
+    items.forEach((_q, i) => finish(i));
     // What did not finish: the item that timed out, stopped items, and the ones after the
     // item the batch was cut at, which run again in a new batch.
     const again: Queued[] = [];

@@ -27,9 +27,10 @@ export interface Chain {
 }
 
 
-/** ssh into a chain level; bounded, since a wedged L1 accepts connections and never answers. */
+/** ssh into a chain level; bounded, since a wedged L1 accepts connections and never answers.
+ * No ServerAlive: a busy TCG L1 (creating L2) can be silent for longer than any sane value. */
 function sshTo(port: number, key: string, knownHosts: string, command: string, allowFail = false, timeoutMs = 60000): string {
-  const argv = ['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=5', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3', '-i', key, '-p', String(port), 'root@127.0.0.1', command];
+  const argv = ['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=5', '-i', key, '-p', String(port), 'root@127.0.0.1', command];
   return run(argv, { allowFail, timeoutMs });
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildRedaction, leftovers, redactor } from '../../src/redact/redact.ts';
+import { buildRedaction, leftovers, redactStrings, redactor } from '../../src/redact/redact.ts';
 import { FIXTURES } from '../helpers.ts';
 
 test('addresses, MACs, UUIDs and DMI serials get consistent placeholders; versions and times stay', () => {
@@ -24,6 +24,14 @@ test('addresses, MACs, UUIDs and DMI serials get consistent placeholders; versio
   assert.match(out, /mac eth0=mac-1\n-device virtio-net-pci,mac=mac-1 /, 'the same MAC is the same placeholder, whatever its case');
   assert.equal(leftovers(out, r), []);
   assert.equal(leftovers('seen 203.0.113.77 here', r), ['203.0.113.77']);
+});
+
+test('an address given as the host is no name: "127" of 127.0.0.1 never becomes host-1', () => {
+  const r = buildRedaction({ texts: [], hostnames: ['127.0.0.1', '10.1.2.3', '::1', 'fe80::1', '1234', 'db7.example.com'], users: [], words: [] });
+  assert.equal([...r.map.keys()].sort(), ['db7', 'db7.example.com']);
+  const manifest = { levels: [{ target: 'root@db7.example.com:22', items: [{ id: 'uname', durationMs: 127, bytes: 1234, reason: 'db7 said no' }] }], redacted: false };
+  const out = redactStrings(manifest, redactor(r));
+  assert.equal(out, { levels: [{ target: 'root@host-1:22', items: [{ id: 'uname', durationMs: 127, bytes: 1234, reason: 'host-2 said no' }] }], redacted: false });
 });
 
 test('a hostname that is also a technical word is kept, and said so', () => {
