@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { ItemFile, ItemRecord, ItemStatus } from '../bundle/manifest.js';
-import type { RunResult, Transport } from '../transport/types.js';
+import { type RunResult, STOPPED_BEFORE_START, type Transport } from '../transport/types.js';
 import { EvidenceSink } from './evidence-sink.js';
 import type { PlannedStep } from './plan.js';
 import type { Outcome } from './collectors.js';
@@ -80,7 +80,7 @@ async function runInto(step: PlannedStep, argv: readonly string[], bundlePath: s
   });
   let result: RunResult;
   if (ctx.signal.aborted) {
-    result = { exitCode: null, signal: null, timedOut: false, stopped: true, stderr: '', durationMs: 0 };
+    result = STOPPED_BEFORE_START;
   } else {
     result = await ctx.transport.run({ argv, asRoot: step.asRoot, timeoutMs: step.timeoutMs, stdout: sink, stopSignal: stop.signal, alone: step.collector.slow, onStart: ctx.onStart && (() => ctx.onStart!(step.collector.id)) });
   }

@@ -1,6 +1,6 @@
 import { Semaphore } from '../util/semaphore.js';
 import { withPrivilege } from './sudo.js';
-import { type Privilege, type RunRequest, type RunResult, StderrExcerpt, type Transport } from './types.js';
+import { type Privilege, type RunRequest, type RunResult, STOPPED_BEFORE_START, StderrExcerpt, type Transport } from './types.js';
 
 const KILL_GRACE_MS = 2000;
 
@@ -9,16 +9,16 @@ const KILL_GRACE_MS = 2000;
 export class LocalTransport implements Transport {
   readonly label = 'local';
   readonly kind = 'local' as const;
-  readonly concurrency = 8;
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
-  private readonly slots = new Semaphore(this.concurrency);
+  /** Commands at once on this machine. */
+  private readonly slots = new Semaphore(8);
 
   run(request: RunRequest): Promise<RunResult> {
     return this.slots.use(() => this.runNow(request));
   }
 
   private async runNow(request: RunRequest): Promise<RunResult> {
-    if (request.stopSignal?.aborted) return { exitCode: null, signal: null, timedOut: false, stopped: true, stderr: '', durationMs: 0 };
+    if (request.stopSignal?.aborted) return STOPPED_BEFORE_START;
     const started = Date.now();
     request.onStart?.();
     const { argv, stdin } = withPrivilege(request.argv, request.asRoot, this.privilege);

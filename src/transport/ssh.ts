@@ -9,13 +9,9 @@ import type { Identity } from './identities.js';
 import { type HostKeyStore } from './host-key-store.js';
 import { type RemoteMode, remoteCommand } from './remote-command.js';
 import { BATCH_SCRIPT, BatchDemux, batchToken } from './batch.js';
-
-/** Items of one plan start within a few milliseconds of each other (each first creates
- * its spool folder): waiting this long puts them in one batch, one login shell. */
-const BATCH_WINDOW_MS = 15;
 import { quoteArgv } from './quote.js';
 import { Semaphore } from '../util/semaphore.js';
-import { type Privilege, type RunRequest, type RunResult, StderrExcerpt, type Transport } from './types.js';
+import { type Privilege, type RunRequest, type RunResult, STOPPED_BEFORE_START, StderrExcerpt, type Transport } from './types.js';
 
 export interface SshEndpoint {
   host: string;
@@ -42,8 +38,9 @@ export interface ConnectOptions {
 const CHANNELS_PER_HOST = 8;
 const CHANNEL_RETRY_MS = [50, 100, 200, 400, 800, 1600];
 const KILL_GRACE_MS = 3000;
-
-const STOPPED_BEFORE_START: RunResult = { exitCode: null, signal: null, timedOut: false, stopped: true, stderr: '', durationMs: 0 };
+/** Items of one plan start within a few milliseconds of each other (each first creates
+ * its spool folder): waiting this long puts them in one batch, one login shell. */
+const BATCH_WINDOW_MS = 15;
 
 interface Queued {
   request: RunRequest;
@@ -52,7 +49,6 @@ interface Queued {
 
 export class SshTransport implements Transport {
   readonly kind = 'ssh' as const;
-  readonly concurrency = CHANNELS_PER_HOST;
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
   lostReason?: string;
   private readonly channels = new Semaphore(CHANNELS_PER_HOST);

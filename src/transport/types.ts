@@ -37,13 +37,15 @@ export interface Transport {
   readonly label: string;
   readonly kind: 'local' | 'ssh';
   privilege: Privilege;
+  /** Bounds by itself how many commands run on the host at once (sshd's MaxSessions is 10). */
   run(request: RunRequest): Promise<RunResult>;
-  /** Most commands the host should run at once (sshd's MaxSessions is 10). */
-  readonly concurrency: number;
   /** Set when the connection is gone: later runs fail fast. */
   readonly lostReason?: string;
   close(): Promise<void>;
 }
+
+/** A command that never started: stopped (Ctrl-C) before its turn came. */
+export const STOPPED_BEFORE_START: Readonly<RunResult> = Object.freeze({ exitCode: null, signal: null, timedOut: false, stopped: true, stderr: '', durationMs: 0 });
 
 export const STDERR_EXCERPT_BYTES = 4096;
 

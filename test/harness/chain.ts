@@ -150,10 +150,11 @@ export async function startChain(): Promise<Chain> {
 
   let l1Pid: number | undefined;
   const pidFile = `/run/libvirt/qemu/${l1Domain}.pid`;
+  const readL1Pid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined);
   const destroy = () => {
     destroyDomain(l1Domain);
     // Also when `virsh create` gave up before the pidfile was there: QEMU may be up now.
-    if (l1Pid === undefined && existsSync(pidFile)) l1Pid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+    l1Pid ??= readL1Pid();
     if (l1Pid !== undefined) killPid(l1Pid);
     l1Pid = undefined;
   };
@@ -172,7 +173,7 @@ export async function startChain(): Promise<Chain> {
   const bootL1 = async (attempt: number) => {
     // libvirtd probes QEMU on its first domain: a minute or more here.
     run([...V, 'create', l1Xml], { timeoutMs: 300000 });
-    if (existsSync(pidFile)) l1Pid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+    l1Pid = readL1Pid();
     mark(`l1-created-${attempt}`);
     await waitForBanner('127.0.0.1', l1Port, 300000);
     await waitFor('ssh into L1', 300000, () => sshTo(l1Port, key, knownHosts, 'echo up', true, 30000).trim() === 'up', wedged);
