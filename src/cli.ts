@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
+import { firstWord } from './cli-words.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -42,6 +43,7 @@ function withTargetOptions(cmd: Command): Command {
     .option('--l1-jump <target|l0>', 'reach L1 through L0 (or another host), like ssh -J')
     .option('--l2-jump <target|l1>', 'reach L2 through L1 (or another host)')
     .option('-i, --identity <file>', 'SSH private key (repeatable); ssh-agent is used when SSH_AUTH_SOCK is set', collect)
+    .option('-F, --ssh-config <file>', 'ssh_config file to read instead of ~/.ssh/config, as ssh -F')
     .option('--known-hosts <file>', 'known_hosts file to verify host keys (default ~/.ssh/known_hosts)')
     .option('--accept-new-host-keys', 'trust and record unknown host keys (a changed key always stops)')
     .option('--sudo', 'run privileged items (dmesg when restricted, dmidecode, ...) through sudo')
@@ -88,7 +90,7 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .action(async (flags) => {
       noColor(flags, io);
       const { runCollectCommand } = await import('./commands/collect-command.js');
-      setExit(await runCollectCommand({ flags: { ...flags, input: false }, argv, version: version(), mode: 'check' }, io));
+      setExit(await runCollectCommand({ flags, argv, version: version(), mode: 'check' }, io));
     });
 
   program
@@ -117,6 +119,9 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, argv, (code) => (exitCode = code));
+  const word = firstWord(argv, [...program.commands.map((c) => c.name()), 'help', 'version']);
+  if (word.kind === 'version') return (io.stdout.write(`${version()}\n`), EXIT.ok);
+  if (word.kind === 'error') return (io.stderr.write(`nestbug: ${word.message}\n`), EXIT.usage);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -5,7 +5,6 @@ import type { CollectFlags } from './commands/collect-command.js';
 import { UsageError } from './errors.js';
 import { type Level, LEVELS } from './levels.js';
 import { parseTarget } from './target.js';
-import { quoteArgv } from './transport/quote.js';
 
 export interface WizardContext {
   detected: { level: Level; why: string };
@@ -112,7 +111,7 @@ export async function runWizard(ctx: WizardContext): Promise<WizardAnswers> {
   if (sudo) argv.push('--sudo');
   if (redact) argv.push('--redact');
   argv.push('-o', output);
-  ctx.output.write(`\nThe same, without questions:\n  nestbug ${quoteArgv(argv)}${sudoPassword !== undefined ? '   (sudo will ask: run it at a terminal, or allow NOPASSWD)' : ''}\n\n`);
+  // Printed by the caller once the hosts are connected (host-key and password choices).
   return { flags, sudoPassword, commandLine: argv };
 }
 

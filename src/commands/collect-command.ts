@@ -27,10 +27,14 @@ import { LocalTransport } from '../transport/local.js';
 import { quoteArgv } from '../transport/quote.js';
 import { loadSshConfig } from '../transport/ssh-config.js';
 import { formatBytes } from '../util/stamp.js';
+import { terminalQuestions } from '../transport/connect-questions.js';
+import { carriedArgs, equivalentCommand } from '../equivalent-command.js';
+import { sshConfigFile } from '../transport/ssh-config-file.js';
 import { type CollectMode, type CollectOutcome, assertWritableOutput, collect, defaultOutputName } from './collect.js';
 import { analyseFolder } from './finish-bundle.js';
 
 export interface CollectFlags extends TargetFlags {
+  sshConfig?: string;
   identity?: string[];
   knownHosts?: string;
   acceptNewHostKeys?: boolean;
@@ -104,6 +108,7 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
   let flags = { ...input.flags };
   let argv = input.argv;
   let sudoPassword: string | undefined;
+  let wizardCommand: string[] | undefined;
   const interactive = canPrompt(io, flags.input !== false) && !flags.json;
   const timeoutSeconds = flags.timeout ? parseSeconds(flags.timeout, '--timeout') : 30;
   const maxOutputBytes = flags.maxOutput ? parseSize(flags.maxOutput, '--max-output') : 64 * 1024 * 1024;
@@ -116,7 +121,7 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
     throw error;
   }
   const home = os.homedir();
-  const sshConfig = loadSshConfig(home);
+  const sshConfig = loadSshConfig(home, sshConfigFile(flags.sshConfig, io.cwd));
   if (levels.length === 0) {
     const facts = await localFacts();
     if (interactive && input.mode === 'bundle' && !flags.dryRun) {
@@ -135,7 +140,8 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
       });
       flags = { ...flags, ...answers.flags };
       sudoPassword = answers.sudoPassword;
-      argv = answers.commandLine;
+      argv = [...answers.commandLine.slice(0, 1), ...carriedArgs(flags), ...answers.commandLine.slice(1)];
+      wizardCommand = argv;
       levels = levelSpecs(flags);
     } else {
       const { level, why } = describeDetection(facts);
@@ -165,6 +171,13 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
   process.on('SIGTERM', onSignal);
   let verdict: Verdict | undefined;
   let outcome: CollectOutcome;
+  const ask = interactive ? terminalQuestions(io.stderr) : undefined;
+  const onConnected = () => {
+    if (!wizardCommand) return;
+    const equivalent = equivalentCommand(wizardCommand, ask?.choices, sudoPassword !== undefined);
+    io.stderr.write(equivalent.text);
+    argv = equivalent.argv;
+  };
   try {
     outcome = await collect(
       {
@@ -180,7 +193,9 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
           passphrase,
           agent: io.env.SSH_AUTH_SOCK || undefined,
           connectTimeoutMs: Math.min(timeoutSeconds, 30) * 1000,
+          ask,
         },
+        onConnected,
         sudo: flags.sudo ?? false,
         sudoPassword,
         output,
@@ -189,7 +204,9 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
         maxOutputBytes,
         json: flags.json ?? false,
         quiet: flags.quiet ?? false,
-        commandLine: recordedCommandLine(argv),
+        get commandLine() {
+          return recordedCommandLine(argv);
+        },
         version: input.version,
         signal: controller.signal,
         redact: flags.redact || flags.redactWord?.length ? { words: flags.redactWord ?? [] } : undefined,

@@ -44,6 +44,8 @@ export interface CollectOptions {
   signal: AbortSignal;
   /** --redact: placeholders for names and addresses, plus these words. */
   redact?: { words: string[] };
+  /** Called once the levels are connected (at a terminal), before the collection starts. */
+  onConnected?: () => void;
   /** Called with the bundle's evidence folder before it is archived (analysis, summary). */
   finishBundle(manifest: Manifest, spoolDir: string): Promise<{ summary: string }>;
 }
@@ -133,6 +135,9 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
       rendererOptions: { logger, collapseSubtasks: false, collapseSkips: false, showErrorMessage: true },
       fallbackRendererOptions: { logger },
     });
+    // At a terminal, host-key and password questions come before the task list draws.
+    if (options.connect.ask) for (const run of runs) await connector.connect(run.spec.level).catch(() => undefined);
+    options.onConnected?.();
     await list.run();
   } finally {
     await connector.closeAll();

@@ -7,6 +7,7 @@ import type ssh2 from 'ssh2';
 import { HostError, messageOf } from '../errors.js';
 import type { Identity } from './identities.js';
 import { type HostKeyStore } from './host-key-store.js';
+import { type ConnectQuestions, PausableDeadline, authPlan, refusedMessage } from './connect-questions.js';
 import { type RemoteMode, remoteCommand } from './remote-command.js';
 import { BATCH_SCRIPT, BatchDemux, batchToken } from './batch.js';
 import { quoteArgv } from './quote.js';
@@ -32,6 +33,8 @@ export interface ConnectOptions {
   /** Reach the endpoint through this connection (ProxyJump). */
   via?: SshTransport;
   connectTimeoutMs?: number;
+  /** At a terminal: ask about unknown host keys and for a password. */
+  ask?: ConnectQuestions;
 }
 
 // sshd's default MaxSessions is 10; keep a margin for a second client on the same host.
@@ -74,16 +77,36 @@ export class SshTransport implements Transport {
       ? await options.via.forwardOut(endpoint.host, endpoint.port)
       : await openSocket(endpoint.host, endpoint.port, timeout);
     let keyProblem: string | undefined;
-    const hostVerifier = (key: Buffer): boolean => {
-      // Must stay synchronous: ssh2 treats a returned Promise as acceptance.
-      const outcome = options.hostKeys.check(endpoint.hostKeyName, endpoint.port, key, options.acceptNewHostKeys);
-      if (outcome.ok) return true;
-      keyProblem = outcome.message;
-      return false;
+    // ssh2's own handshake timeout would run while a person answers a question.
+    const deadline = new PausableDeadline(timeout, () => sock.destroy());
+    const asking = <T>(question: Promise<T>): Promise<T> => {
+      deadline.pause();
+      return question.finally(() => deadline.resume());
     };
-    const authHandler: Array<Record<string, unknown>> = [];
-    if (endpoint.agent) authHandler.push({ type: 'agent', username: endpoint.user, agent: endpoint.agent });
-    for (const identity of endpoint.identities) authHandler.push({ type: 'publickey', username: endpoint.user, key: identity.key });
+    const ask = options.ask;
+    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
+      // Returns nothing: ssh2 then waits for verify (a returned value is taken as the answer).
+      const outcome = options.hostKeys.check(endpoint.hostKeyName, endpoint.port, key, options.acceptNewHostKeys);
+      if (outcome.ok) return verify(true);
+      keyProblem = outcome.message;
+      const unknown = outcome.unknown;
+      if (!unknown || !ask) return verify(false);
+      asking(ask.trustHostKey(unknown, options.hostKeys.file)).then(
+        (yes) => {
+          if (!yes) return verify(false);
+          const added = options.hostKeys.add(unknown.name, unknown.blob);
+          if (!added.ok) return ((keyProblem = added.message), verify(false));
+          keyProblem = undefined;
+          ask.recorded(unknown, options.hostKeys.file);
+          verify(true);
+        },
+        () => verify(false),
+      );
+    };
+    const keys: Array<Record<string, unknown>> = [];
+    if (endpoint.agent) keys.push({ type: 'agent', username: endpoint.user, agent: endpoint.agent });
+    for (const identity of endpoint.identities) keys.push({ type: 'publickey', username: endpoint.user, key: identity.key });
+    const auth = authPlan(endpoint.user, keys, ask && { password: () => asking(ask.password(endpoint.label)) });
     const ssh = new NodeSSH();
     try {
       await ssh.connect({
@@ -91,24 +114,25 @@ export class SshTransport implements Transport {
         host: endpoint.host,
         port: endpoint.port,
         username: endpoint.user,
-        readyTimeout: timeout,
+        readyTimeout: 0,
         keepaliveInterval: 5000,
         keepaliveCountMax: 4,
         hostVerifier,
-        authHandler: authHandler as unknown as ssh2.ConnectConfig['authHandler'],
+        authHandler: auth.handler as unknown as ssh2.ConnectConfig['authHandler'],
         algorithms: options.hostKeys.algorithmsFor(endpoint.hostKeyName, endpoint.port),
       } as never);
     } catch (error) {
       sock.destroy();
       if (keyProblem) throw new HostError(keyProblem);
+      if (deadline.expired) throw new HostError(`${endpoint.label}: no SSH handshake within ${Math.round(timeout / 1000)} s`);
       const text = messageOf(error);
       if (/authentication methods failed/i.test(text)) {
         const tried = [endpoint.agent ? 'ssh-agent' : '', ...endpoint.identities.map((i) => i.file)].filter(Boolean);
-        throw new HostError(
-          `${endpoint.label}: ${endpoint.user} was refused by the server (tried ${tried.length ? tried.join(', ') : 'no key: pass -i FILE or start ssh-agent'})`,
-        );
+        throw new HostError(refusedMessage(endpoint, tried, auth, ask !== undefined));
       }
       throw new HostError(`${endpoint.label}: ssh connection failed: ${text}`);
+    } finally {
+      deadline.clear();
     }
     const client = ssh.connection as ssh2.Client;
     return new SshTransport(endpoint.label, ssh, client);
@@ -371,7 +395,8 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<net.
     });
     sock.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new HostError(`${host}:${port}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'unknown host name' : error.message}`));
+      const why = error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'unknown host name' : error.message;
+      reject(new HostError(`${host}:${port}: ${why}`, { cause: error }));
     });
   });
 }
