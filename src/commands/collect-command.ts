@@ -27,6 +27,7 @@ import { LocalTransport } from '../transport/local.js';
 import { quoteArgv } from '../transport/quote.js';
 import { loadSshConfig } from '../transport/ssh-config.js';
 import { formatBytes } from '../util/stamp.js';
+import { flattenParentheses, missingDocItems, nothingCollected, plainSentence } from '../render/results.js';
 import { terminalQuestions } from '../transport/connect-questions.js';
 import { carriedArgs, equivalentCommand } from '../equivalent-command.js';
 import { sshConfigFile } from '../transport/ssh-config-file.js';
@@ -241,11 +242,13 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
 
 function closingReport(verdict: Verdict, outcome: CollectOutcome, mode: CollectMode, withChecks: boolean): string[] {
   const counts = countItems(outcome.manifest.levels);
-  const lines = ['', `Nested setup: ${verdict.chainName}. ${verdict.chainLine}`];
+  if (outcome.manifest.levels.every((l) => !l.reached)) return ['', ...nothingCollected(outcome.manifest.levels)];
+  const lines = ['', plainSentence(verdict, outcome.manifest), `Nested setup: ${verdict.chainName}. ${verdict.chainLine}`];
+  for (const m of missingDocItems(outcome.manifest)) lines.push(`  missing ${m.level} ${m.id} (${m.what}): ${m.how}`);
   for (const v of Object.values(verdict.levels)) lines.push(`  ${v!.level} runs on ${runsOnLabel(v!.runsOn)}${v!.disagree ? ' (the two views disagree)' : ''}`);
   for (const level of outcome.manifest.levels.filter((l) => !l.reached || l.error)) lines.push(`  ${level.level} ${level.target}: ${level.error ?? 'not reached'}`);
   const shown = withChecks ? verdict.checks.filter((c) => c.status === 'fail' || c.status === 'warn') : verdict.checks.filter((c) => c.status === 'fail');
-  for (const c of shown) lines.push(`  ${c.status.toUpperCase()} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
+  for (const c of shown) lines.push(`  ${c.status.toUpperCase()} ${flattenParentheses(c.summary)}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
   if (mode === 'check') {
     lines.push(`Checked ${outcome.manifest.levels.filter((l) => l.reached).length} level(s) with ${counts.ok} small reads; no bundle written (nestbug collect writes one).`);
     return lines;

@@ -155,7 +155,10 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
   };
   const plans = new Map(runs.filter((r) => r.steps).map((r) => [r.spec.level, r.steps!]));
   const partial = isPartial(manifest.levels);
-  if (!writer) return { bundle: null, bytes: 0, plans, manifest, spoolDir, partial, interrupted };
+  // No level reached: an archive would hold nothing to attach, so none is written.
+  const nothing = manifest.levels.every((l) => !l.reached);
+  if (writer && nothing) await writer.discard();
+  if (!writer || nothing) return { bundle: null, bytes: 0, plans, manifest, spoolDir, partial, interrupted };
   try {
     let { summary } = await options.finishBundle(manifest, spoolDir);
     let redaction;

@@ -1,5 +1,4 @@
 import { analyseEvidence } from '../analyse/index.js';
-import { runsOnLabel } from '../analyse/runs-on.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { isPartial } from '../bundle/manifest.js';
 import { loadBundle } from '../bundle/reader.js';
@@ -8,6 +7,7 @@ import type { Io } from '../io.js';
 import { jsonResult } from '../render/json.js';
 import { renderSummary } from '../render/summary.js';
 import { summaryTemplate } from './finish-bundle.js';
+import { shortReport } from '../render/short-report.js';
 
 export async function runInspect(target: string, flags: { json?: boolean; summary?: boolean }, io: Io): Promise<number> {
   const bundle = await loadBundle(target);
@@ -32,14 +32,7 @@ export async function runInspect(target: string, flags: { json?: boolean; summar
     } else if (flags.summary) {
       io.stdout.write(renderSummary(await summaryTemplate(), verdict, manifest));
     } else {
-      const lines = [
-        `Nested setup: ${verdict.chainName}`,
-        verdict.chainLine,
-        '',
-        ...Object.values(verdict.levels).map((v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)} (${v!.reason})`),
-        '',
-        ...verdict.checks.map((c) => `${c.status.toUpperCase().padEnd(7)} ${c.level} ${c.summary}${c.fix ? `\n        fix: ${c.fix}` : ''}`),
-      ];
+      const lines = shortReport(verdict, manifest);
       io.stdout.write(`${lines.join('\n')}\n`);
     }
     return code;

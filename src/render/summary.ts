@@ -5,6 +5,7 @@ import { runsOnLabel } from '../analyse/runs-on.js';
 import type { LevelRecord, Manifest } from '../bundle/manifest.js';
 import { LEVELS, type Level } from '../levels.js';
 import { cell, code, escapeText, fillTemplate, table } from './markdown.js';
+import { missingSection, summaryHead } from './summary-head.js';
 
 export const SUMMARY_LIMIT = 60 * 1024;
 
@@ -27,27 +28,6 @@ function checkTitle(c: Check): string {
 }
 
 const STATUS_MARK: Record<Check['status'], string> = { fail: 'FAIL', warn: 'WARN', unknown: 'UNKNOWN', pass: 'pass' };
-
-function headline(verdict: Verdict, manifest: Manifest | undefined): string {
-  const collected = verdict.tables.map((t) => {
-    const record = manifest?.levels.find((l) => l.level === t.level);
-    return record ? `${t.level} (${code(record.target)})` : t.level;
-  });
-  const failed = (manifest?.levels ?? []).filter((l) => !l.reached).map((l) => `${l.level} (not reached)`);
-  return `**Nested virtualization setup: ${escapeText(verdict.chainName)}.** Levels collected: ${[...collected, ...failed].join(', ') || 'none'}.`;
-}
-
-function problemLine(verdict: Verdict): string {
-  const tcg = LEVELS.filter((l) => verdict.levels[l]?.runsOn === 'tcg' && l !== 'L0');
-  const lines: string[] = [];
-  if (tcg.length) {
-    lines.push(`> **${tcg.join(' and ')} ${tcg.length > 1 ? 'run' : 'runs'} on TCG (QEMU emulation), not KVM.** This is ${escapeText(verdict.chainName)}, not KVM on KVM: anything nested inside is emulated.`);
-  }
-  const fails = verdict.checks.filter((c) => c.status === 'fail');
-  if (fails.length) lines.push(`> ${fails.length} check${fails.length > 1 ? 's' : ''} failed: ${fails.map((c) => escapeText(checkTitle(c))).join('; ')}. See Checks below.`);
-  if (lines.length === 0) lines.push(verdict.checks.length ? '> No check failed.' : '> No checks could run on this evidence.');
-  return lines.join('\n>\n');
-}
 
 function mermaid(verdict: Verdict): string {
   const levels = LEVELS.filter((l) => verdict.levels[l]);
@@ -117,8 +97,8 @@ function problems(levels: LevelRecord[]): string {
 
 export function renderSummary(template: string, verdict: Verdict, manifest?: Manifest): string {
   const values = {
-    headline: headline(verdict, manifest),
-    problemLine: problemLine(verdict),
+    headline: summaryHead(verdict, manifest, (id) => checkTitle(verdict.checks.find((c) => c.id === id)!)),
+    problemLine: missingSection(manifest),
     mermaid: mermaid(verdict),
     chainLine: code(verdict.chainLine, 400),
     checks: checksTable(verdict.checks),

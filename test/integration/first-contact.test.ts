@@ -58,6 +58,18 @@ test('-F FILE that does not exist is a usage error', async () => {
   assert.match(r.stderr, /-F no-such-config: cannot read/);
 });
 
+test('every level unreachable: no bundle, no attach advice, what to fix, exit 3', async () => {
+  const home = newHome();
+  const { freePort } = await import('../harness/hosts.ts');
+  const port = await freePort();
+  const r = await runCli(['collect', '--l1', `root@127.0.0.1:${port}`, '--no-input', '-o', 'none.zip'], { home });
+  assert.is(r.code, 3, r.stderr);
+  assert.match(r.stderr, /Nothing was collected: no level could be reached, so no bundle was written/);
+  assert.match(r.stderr, new RegExp(`nothing listens on port ${port} of '127\\.0\\.0\\.1'`));
+  assert.not.match(r.stderr, /Attach the bundle/i);
+  assert.not.ok(existsSync(path.join(home, 'none.zip')));
+});
+
 if (!isRoot()) {
   console.log('  integration/first-contact: the sshd cases need root; skipped');
 } else {
@@ -83,6 +95,20 @@ if (!isRoot()) {
     assert.is(json.levels.L1.reached, true);
     const without = await runCli(['check', '--l1', 'lab-l1', '--no-input'], { home });
     assert.match(without.stderr, /cannot resolve 'lab-l1'/);
+  });
+
+  test('not root: the kernel doc items that need root are listed up front with how to get them', async () => {
+    const home = newHome();
+    const key = copyClientKey(path.join(home, 'id_test'));
+    writeFileSync(path.join(home, '.ssh', 'known_hosts'), `${host.knownHostsLine}\n`);
+    const target = `nbplain@127.0.0.1:${host.port}`;
+    const plain = await runCli(['collect', '-i', key, '--l1', target, '--no-input', '-o', 'plain.zip'], { home });
+    assert.match(plain.stderr, /missing L1 dmidecode \(dmidecode\): needs root: rerun with --sudo, or connect as root/);
+    const summary = readFileSync(path.join(unpack(path.join(home, 'plain.zip')), 'summary.md'), 'utf8');
+    const missingAt = summary.indexOf('dmidecode');
+    assert.ok(missingAt > 0 && missingAt < summary.indexOf('## Chain'), 'listed before the chain');
+    const sudo = await runCli(['collect', '-i', key, '--l1', target, '--sudo', '--no-input', '-o', 'sudo.zip'], { home });
+    assert.match(sudo.stderr, /missing L1 dmidecode \(dmidecode\): --sudo was given, but sudo/);
   });
 
   if (!have('tmux')) {

@@ -1,0 +1,23 @@
+// Pure: inspect's short report at a terminal. The plain sentence first, the level once
+// per line, no parentheses inside parentheses.
+import type { Verdict } from '../analyse/types.js';
+import { runsOnLabel } from '../analyse/runs-on.js';
+import type { Manifest } from '../bundle/manifest.js';
+import { flattenParentheses, missingDocItems, plainSentence, withLevel } from './results.js';
+
+export function shortReport(verdict: Verdict, manifest?: Manifest): string[] {
+  const missing = missingDocItems(manifest);
+  return [
+    plainSentence(verdict, manifest),
+    '',
+    `Nested setup: ${verdict.chainName}`,
+    flattenParentheses(verdict.chainLine),
+    '',
+    ...Object.values(verdict.levels).map((v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}. ${flattenParentheses(v!.reason)}`),
+    ...(missing.length ? ['', 'Missing items the kernel doc asks for:', ...missing.map((m) => `  ${m.level} ${m.id} (${m.what}): ${m.how}`)] : []),
+    '',
+    ...verdict.checks.map(
+      (c) => `${c.status.toUpperCase().padEnd(7)} ${flattenParentheses(withLevel(c.summary, c.level))}${c.fix ? `\n        fix: ${c.fix}` : ''}`,
+    ),
+  ];
+}
