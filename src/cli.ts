@@ -98,8 +98,9 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .description('verdicts and summary from an existing bundle (.zip, .tar.gz) or folder, even a partial one')
     .option('--json', 'print the result as JSON')
     .option('--summary', 'print summary.md instead of the short report')
+    .option('--text', 'print summary.txt (plain text, 80 columns, for trackers without Markdown)')
     .addHelpText('after', `\nExamples:\n  nestbug inspect nestbug-20261126-101500.zip\n  nestbug inspect ./pasted/        (a folder with L1/cpuinfo.txt, L1/dmesg.txt ...)\n${EXIT_HELP}`)
-    .action(async (target: string, flags: { json?: boolean; summary?: boolean }) => {
+    .action(async (target: string, flags: { json?: boolean; summary?: boolean; text?: boolean }) => {
       const { runInspect } = await import('./commands/inspect.js');
       setExit(await runInspect(target, flags, io));
     });

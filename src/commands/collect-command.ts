@@ -214,7 +214,7 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
         finishBundle: async (manifest, spoolDir) => {
           const result = await analyseFolder(spoolDir, manifest);
           verdict = result.verdict;
-          return { summary: result.summary };
+          return { summary: result.summary, summaryText: result.summaryText };
         },
       },
       io,

@@ -19,6 +19,7 @@ import { deferred, type Deferred } from '../util/deferred.js';
 import { formatBytes, stamp } from '../util/stamp.js';
 import { type SpooledFile, redactSpool, scanBundle, writeRedactionMap } from '../redact/apply.js';
 import type { ItemRecord } from '../bundle/manifest.js';
+import { joinSummaries, splitSummaries } from '../render/summary-join.js';
 
 export type CollectMode = 'bundle' | 'check' | 'plan';
 
@@ -47,7 +48,7 @@ export interface CollectOptions {
   /** Called once the levels are connected (at a terminal), before the collection starts. */
   onConnected?: () => void;
   /** Called with the bundle's evidence folder before it is archived (analysis, summary). */
-  finishBundle(manifest: Manifest, spoolDir: string): Promise<{ summary: string }>;
+  finishBundle(manifest: Manifest, spoolDir: string): Promise<{ summary: string; summaryText?: string }>;
 }
 
 export interface CollectOutcome {
@@ -160,13 +161,17 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
   if (writer && nothing) await writer.discard();
   if (!writer || nothing) return { bundle: null, bytes: 0, plans, manifest, spoolDir, partial, interrupted };
   try {
-    let { summary } = await options.finishBundle(manifest, spoolDir);
+    const finished = await options.finishBundle(manifest, spoolDir);
+    // Both summaries are redacted as one text (they name the same hosts).
+    let summary = joinSummaries(finished.summary, finished.summaryText);
     let redaction;
     if (options.redact) {
       ({ redaction, summary } = await redactSpool(spooled, manifest, summary, options.redact.words));
       for (const f of spooled) writer.addFile(f.bundlePath, f.spoolPath);
     }
-    writer.addText('summary.md', summary);
+    const [markdown, text] = splitSummaries(summary);
+    writer.addText('summary.md', markdown);
+    if (text !== undefined) writer.addText('summary.txt', text);
     writer.addText('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
     const bytes = await writer.finish();
     let redactionMap: string | undefined;

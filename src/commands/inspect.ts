@@ -5,11 +5,12 @@ import { loadBundle } from '../bundle/reader.js';
 import { collectExitCode } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { jsonResult } from '../render/json.js';
-import { renderSummary } from '../render/summary.js';
+import { checkTitle, renderSummary } from '../render/summary.js';
+import { renderSummaryText } from '../render/summary-text.js';
 import { summaryTemplate } from './finish-bundle.js';
 import { shortReport } from '../render/short-report.js';
 
-export async function runInspect(target: string, flags: { json?: boolean; summary?: boolean }, io: Io): Promise<number> {
+export async function runInspect(target: string, flags: { json?: boolean; summary?: boolean; text?: boolean }, io: Io): Promise<number> {
   const bundle = await loadBundle(target);
   try {
     let manifest: Manifest | undefined;
@@ -29,6 +30,8 @@ export async function runInspect(target: string, flags: { json?: boolean; summar
     });
     if (flags.json) {
       io.stdout.write(`${JSON.stringify(jsonResult(verdict, code, null, manifest), null, 2)}\n`);
+    } else if (flags.text) {
+      io.stdout.write(renderSummaryText(verdict, manifest, checkTitle));
     } else if (flags.summary) {
       io.stdout.write(renderSummary(await summaryTemplate(), verdict, manifest));
     } else {

@@ -6,6 +6,8 @@ import type { LevelRecord, Manifest } from '../bundle/manifest.js';
 import { LEVELS, type Level } from '../levels.js';
 import { cell, code, escapeText, fillTemplate, table } from './markdown.js';
 import { missingSection, summaryHead } from './summary-head.js';
+import { evidenceCell, levelTable, mermaidChain } from './summary-parts.js';
+import { flattenParentheses } from './results.js';
 
 export const SUMMARY_LIMIT = 60 * 1024;
 
@@ -23,27 +25,19 @@ const CHECK_TITLES: Record<string, string> = {
   'l1-migration': 'migrating L1 while L2 runs',
 };
 
-function checkTitle(c: Check): string {
+export function checkTitle(c: Check): string {
   return CHECK_TITLES[c.id] ?? `${c.level} ${c.id}`;
 }
 
 const STATUS_MARK: Record<Check['status'], string> = { fail: 'FAIL', warn: 'WARN', unknown: 'UNKNOWN', pass: 'pass' };
 
-function mermaid(verdict: Verdict): string {
-  const levels = LEVELS.filter((l) => verdict.levels[l]);
-  if (levels.length === 0) return '_No level collected._';
-  const nodes = levels.map((l) => `  ${l}["${l}: ${runsOnLabel(verdict.levels[l]!.runsOn).replace(/[()]/g, '')}"]`);
-  const edges = levels.slice(1).map((l, i) => `  ${levels[i]} --> ${l}`);
-  return ['```mermaid', 'flowchart LR', ...nodes, ...edges, '```'].join('\n');
-}
-
-function checksTable(checks: Check[]): string {
+function checksTable(verdict: Verdict, checks: Check[]): string {
   if (checks.length === 0) return '_No checks apply to the evidence collected._';
   const rows = checks.map((c) => [
     STATUS_MARK[c.status],
     c.level,
-    `**${escapeText(checkTitle(c))}**: ${escapeText(c.summary)}`,
-    c.evidence.slice(0, 3).map((e) => `${cell(`${e.file}${e.line ? `:${e.line}` : ''}`)} ${cell(e.text, 120)}`).join('<br>') || '-',
+    `**${escapeText(checkTitle(c))}**: ${escapeText(flattenParentheses(c.summary))}`,
+    evidenceCell(verdict, c),
     c.fix ? escapeText(c.fix) : '',
   ]);
   return table(['', 'Level', 'Check', 'Evidence', 'Fix'], rows);
@@ -53,33 +47,10 @@ function levelVerdicts(verdict: Verdict): string {
   const rows = LEVELS.filter((l) => verdict.levels[l]).map((l) => {
     const v = verdict.levels[l]!;
     const best = v.evidence[0];
-    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(v.reason), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
+    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(flattenParentheses(v.reason)), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
   });
   if (rows.length === 0) return '_No level collected._';
   return table(['Level', 'Runs on', 'Inside view', 'Outside view', 'How', 'Strongest evidence'], rows);
-}
-
-function levelTables(tables: LevelTable[], manifest: Manifest | undefined): string {
-  return tables
-    .map((t) => {
-      const record = manifest?.levels.find((l) => l.level === t.level);
-      const title = `### ${t.level}${record ? ` ${code(record.target)}` : ''}${t.hostname ? ` ${code(t.hostname)}` : ''}`;
-      const rows: string[][] = [
-        ['Kernel', cell(t.kernel)],
-        ['Distribution', cell(t.os)],
-        ['QEMU', cell(t.qemu)],
-        ['libvirt', cell(t.libvirt)],
-        ['CPU model', cell(t.cpuModel)],
-        ['Virtualization flags', cell(t.virtFlags.length ? t.virtFlags.join(' ') : t.cpuModel ? 'none (no vmx/svm/sie)' : undefined)],
-        ['Hypervisor flag', t.hypervisorFlag === undefined ? '-' : t.hypervisorFlag ? 'yes (runs in a VM)' : 'no'],
-        ['Nested parameter', cell(t.nested)],
-        ['/dev/kvm', cell(t.kvmDevice)],
-        ['KVM modules', cell(t.kvmModules.join(' '))],
-      ];
-      if (record?.facts) rows.push(['Collected as', cell(`${record.facts.user} (${record.facts.privilege === 'none' ? `no root: ${record.facts.privilegeNote ?? ''}` : record.facts.privilege})`)]);
-      return `${title}\n\n${table(['', 'Value'], rows)}`;
-    })
-    .join('\n\n');
 }
 
 function problems(levels: LevelRecord[]): string {
@@ -99,11 +70,11 @@ export function renderSummary(template: string, verdict: Verdict, manifest?: Man
   const values = {
     headline: summaryHead(verdict, manifest, (id) => checkTitle(verdict.checks.find((c) => c.id === id)!)),
     problemLine: missingSection(manifest),
-    mermaid: mermaid(verdict),
-    chainLine: code(verdict.chainLine, 400),
-    checks: checksTable(verdict.checks),
+    mermaid: mermaidChain(verdict),
+    chainLine: code(flattenParentheses(verdict.chainLine), 400),
+    checks: checksTable(verdict, verdict.checks),
     levelVerdicts: levelVerdicts(verdict),
-    levelTables: levelTables(verdict.tables, manifest),
+    levelTables: levelTable(verdict.tables, manifest),
     problems: manifest ? problems(manifest.levels) : '_No manifest: this folder holds evidence files only._',
     footer: manifest
       ? `nestbug ${escapeText(manifest.version)}, ${escapeText(manifest.startedAt)} to ${escapeText(manifest.finishedAt)}${manifest.interrupted ? ' (**interrupted**: partial bundle)' : ''}. Raw outputs are in the bundle, one file per item; manifest.json lists each with its command, status and sha256.`

@@ -104,7 +104,10 @@ if (!isRoot()) {
     const target = `nbplain@127.0.0.1:${host.port}`;
     const plain = await runCli(['collect', '-i', key, '--l1', target, '--no-input', '-o', 'plain.zip'], { home });
     assert.match(plain.stderr, /missing L1 dmidecode \(dmidecode\): needs root: rerun with --sudo, or connect as root/);
-    const summary = readFileSync(path.join(unpack(path.join(home, 'plain.zip')), 'summary.md'), 'utf8');
+    const top = unpack(path.join(home, 'plain.zip'));
+    const summary = readFileSync(path.join(top, 'summary.md'), 'utf8');
+    const text = readFileSync(path.join(top, 'summary.txt'), 'utf8');
+    assert.match(text, /Missing items the kernel doc asks for:\n\s+- L1 dmidecode/);
     const missingAt = summary.indexOf('dmidecode');
     assert.ok(missingAt > 0 && missingAt < summary.indexOf('## Chain'), 'listed before the chain');
     const sudo = await runCli(['collect', '-i', key, '--l1', target, '--sudo', '--no-input', '-o', 'sudo.zip'], { home });
