@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
 import { firstWord } from './cli-words.js';
+import { CHECK_EXIT_HELP, INSPECT_EXIT_HELP, optionDescription } from './help-text.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -65,6 +66,7 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .version(version(), '-V, --version')
     .showHelpAfterError('(run nestbug help for usage)')
     .exitOverride()
+    .configureHelp({ optionDescription })
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .addHelpText('after', `\nExamples:\n  nestbug                              at a terminal: a few questions, then collect\n  nestbug collect --l1 local --no-input\n  nestbug check --l0 local --l1 root@192.168.122.10 --l1-jump l0\n  nestbug inspect bundle.zip\n  nestbug help collect\n${EXIT_HELP}`);
 
@@ -86,7 +88,7 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
 
   withTargetOptions(program.command('check').description('the quick verdict only: a few small reads per level, no bundle (like kvm-ok, nested-aware)'))
     .option('-q, --quiet', 'no progress output')
-    .addHelpText('after', `\nExamples:\n  nestbug check --l1 local\n  nestbug check --l0 root@host --l1 root@10.0.0.2 --l1-jump l0 --json\n${EXIT_HELP}`)
+    .addHelpText('after', `\nExamples:\n  nestbug check --l1 local\n  nestbug check --l0 root@host --l1 root@10.0.0.2 --l1-jump l0 --json\n${CHECK_EXIT_HELP}`)
     .action(async (flags) => {
       noColor(flags, io);
       const { runCollectCommand } = await import('./commands/collect-command.js');
@@ -99,7 +101,7 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .option('--json', 'print the result as JSON')
     .option('--summary', 'print summary.md instead of the short report')
     .option('--text', 'print summary.txt (plain text, 80 columns, for trackers without Markdown)')
-    .addHelpText('after', `\nExamples:\n  nestbug inspect nestbug-20261126-101500.zip\n  nestbug inspect ./pasted/        (a folder with L1/cpuinfo.txt, L1/dmesg.txt ...)\n${EXIT_HELP}`)
+    .addHelpText('after', `\nExamples:\n  nestbug inspect nestbug-20261126-101500.zip\n  nestbug inspect ./pasted/        (a folder with L1/cpuinfo.txt, L1/dmesg.txt ...)\n${INSPECT_EXIT_HELP}`)
     .action(async (target: string, flags: { json?: boolean; summary?: boolean; text?: boolean }) => {
       const { runInspect } = await import('./commands/inspect.js');
       setExit(await runInspect(target, flags, io));

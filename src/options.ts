@@ -1,4 +1,5 @@
 // argv values -> validated options. Pure apart from os.homedir for defaults.
+import { assertArchiveName } from './output-name.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { JumpSpec, LevelSpec } from './collect/connect.js';
@@ -68,6 +69,7 @@ export function parseSize(value: string, flag: string): number {
 
 export function resolveOutput(output: string | undefined, format: string | undefined, cwd: string, defaultName: (f: BundleFormat) => string): { output: string; format: BundleFormat } {
   if (format !== undefined && format !== 'zip' && format !== 'tar.gz') throw new UsageError(`--format ${format}: use zip or tar.gz`);
+  assertArchiveName(output);
   const fromName = output ? formatFromPath(output) : undefined;
   if (fromName && format && fromName !== format) throw new UsageError(`-o ${output} ends in .${fromName} but --format is ${format}`);
   const chosen: BundleFormat = (format as BundleFormat | undefined) ?? fromName ?? 'zip';

@@ -110,6 +110,8 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
   let argv = input.argv;
   let sudoPassword: string | undefined;
   let wizardCommand: string[] | undefined;
+  // The default file name and the bundle's top folder carry this one time stamp.
+  const namedAt = io.now();
   const interactive = canPrompt(io, flags.input !== false) && !flags.json;
   const timeoutSeconds = flags.timeout ? parseSeconds(flags.timeout, '--timeout') : 30;
   const maxOutputBytes = flags.maxOutput ? parseSize(flags.maxOutput, '--max-output') : 64 * 1024 * 1024;
@@ -136,7 +138,7 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
           if (!facts.tools.has('sudo') && !(await runSmall(new LocalTransport(), ['sh', '-c', 'command -v sudo'], 5000)).stdout.trim()) return undefined;
           return (await runSmall(new LocalTransport(), ['sudo', '-n', 'true'], 5000)).exitCode === 0;
         },
-        defaultOutput: path.basename(resolveOutput(flags.output, flags.format, io.cwd, (f) => defaultOutputName(io.now(), f)).output),
+        defaultOutput: path.basename(resolveOutput(flags.output, flags.format, io.cwd, (f) => defaultOutputName(namedAt, f)).output),
         output: io.stderr,
       });
       flags = { ...flags, ...answers.flags };
@@ -151,7 +153,7 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
     }
   }
   const mode: CollectMode = flags.dryRun ? 'plan' : input.mode;
-  const { output, format } = resolveOutput(flags.output, flags.format, io.cwd, (f) => defaultOutputName(io.now(), f));
+  const { output, format } = resolveOutput(flags.output, flags.format, io.cwd, (f) => defaultOutputName(namedAt, f));
   if (mode === 'bundle') await assertWritableOutput(output);
   const { identities, passphrase } = await loadExplicitIdentities(flags.identity ?? [], io, interactive);
   const knownHosts = flags.knownHosts ? path.resolve(io.cwd, flags.knownHosts) : path.join(home, '.ssh', 'known_hosts');

@@ -20,6 +20,7 @@ import { formatBytes, stamp } from '../util/stamp.js';
 import { type SpooledFile, redactSpool, scanBundle, writeRedactionMap } from '../redact/apply.js';
 import type { ItemRecord } from '../bundle/manifest.js';
 import { joinSummaries, splitSummaries } from '../render/summary-join.js';
+import { topFolderName } from '../output-name.js';
 
 export type CollectMode = 'bundle' | 'check' | 'plan';
 
@@ -97,7 +98,7 @@ interface LevelRun {
 export async function collect(options: CollectOptions, io: Io): Promise<CollectOutcome> {
   if (options.mode === 'bundle') await assertWritableOutput(options.output);
   const started = io.now();
-  const top = `nestbug-${stamp(started)}`;
+  const top = topFolderName(options.output, stamp(started));
   const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
   const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
   const connector = new Connector(options.levels, options.connect);

@@ -1,5 +1,6 @@
 import { CollectorFileError } from '../collect/collectors.js';
 import { loadCollectors } from '../collect/load-collectors.js';
+import { docColumnText } from '../collect/kernel-doc.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 
@@ -34,7 +35,7 @@ export async function runCollectorsList(flags: { json?: boolean; collectors?: st
     const root = c.needsRoot === 'never' ? '' : c.needsRoot === 'always' ? ', needs root' : c.needsRoot === 'prefer' ? ', root when available' : ', root when dmesg is restricted';
     lines.push(`${c.id.padEnd(22)} ${c.title}`);
     lines.push(`${''.padEnd(22)} ${what} [${where}${root}]`);
-    if (c.doc) lines.push(`${''.padEnd(22)} kernel doc: ${c.doc}`);
+    if (c.doc) lines.push(...docColumnText(c.doc, `${''.padEnd(22)} `));
   }
   io.stdout.write(`${lines.join('\n')}\n`);
   return 0;

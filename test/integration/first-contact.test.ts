@@ -166,6 +166,33 @@ if (!isRoot()) {
       }
     });
 
+    test("the wizard's default file name and the bundle's top folder carry the same time stamp", async () => {
+      const home = newHome();
+      const term = Terminal.start([], { home, cwd: home });
+      try {
+        await term.waitFor(/Where does this machine sit\?/);
+        term.keys('Enter');
+        await term.waitFor(/How to reach L[01]/);
+        term.keys('Enter');
+        await term.waitFor(/skip L[01]\n[\s\S]*How to reach L2/);
+        term.keys('Enter');
+        await term.waitFor(/Use sudo/);
+        term.type('n');
+        term.keys('Enter');
+        await term.waitFor(/Redact/);
+        term.keys('Enter');
+        const screen = await term.waitFor(/Write the bundle to: \((nestbug-\d{8}-\d{6})\.zip\)/);
+        const name = /Write the bundle to: \((nestbug-\d{8}-\d{6})\.zip\)/.exec(screen)![1];
+        // A person reads the question before answering: the clock moves on.
+        await new Promise((r) => setTimeout(r, 2100));
+        term.keys('Enter');
+        await term.waitFor(/EXIT=\d+/, 120000);
+        assert.is(path.basename(unpack(path.join(home, `${name}.zip`))), name);
+      } finally {
+        term.close();
+      }
+    });
+
     test('unknown host key answered no: nothing recorded, the level is not collected', async () => {
       const home = newHome();
       const key = copyClientKey(path.join(home, 'id_test'));
