@@ -5,6 +5,7 @@ import { type Citation, type EvidenceFiles, findLine, levelFile } from './eviden
 import { type Guest, type GuestMatch, guestAccel } from './guests.js';
 import { nestedParam } from './level-table.js';
 import { type CpuInfo, parseCpuinfo } from './parsers/cpuinfo.js';
+import { cpuFromLscpu } from './parsers/lscpu-cpu.js';
 import { isOn, parseKvmParams } from './parsers/kvm-params.js';
 import { parseKvmDevice } from './parsers/small.js';
 import { runsOnLabel } from './runs-on.js';
@@ -26,9 +27,11 @@ function check(id: string, level: Level, status: CheckStatus, summary: string, e
   return { id, level, status, summary, evidence, ...(fix && status !== 'pass' ? { fix } : {}) };
 }
 
-function cpuOf(files: EvidenceFiles, level: Level): CpuInfo | undefined {
-  const text = files.get(levelFile(level, 'cpuinfo'));
-  return text ? parseCpuinfo(text) : undefined;
+/** The CPU of a level: /proc/cpuinfo, else lscpu's Flags line (file: where to cite it). */
+function cpuOf(files: EvidenceFiles, level: Level): (CpuInfo & { file: string }) | undefined {
+  const file = levelFile(level, 'cpuinfo');
+  const text = files.get(file);
+  return text ? { ...parseCpuinfo(text), file } : cpuFromLscpu(files.get(levelFile(level, 'lscpu')), levelFile(level, 'lscpu'));
 }
 
 function virtFlagOf(cpu: CpuInfo): 'vmx' | 'svm' | 'sie' | undefined {
@@ -70,10 +73,10 @@ export function l0HardwareCheck(ctx: ChainContext): Check | undefined {
   const evidence: Citation[] = [];
   if (disabled) evidence.push(disabled);
   const flag = cpu ? virtFlagOf(cpu) : undefined;
-  if (cpu?.flagsLine) evidence.push(cite(levelFile('L0', 'cpuinfo'), cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`));
+  if (cpu?.flagsLine) evidence.push(cite(cpu.file, cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`));
   if (kvm.cite) evidence.push(kvm.cite);
   if (device) evidence.push(cite(levelFile('L0', 'kvm-device'), 1, device.line));
-  if (!cpu && kvm.loaded === undefined) return check('l0-kvm', 'L0', 'unknown', 'L0: no cpuinfo or KVM module list to tell whether it can run KVM guests', evidence);
+  if (!cpu && kvm.loaded === undefined) return check('l0-kvm', 'L0', 'unknown', 'L0: no cpuinfo or KVM module list to tell whether it can run KVM guests; L0/cpuinfo.txt, L0/lscpu.txt or L0/kvm-modules.txt (lsmod) would decide it', evidence);
   if (disabled) {
     return check('l0-kvm', 'L0', 'fail', `L0: the kernel says hardware virtualization is unavailable (${disabled.text.replace(/^\[[^\]]*\]\s*/, '')})`, evidence, 'Enable Intel VT-x or AMD-V (SVM) in the firmware setup of L0, then reload the KVM module.');
   }
@@ -224,9 +227,9 @@ export function l1NestingCpuCheck(ctx: ChainContext): Check | undefined {
   const started = startedWithNestingCpu(guest, flag);
   const evidence: Citation[] = [];
   const seen = cpu ? virtFlagOf(cpu) : undefined;
-  if (cpu?.flagsLine) evidence.push(cite(levelFile('L1', 'cpuinfo'), cpu.flagsLine, seen ? `flags: ... ${seen} ...` : `flags: (no vmx, svm or sie)`));
+  if (cpu?.flagsLine) evidence.push(cite(cpu.file, cpu.flagsLine, seen ? `flags: ... ${seen} ...` : `flags: (no vmx, svm or sie)`));
   if (started.cite) evidence.push(started.cite);
-  if (!cpu) return check('l1-virt-flag', 'L1', 'unknown', 'L1: its cpuinfo was not collected', evidence);
+  if (!cpu) return check('l1-virt-flag', 'L1', 'unknown', 'L1: neither its cpuinfo nor lscpu is here; L1/cpuinfo.txt (cat /proc/cpuinfo) or L1/lscpu.txt would decide it', evidence);
   const kvm = kvmLoaded(files, 'L1');
   if (seen) {
     const how = started.text ? `; started with ${started.text}` : '';
@@ -311,7 +314,7 @@ export function flagDiffCheck(ctx: ChainContext): Check | undefined {
   const l1 = cpuOf(ctx.files, 'L1');
   if (!l0 || !l1 || l0.flags.size === 0 || l1.flags.size === 0) return undefined;
   const lost = [...l0.flags].filter((f) => !l1.flags.has(f)).sort();
-  const evidence = [cite(levelFile('L0', 'cpuinfo'), l0.flagsLine, `${l0.flags.size} flags`), cite(levelFile('L1', 'cpuinfo'), l1.flagsLine, `${l1.flags.size} flags`)];
+  const evidence = [cite(l0.file, l0.flagsLine, `${l0.flags.size} flags`), cite(l1.file, l1.flagsLine, `${l1.flags.size} flags`)];
   const important = lost.filter((f) => ['vmx', 'svm', 'sie', 'ept', 'npt', 'vpid', 'ept_ad', 'vnmi', 'flexpriority', 'tpr_shadow', 'avic', 'vgif', 'v_vmsave_vmload', 'nrip_save', 'lbrv', 'tsc_scale', 'x2apic', 'pdpe1gb'].includes(f));
   const vmx = lostVmxFeatures(parseVmxMsrs(ctx.files.get(levelFile('L0', 'vmx-msrs')) ?? ''), parseVmxMsrs(ctx.files.get(levelFile('L1', 'vmx-msrs')) ?? ''));
   const list = (xs: string[], n = 40) => (xs.length > n ? `${xs.slice(0, n).join(' ')} ... (${xs.length - n} more)` : xs.join(' '));

@@ -2,6 +2,7 @@ import { analyseEvidence } from '../analyse/index.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { isPartial } from '../bundle/manifest.js';
 import { loadBundle } from '../bundle/reader.js';
+import { loadPasted } from '../inspect/pasted.js';
 import { collectExitCode } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { jsonResult } from '../render/json.js';
@@ -11,7 +12,9 @@ import { summaryTemplate } from './finish-bundle.js';
 import { shortReport } from '../render/short-report.js';
 
 export async function runInspect(target: string, flags: { json?: boolean; summary?: boolean; text?: boolean }, io: Io): Promise<number> {
-  const bundle = await loadBundle(target);
+  const pasted = await loadPasted(target);
+  if (pasted) io.stderr.write(`${pasted.notes.join('\n')}\n`);
+  const bundle = pasted?.bundle ?? (await loadBundle(target));
   try {
     let manifest: Manifest | undefined;
     if (bundle.manifestText) {

@@ -84,8 +84,15 @@ export function plainSentence(verdict: Verdict, manifest?: Manifest): string {
   const top = levels[levels.length - 1];
   const topRunsOn = verdict.levels[top]!.runsOn;
   if (levels.length > 1 && topRunsOn === 'kvm') return `Nesting works: ${top} runs on KVM all the way down.`;
-  if (topRunsOn === 'unknown') return `nestbug could not tell what ${top} runs on from the evidence collected; the checks below say what is missing.`;
+  if (topRunsOn === 'unknown') return `nestbug could not tell what ${top} runs on from these files; ${decidingFiles(top)} would decide it.`;
   return `${top} runs on ${runsOnLabel(topRunsOn)}; no check failed.`;
+}
+
+/** What would decide what a level runs on, when nothing here does. */
+export function decidingFiles(level: string): string {
+  const below = level === 'L2' ? 'L1' : level === 'L1' ? 'L0' : undefined;
+  const inside = `${level}/dmesg.txt (Hypervisor detected), ${level}/lscpu.txt or ${level}/cpuinfo.txt, ${level}/cpuid-signature.txt`;
+  return below ? `${inside}; or, from ${below}, ${below}/qemu-cmdlines.txt or ${below}/domains.txt` : inside;
 }
 
 /** "L1 L1 runs on..." and "L0 L0: no cpuinfo": the level once. */

@@ -3,7 +3,7 @@
 import type { Verdict } from '../analyse/types.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { Manifest } from '../bundle/manifest.js';
-import { flattenParentheses, missingDocItems, plainSentence, withLevel } from './results.js';
+import { decidingFiles, flattenParentheses, missingDocItems, plainSentence, withLevel } from './results.js';
 
 export function shortReport(verdict: Verdict, manifest?: Manifest): string[] {
   const missing = missingDocItems(manifest);
@@ -13,7 +13,11 @@ export function shortReport(verdict: Verdict, manifest?: Manifest): string[] {
     `Nested setup: ${verdict.chainName}`,
     flattenParentheses(verdict.chainLine),
     '',
-    ...Object.values(verdict.levels).map((v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}. ${flattenParentheses(v!.reason)}`),
+    ...Object.values(verdict.levels).map((v) =>
+      v!.runsOn === 'unknown'
+        ? `${v!.level}: cannot tell what it runs on; ${decidingFiles(v!.level)} would decide it`
+        : `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}. ${flattenParentheses(v!.reason)}`,
+    ),
     ...(missing.length ? ['', 'Missing items the kernel doc asks for:', ...missing.map((m) => `  ${m.level} ${m.id} (${m.what}): ${m.how}`)] : []),
     '',
     ...verdict.checks.map(
