@@ -44,6 +44,17 @@ export function parseTrustAnswer(answer: string, fingerprint: string): 'yes' | '
   return undefined;
 }
 
+/** Ctrl-C at a question stops the run as Ctrl-C anywhere else does (the prompt library
+ * took the keypress, so the signal is raised again). */
+async function interruptible<T>(ask: () => Promise<T>, declined: T): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    if ((error as { name?: string })?.name === 'ExitPromptError') process.kill(process.pid, 'SIGINT');
+    return declined;
+  }
+}
+
 /** Questions at a real terminal; one at a time (levels connect side by side). */
 export function terminalQuestions(out: NodeJS.WritableStream): ConnectQuestions {
   let queue: Promise<unknown> = Promise.resolve();
@@ -56,7 +67,7 @@ export function terminalQuestions(out: NodeJS.WritableStream): ConnectQuestions 
   return {
     choices,
     trustHostKey: (key) =>
-      oneAtATime(async () => {
+      oneAtATime(() => interruptible(async () => {
         const { input } = await import('@inquirer/prompts');
         out.write(`${hostKeyQuestionText(key, key.name)}\n`);
         const answer = await input({
@@ -66,16 +77,16 @@ export function terminalQuestions(out: NodeJS.WritableStream): ConnectQuestions 
         const yes = parseTrustAnswer(answer, key.fingerprint) === 'yes';
         if (yes) choices.trustedHostKeys.push(key.name);
         return yes;
-      }),
+      }, false)),
     recorded: (key, file) => out.write(`${recordedText(key, file)}\n`),
     password: (label) =>
-      oneAtATime(async () => {
+      oneAtATime(() => interruptible(async () => {
         const { password } = await import('@inquirer/prompts');
         const typed = await password({ message: `${label}'s password (kept in memory only, never written):`, mask: '*' });
         if (typed === '') return undefined;
         choices.passwordLogins.push(label);
         return typed;
-      }),
+      }, undefined)),
   };
 }
 

@@ -210,6 +210,21 @@ if (!isRoot()) {
       }
     });
 
+    test('Ctrl-C at the host-key question stops the run: exit 130, nothing recorded', async () => {
+      const home = newHome();
+      const key = copyClientKey(path.join(home, 'id_test'));
+      const term = Terminal.start(['check', '-i', key, '--l1', `root@127.0.0.1:${host.port}`], { home, cwd: home });
+      try {
+        await term.waitFor(/continue connecting/);
+        term.keys('C-c');
+        const screen = await term.waitFor(/EXIT=\d+/, 60000);
+        assert.match(screen, /EXIT=130/);
+        assert.not.ok(existsSync(path.join(home, '.ssh', 'known_hosts')));
+      } finally {
+        term.close();
+      }
+    });
+
     test('password-only server at a terminal: the password is asked, used, and found nowhere', async () => {
       const home = newHome();
       writeFileSync(path.join(home, '.ssh', 'known_hosts'), `${passwordHost.knownHostsLine}\n`);
