@@ -1,12 +1,13 @@
 // Help and output names as a new user meets them: each command's own exit codes, defaults
 // shown as values, the collection list in plain text quoting the kernel doc, -o refusing
 // a name that is not an archive.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KERNEL_DOC_LINES } from '../../src/collect/kernel-doc.ts';
 import { newHome, runCli } from '../harness/cli.ts';
+import { ROOT } from '../helpers.ts';
 
 test('help check and help inspect show their own exit codes', async () => {
   const home = newHome();
@@ -48,6 +49,19 @@ test('-o bug.txt is refused with the name to use', async () => {
   assert.is(r.code, 2, r.stderr);
   assert.match(r.stderr, /-o bug\.txt: a bundle is a \.zip or \.tar\.gz archive, not \.txt; use -o bug\.zip/);
   assert.not.ok(existsSync(path.join(home, 'bug.txt')));
+});
+
+test("the README's first command runs on this machine alone, its second runs the tests", async () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const block = /```sh\n([\s\S]*?)```/.exec(readme)![1].trim().split('\n');
+  assert.is(block[0], 'npm install && npx nestbug check');
+  assert.is(block[1], 'npm test');
+  // npm install has run (the tests are running): the rest of the line, as a user runs it.
+  const home = newHome();
+  const r = await runCli(['check'], { home });
+  assert.ok([0, 4].includes(r.code!), r.stderr);
+  assert.match(r.stderr, /no level given; this machine is/);
+  assert.match(r.stderr, /Checked 1 level\(s\)/);
 });
 
 test.run();
