@@ -51,10 +51,6 @@ export class BundleWriter {
     return new BundleWriter(outputPath, temp, topFolder, format);
   }
 
-  get error(): Error | undefined {
-    return this.failure;
-  }
-
   addFile(bundlePath: string, sourcePath: string): void {
     this.archive.file(sourcePath, { name: `${this.topFolder}/${bundlePath}`, mode: 0o644 });
   }
