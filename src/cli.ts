@@ -129,7 +129,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
 export async function reportError(error: unknown, io: Io): Promise<number> {
   if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+    if (shown.includes(error.code)) return EXIT.ok;
     return EXIT.usage;
   }
   const { UsageError, HostError, OutputError, messageOf } = await import('./errors.js');

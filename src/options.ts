@@ -4,7 +4,6 @@
 import path from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import type { BundleFormat } from './bundle/writer.js';
-import { formatFromPath } from './bundle/writer.js';
 import type { JumpSpec, LevelSpec } from './collect/connect.js';
 import { UsageError } from './errors.js';
 import { isLevel, LEVELS, type Level } from './levels.js';
@@ -175,7 +174,9 @@ function jumpSpec(level: Level, value: string, flag: string, specs: LevelSpec[])
     return { kind: 'level', level: asLevel };
   }
   const target = parseTarget(value, flag);
-  if (target.kind === 'local') throw new UsageError(`${flag} local: jumping through this machine is the same as no jump`);
+  if (target.kind === 'local') {
+    throw new UsageError(`${flag} local: jumping through this machine is the same as no jump`);
+  }
   return { kind: 'target', target };
 }
 
@@ -199,6 +200,12 @@ export function parseSize(value: string, flag: string): number {
 
 export function defaultOutputName(now: Date, format: BundleFormat): string {
   return `nestbug-${stamp(now)}.${format === 'zip' ? 'zip' : 'tar.gz'}`;
+}
+
+export function formatFromPath(file: string): BundleFormat | undefined {
+  if (/\.zip$/i.test(file)) return 'zip';
+  if (/\.(tar\.gz|tgz)$/i.test(file)) return 'tar.gz';
+  return undefined;
 }
 
 export function resolveOutput(

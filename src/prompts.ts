@@ -57,7 +57,9 @@ export async function runWizard(ctx: WizardContext): Promise<WizardAnswers> {
       validate: (v) => (/\.(zip|tar\.gz|tgz)$/i.test(v.trim()) ? true : 'end the name in .zip or .tar.gz'),
     })
   ).trim();
-  const flags: WizardFlags = { ...targetFlags(targets, jumps), sudo: sudo || undefined, redact: redact || undefined, output };
+  const flags: WizardFlags = { ...targetFlags(targets, jumps), output };
+  if (sudo) flags.sudo = true;
+  if (redact) flags.redact = true;
   const sudoNote = sudoPassword !== undefined ? '   (sudo will ask: run it at a terminal, or allow NOPASSWD)' : '';
   ctx.output.write(`\nThe same, without questions:\n  nestbug ${quoteArgv(commandLineOf(flags))}${sudoNote}\n\n`);
   return { flags, sudoPassword };

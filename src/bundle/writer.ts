@@ -8,12 +8,6 @@ import { type Archiver, TarArchive, ZipArchive } from 'archiver';
 
 export type BundleFormat = 'zip' | 'tar.gz';
 
-export function formatFromPath(file: string): BundleFormat | undefined {
-  if (/\.zip$/i.test(file)) return 'zip';
-  if (/\.(tar\.gz|tgz)$/i.test(file)) return 'tar.gz';
-  return undefined;
-}
-
 export class BundleWriter {
   private readonly archive: Archiver;
   private readonly done: Promise<void>;

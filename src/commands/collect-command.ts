@@ -12,9 +12,7 @@ import { readEvidenceFolder } from '../bundle/folder.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { isPartial } from '../bundle/manifest.js';
 import { BundleWriter } from '../bundle/writer.js';
-import { CollectorFileError } from '../collect/collectors.js';
 import type { ConnectSettings, LevelSpec } from '../collect/connect.js';
-import { loadCollectors } from '../collect/load-collectors.js';
 import { probeHost, runSmall } from '../collect/probe.js';
 import { messageOf, UsageError } from '../errors.js';
 import { collectExitCode, EXIT } from '../exit-codes.js';
@@ -40,26 +38,12 @@ import { LocalTransport } from '../transport/local.js';
 import { loadSshConfig, type SshConfigFile } from '../transport/ssh-config.js';
 import { stamp } from '../util/stamp.js';
 import { collectLevels, type LevelsRequest } from './collect-levels.js';
+import { loadCollectorFiles } from './collectors-list.js';
 import { type BundleReport, closingReport, reportDryRun } from './collect-report.js';
 import { summaryTemplate, writeBundle } from './write-bundle.js';
 
 /** What `check` reads: small files and commands that decide the verdicts. */
-export const CHECK_ITEMS = new Set([
-  'uname',
-  'cpuinfo',
-  'lscpu',
-  'detect-virt',
-  'cpuid-signature',
-  'identity',
-  'kvm-params',
-  'kvm-device',
-  'kvm-modules',
-  'modprobe-conf',
-  'cmdline',
-  'qemu-cmdlines',
-  'qemu-kvm-fds',
-  'domains',
-]);
+export const CHECK_ITEMS = new Set(['uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'kvm-params', 'kvm-device', 'kvm-modules', 'modprobe-conf', 'cmdline', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains']);
 
 export interface Invocation {
   /** The command line as typed, recorded in the manifest. */
@@ -73,7 +57,13 @@ export async function runCollectCommand(
   invocation: Invocation,
   io: Io,
 ): Promise<number> {
-  const env: CollectEnv = { cwd: io.cwd, home: os.homedir(), now: io.now(), terminal: canPrompt(io, true), sshAuthSock: io.env.SSH_AUTH_SOCK };
+  const env: CollectEnv = {
+    cwd: io.cwd,
+    home: os.homedir(),
+    now: io.now(),
+    terminal: canPrompt(io, true),
+    sshAuthSock: io.env.SSH_AUTH_SOCK,
+  };
   const sshConfig = loadSshConfig(env.home);
   const answers = await askWhenNoLevel(command, flags, env, sshConfig, io);
   const options = answers
@@ -85,8 +75,8 @@ export async function runCollectCommand(
   const connect = await connectSettings(options, sshConfig, io);
   const startedAt = io.now();
   const spool = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
-  const writer =
-    options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, `nestbug-${stamp(startedAt)}`) : undefined;
+  const top = `nestbug-${stamp(startedAt)}`;
+  const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
   // With --redact nothing enters the archive before it has been rewritten.
   const held: SpooledFile[] = [];
   const onFile = (bundlePath: string, spoolPath: string) => {
@@ -115,7 +105,12 @@ type RequestParts = Pick<
   'levels' | 'collectors' | 'connect' | 'spool' | 'onFile' | 'startedAt' | 'sudoPassword'
 >;
 
-function levelsRequest(options: CollectOptions, parts: RequestParts, signal: AbortSignal, version: string): LevelsRequest {
+function levelsRequest(
+  options: CollectOptions,
+  parts: RequestParts,
+  signal: AbortSignal,
+  version: string,
+): LevelsRequest {
   return {
     ...parts,
     only: options.mode === 'check' ? CHECK_ITEMS : undefined,
@@ -182,15 +177,6 @@ async function whileListening<T>(mode: CollectMode, io: Io, run: (signal: AbortS
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-  }
-}
-
-async function loadCollectorFiles(files: string[]) {
-  try {
-    return await loadCollectors(files);
-  } catch (error) {
-    if (error instanceof CollectorFileError) throw new UsageError(error.message);
-    throw error;
   }
 }
 

@@ -69,7 +69,7 @@ export async function collectLevels(request: LevelsRequest, io: Io): Promise<Lev
         );
         Object.assign(records[i], reachedRecord(reached));
         plans.set(spec.level, reached.steps);
-        task.title = `${spec.level} ${reached.transport.label}: ${reached.facts.hostname} (${reached.facts.arch}, ${privilegeText(reached.transport)})`;
+        task.title = reachedTitle(spec.level, reached);
         if (request.planOnly) return;
         return task.newListr(itemTasks(records[i], reached, request), { concurrent: true, exitOnError: false });
       },
@@ -118,6 +118,10 @@ function taskList(tasks: ListrTask[], quiet: boolean, io: Io): Listr {
     rendererOptions: { logger, collapseSubtasks: false, collapseSkips: false, showErrorMessage: true },
     fallbackRendererOptions: { logger },
   });
+}
+
+function reachedTitle(level: Level, { transport, facts }: ReachedLevel): string {
+  return `${level} ${transport.label}: ${facts.hostname} (${facts.arch}, ${privilegeText(transport)})`;
 }
 
 function privilegeText(transport: Transport): string {

@@ -44,9 +44,8 @@ export function closingReport(
       `${counts['not-installed']} not installed, ${counts.skipped} skipped)`,
   );
   if (bundle.redactionMap) {
-    lines.push(
-      `Redacted: names and addresses are placeholders; the mapping is in ${bundle.redactionMap} (private: do not attach it).`,
-    );
+    const map = bundle.redactionMap;
+    lines.push(`Redacted: names and addresses are placeholders; the mapping is in ${map} (private: do not attach it).`);
   }
   lines.push(
     manifest.interrupted
@@ -93,7 +92,8 @@ function dryRunLines({ manifest, plans }: LevelsCollected): string[] {
   for (const l of manifest.levels) {
     const f = l.facts;
     const privilege = f?.privilege === 'none' ? `no root: ${f.privilegeNote}` : f?.privilege;
-    lines.push(`${l.level} ${l.target}${f ? ` (${f.hostname}, ${f.arch}, ${privilege})` : `: not reachable: ${l.error}`}`);
+    const reached = f ? ` (${f.hostname}, ${f.arch}, ${privilege})` : `: not reachable: ${l.error}`;
+    lines.push(`${l.level} ${l.target}${reached}`);
     for (const s of plans.get(l.level) ?? []) {
       const d = describeStep(s);
       const firstLine = (text: string) => `${text.split('\n')[0]}${text.includes('\n') ? ' ...' : ''}`;

@@ -11,7 +11,12 @@ import { jsonResult } from '../render/json.js';
 import { renderSummary } from '../render/summary.js';
 import { summaryTemplate } from './write-bundle.js';
 
-export async function runInspect(target: string, flags: { json?: boolean; summary?: boolean }, io: Io): Promise<number> {
+export interface InspectFlags {
+  json?: boolean;
+  summary?: boolean;
+}
+
+export async function runInspect(target: string, flags: InspectFlags, io: Io): Promise<number> {
   const bundle = await loadBundle(target);
   try {
     const manifest = readManifest(bundle.manifestText);
