@@ -125,9 +125,7 @@ export function buildCollectOptions(
     timeoutSeconds: parseSeconds(flags.timeout, '--timeout'),
     maxOutputBytes: parseSize(flags.maxOutput ?? '64M', '--max-output'),
     identityFiles: (flags.identity ?? []).map((f) => path.resolve(env.cwd, f)),
-    knownHosts: flags.knownHosts
-      ? path.resolve(env.cwd, flags.knownHosts)
-      : path.join(env.home, '.ssh', 'known_hosts'),
+    knownHosts: flags.knownHosts ? path.resolve(env.cwd, flags.knownHosts) : path.join(env.home, '.ssh', 'known_hosts'),
     acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
     agent: env.sshAuthSock || undefined,
     sudo: flags.sudo ?? false,

@@ -38,12 +38,27 @@ import { LocalTransport } from '../transport/local.js';
 import { loadSshConfig, type SshConfigFile } from '../transport/ssh-config.js';
 import { stamp } from '../util/stamp.js';
 import { collectLevels, type LevelsRequest } from './collect-levels.js';
-import { loadCollectorFiles } from './collectors-list.js';
 import { type BundleReport, closingReport, reportDryRun } from './collect-report.js';
+import { loadCollectorFiles } from './collectors-list.js';
 import { summaryTemplate, writeBundle } from './write-bundle.js';
 
 /** What `check` reads: small files and commands that decide the verdicts. */
-export const CHECK_ITEMS = new Set(['uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'kvm-params', 'kvm-device', 'kvm-modules', 'modprobe-conf', 'cmdline', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains']);
+export const CHECK_ITEMS = new Set([
+  'uname',
+  'cpuinfo',
+  'lscpu',
+  'detect-virt',
+  'cpuid-signature',
+  'identity',
+  'kvm-params',
+  'kvm-device',
+  'kvm-modules',
+  'modprobe-conf',
+  'cmdline',
+  'qemu-cmdlines',
+  'qemu-kvm-fds',
+  'domains',
+]);
 
 export interface Invocation {
   /** The command line as typed, recorded in the manifest. */

@@ -3,7 +3,7 @@
 import { Listr, ListrLogger, type ListrTask, ProcessOutput } from 'listr2';
 import type { ItemRecord, LevelRecord, Manifest } from '../bundle/manifest.js';
 import type { Collector } from '../collect/collectors.js';
-import { type ConnectSettings, Connector, describeVia, type LevelSpec } from '../collect/connect.js';
+import { Connector, type ConnectSettings, describeVia, type LevelSpec } from '../collect/connect.js';
 import { type PlannedStep, planCollection } from '../collect/plan.js';
 import { type HostFacts, probeHost } from '../collect/probe.js';
 import { type RunContext, runStep } from '../collect/run.js';
@@ -58,22 +58,24 @@ export async function collectLevels(request: LevelsRequest, io: Io): Promise<Lev
   const records = request.levels.map(emptyRecord);
   const plans = new Map<Level, PlannedStep[]>();
   try {
-    const tasks = request.levels.map((spec, i): ListrTask => ({
-      title: levelTitle(records[i]),
-      task: async (_ctx, task) => {
-        const reached = await reachLevel(spec, connector, request, (step) => (task.output = step)).catch(
-          (error: unknown) => {
-            records[i].error = hostProblem(error);
-            throw new Error(records[i].error);
-          },
-        );
-        Object.assign(records[i], reachedRecord(reached));
-        plans.set(spec.level, reached.steps);
-        task.title = reachedTitle(spec.level, reached);
-        if (request.planOnly) return;
-        return task.newListr(itemTasks(records[i], reached, request), { concurrent: true, exitOnError: false });
-      },
-    }));
+    const tasks = request.levels.map(
+      (spec, i): ListrTask => ({
+        title: levelTitle(records[i]),
+        task: async (_ctx, task) => {
+          const reached = await reachLevel(spec, connector, request, (step) => (task.output = step)).catch(
+            (error: unknown) => {
+              records[i].error = hostProblem(error);
+              throw new Error(records[i].error);
+            },
+          );
+          Object.assign(records[i], reachedRecord(reached));
+          plans.set(spec.level, reached.steps);
+          task.title = reachedTitle(spec.level, reached);
+          if (request.planOnly) return;
+          return task.newListr(itemTasks(records[i], reached, request), { concurrent: true, exitOnError: false });
+        },
+      }),
+    );
     await taskList(tasks, request.quiet, io).run();
   } finally {
     await connector.closeAll();

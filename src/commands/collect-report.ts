@@ -55,9 +55,7 @@ export function closingReport(
   return lines;
 }
 
-type StepView =
-  | { run: true; asRoot: boolean; command: string }
-  | { run: false; status: string; reason: string };
+type StepView = { run: true; asRoot: boolean; command: string } | { run: false; status: string; reason: string };
 
 function describeStep(s: PlannedStep): StepView {
   if (s.skip) return { run: false, status: s.skip.status, reason: s.skip.reason };

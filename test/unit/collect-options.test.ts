@@ -96,10 +96,24 @@ test('the recorded command line hides --redact-word values', () => {
 
 test('the wizard answers as the flags a person would type, and as their command line', () => {
   const answers = { l0: 'local', l1: 'root@10.0.0.2', l1Jump: 'l0', sudo: true as const, output: 'b.zip' };
-  assert.equal(commandLineOf(answers), ['collect', '--l0', 'local', '--l1', 'root@10.0.0.2', '--l1-jump', 'l0', '--sudo', '-o', 'b.zip']);
+  assert.equal(commandLineOf(answers), [
+    'collect',
+    '--l0',
+    'local',
+    '--l1',
+    'root@10.0.0.2',
+    '--l1-jump',
+    'l0',
+    '--sudo',
+    '-o',
+    'b.zip',
+  ]);
   const again = collectFlags(commandLineOf(answers).slice(1));
   const o = buildCollectOptions('bundle', again, env, commandLineOf(answers));
-  assert.equal(o.levels.map((l) => l.level), ['L0', 'L1']);
+  assert.equal(
+    o.levels.map((l) => l.level),
+    ['L0', 'L1'],
+  );
   assert.is(o.output, '/work/b.zip');
   assert.is(o.sudo, true);
 });
@@ -112,17 +126,28 @@ test('manifest reader: a manifest typed, anything else undefined; malformed leve
     JSON.stringify({
       tool: 'nestbug',
       levels: [
-        { level: 'L1', target: 'local', reached: true, items: [{ id: 'uname', status: 'ok' }, { id: 'x', status: 'odd' }] },
+        {
+          level: 'L1',
+          target: 'local',
+          reached: true,
+          items: [
+            { id: 'uname', status: 'ok' },
+            { id: 'x', status: 'odd' },
+          ],
+        },
         { level: 'L7', target: 'h' },
         { level: 'L0', target: 3 },
         { level: 'L2', target: 'h2' },
       ],
     }),
   );
-  assert.equal(m?.levels.map((l) => [l.level, l.target, l.reached, l.items.length]), [
-    ['L1', 'local', true, 1],
-    ['L2', 'h2', false, 0],
-  ]);
+  assert.equal(
+    m?.levels.map((l) => [l.level, l.target, l.reached, l.items.length]),
+    [
+      ['L1', 'local', true, 1],
+      ['L2', 'h2', false, 0],
+    ],
+  );
 });
 
 test.run();
