@@ -14,7 +14,8 @@ const pattern = process.argv[2] ?? '';
 
 // The CLI under test is the built one; the tests themselves are type-checked too.
 for (const config of ['tsconfig.json', 'tsconfig.test.json']) {
-  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, config)], { stdio: 'inherit' });
+  const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', path.join(root, config)], { stdio: 'inherit' });
   if (build.status !== 0) {
     console.log('0 passed, 1 failed, 0 skipped');
     console.error(`the TypeScript build failed (${config})`);
@@ -22,10 +23,11 @@ for (const config of ['tsconfig.json', 'tsconfig.test.json']) {
   }
 }
 
-const skipDir = mkdtempSync(path.join(os.tmpdir(), 'nestbug-skips-'));
+const skipDir = mkdtempSync(path.join(os.tmpdir(), 'nestbug-test-skips-'));
 const skippedFile = path.join(skipDir, 'skipped.jsonl');
 const filter = `${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&')}.*\\.test\\.ts$`;
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), 'test', filter, '--no-color'], {
+const uvu = path.join(root, 'node_modules/uvu/bin.js');
+const child = spawn(process.execPath, ['--import', 'tsx', uvu, 'test', filter, '--no-color'], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, NO_COLOR: '1', NESTBUG_SKIPPED_FILE: skippedFile },
