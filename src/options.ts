@@ -105,10 +105,6 @@ export function isInteractive(flags: { input?: boolean; json?: boolean }, env: C
   return env.terminal && flags.input !== false && !flags.json;
 }
 
-export function hasLevels(flags: { l0?: string; l1?: string; l2?: string }): boolean {
-  return flags.l0 !== undefined || flags.l1 !== undefined || flags.l2 !== undefined;
-}
-
 export function buildCollectOptions(
   command: 'bundle' | 'check',
   flags: AnyCollectFlags,

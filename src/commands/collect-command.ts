@@ -25,9 +25,6 @@ import {
   type CollectMode,
   type CollectOptions,
   commandLineOf,
-  defaultOutputName,
-  hasLevels,
-  isInteractive,
 } from '../options.js';
 import type { SpooledFile } from '../redact/apply.js';
 import { jsonResult } from '../render/json.js';
@@ -80,11 +77,13 @@ export async function runCollectCommand(
     sshAuthSock: io.env.SSH_AUTH_SOCK,
   };
   const sshConfig = loadSshConfig(env.home);
-  const answers = await askWhenNoLevel(command, flags, env, sshConfig, io);
+  // Flags and collector files are checked before any question is asked.
+  const typed = buildCollectOptions(command, flags, env, invocation.argv);
+  const collectors = await loadCollectorFiles(typed.collectorFiles);
+  const answers = await askWhenNoLevel(typed, sshConfig, io);
   const options = answers
     ? buildCollectOptions(command, { ...flags, ...answers.flags, input: false }, env, commandLineOf(answers.flags))
-    : buildCollectOptions(command, flags, env, invocation.argv);
-  const collectors = await loadCollectorFiles(options.collectorFiles);
+    : typed;
   const levels = options.levels.length > 0 ? options.levels : await thisMachineAlone(io);
   if (options.mode === 'bundle') await assertWritableOutput(options.output);
   const connect = await connectSettings(options, sshConfig, io);
@@ -266,14 +265,8 @@ async function thisMachineAlone(io: Io): Promise<LevelSpec[]> {
 }
 
 /** No level given at a terminal: the wizard asks (collect only, not with --dry-run). */
-async function askWhenNoLevel(
-  command: 'bundle' | 'check',
-  flags: AnyCollectFlags,
-  env: CollectEnv,
-  sshConfig: SshConfigFile,
-  io: Io,
-) {
-  if (command !== 'bundle' || flags.dryRun || hasLevels(flags) || !isInteractive(flags, env)) return undefined;
+async function askWhenNoLevel(options: CollectOptions, sshConfig: SshConfigFile, io: Io) {
+  if (options.mode !== 'bundle' || options.levels.length > 0 || !options.interactive) return undefined;
   const facts = await localFacts();
   const { runWizard } = await import('../prompts.js');
   return runWizard({
@@ -288,7 +281,7 @@ async function askWhenNoLevel(
       }
       return (await runSmall(local, ['sudo', '-n', 'true'], 5000)).exitCode === 0;
     },
-    defaultOutput: flags.output ? path.basename(flags.output) : defaultOutputName(env.now, flags.format ?? 'zip'),
+    defaultOutput: path.basename(options.output),
     output: io.stderr,
   });
 }
