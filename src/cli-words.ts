@@ -3,10 +3,7 @@
 // alone would take "colect" as a stray argument), `help WORD` must name a command, and
 // `version` is a command like the others.
 
-export type FirstWord =
-  | { kind: 'pass' }
-  | { kind: 'version' }
-  | { kind: 'error'; message: string };
+export type FirstWord = { kind: 'pass' } | { kind: 'version' } | { kind: 'error'; message: string };
 
 /** Edit distance, for "did you mean". */
 export function distance(a: string, b: string): number {
@@ -34,7 +31,8 @@ export function suggestion(word: string, commands: readonly string[]): string {
 export function firstWord(argv: readonly string[], commands: readonly string[]): FirstWord {
   const [word, next] = argv;
   if (word === undefined || word.startsWith('-')) return { kind: 'pass' };
-  if (word === 'version') return argv.length === 1 ? { kind: 'version' } : { kind: 'error', message: 'version takes no arguments' };
+  if (word === 'version')
+    return argv.length === 1 ? { kind: 'version' } : { kind: 'error', message: 'version takes no arguments' };
   if (word === 'help') {
     if (next === undefined || next.startsWith('-') || commands.includes(next)) return { kind: 'pass' };
     return { kind: 'error', message: `no help for '${next}': not a command${suggestion(next, commands)}` };

@@ -34,8 +34,12 @@ export function equivalentCommand(
     full.splice(at < 0 ? full.length : at, 0, '--accept-new-host-keys');
   }
   const notes: string[] = [];
-  if (trusted.length) notes.push(`the host keys of ${trusted.join(', ')} are recorded now; elsewhere --accept-new-host-keys trusts them`);
-  if (choices?.passwordLogins.length) notes.push(`${choices.passwordLogins.join(', ')} asked for a login password: run it at a terminal, or install a key`);
+  if (trusted.length)
+    notes.push(`the host keys of ${trusted.join(', ')} are recorded now; elsewhere --accept-new-host-keys trusts them`);
+  if (choices?.passwordLogins.length)
+    notes.push(
+      `${choices.passwordLogins.join(', ')} asked for a login password: run it at a terminal, or install a key`,
+    );
   if (sudoPassword) notes.push('sudo will ask: run it at a terminal, or allow NOPASSWD');
   const text = `\nThe same, without questions:\n  nestbug ${quoteArgv(full)}\n${notes.map((n) => `  (${n})\n`).join('')}\n`;
   return { argv: full, text };

@@ -29,14 +29,20 @@ export function stripRst(text: string): string {
   return text.replace(/``([^`]*)``/g, '$1').replace(/\*([^*\s][^*]*)\*/g, '$1');
 }
 
-const loose = (s: string) => s.toLowerCase().replace(/[.,;:]/g, '').replace(/\s+/g, ' ').trim();
+const loose = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[.,;:]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** "X from L0 / from L1" and "X of L1 (...) / of L2 (...)" stand for two lines of the document. */
 function candidates(doc: string): string[] {
   const from = /^(.*) from L0 \/ from L1(.*)$/.exec(doc);
   if (from) return [`${from[1]} from L0${from[2]}`, `${from[1]} from L1${from[2]}`];
   const of = /^(.*?) of (L\d)(.*?) \/ of (L\d)(.*)$/.exec(doc);
-  if (of) return [`${of[1]} of ${of[2]}${of[3]}${of[5].startsWith(' --') ? of[5] : ''}`, `${of[1]} of ${of[4]}${of[5]}`];
+  if (of)
+    return [`${of[1]} of ${of[2]}${of[3]}${of[5].startsWith(' --') ? of[5] : ''}`, `${of[1]} of ${of[4]}${of[5]}`];
   return [doc];
 }
 
@@ -52,11 +58,16 @@ export function docColumn(doc: string): DocColumn {
   const notes: string[] = [];
   for (const candidate of candidates(text)) {
     const words = candidate.split(/(?= -- | \(|: | \/ )/)[0];
-    const line = KERNEL_DOC_LINES.find((l) => loose(candidate).startsWith(loose(l)) || loose(l).startsWith(loose(words)));
+    const line = KERNEL_DOC_LINES.find(
+      (l) => loose(candidate).startsWith(loose(l)) || loose(l).startsWith(loose(words)),
+    );
     if (!line) continue;
     if (!quotes.includes(line)) quotes.push(line);
     // What follows the quoted words is the collector's own remark.
-    const rest = candidate.slice(words.length).replace(/^\s*(--|:|\/)?\s*/, '').replace(/^\((.*)\)$/, '$1');
+    const rest = candidate
+      .slice(words.length)
+      .replace(/^\s*(--|:|\/)?\s*/, '')
+      .replace(/^\((.*)\)$/, '$1');
     if (rest && !loose(line).includes(loose(rest)) && !notes.includes(rest)) notes.push(rest);
   }
   if (quotes.length === 0) return { quotes, note: text };

@@ -1,31 +1,30 @@
+// nestbug inspect: an existing bundle or folder enters the data path at the analysis.
 import { analyseEvidence } from '../analyse/index.js';
-import type { Manifest } from '../bundle/manifest.js';
 import { isPartial } from '../bundle/manifest.js';
+import { readManifest } from '../bundle/read-manifest.js';
 import { loadBundle } from '../bundle/reader.js';
-import { loadPasted } from '../inspect/pasted.js';
 import { collectExitCode } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { jsonResult } from '../render/json.js';
 import { checkTitle, renderSummary } from '../render/summary.js';
 import { renderSummaryText } from '../render/summary-text.js';
-import { summaryTemplate } from './finish-bundle.js';
 import { shortReport } from '../render/short-report.js';
+import { loadPasted } from '../inspect/pasted.js';
+import { summaryTemplate } from './write-bundle.js';
 
-export async function runInspect(target: string, flags: { json?: boolean; summary?: boolean; text?: boolean }, io: Io): Promise<number> {
+export interface InspectFlags {
+  json?: boolean;
+  summary?: boolean;
+  text?: boolean;
+}
+
+export async function runInspect(target: string, flags: InspectFlags, io: Io): Promise<number> {
   const pasted = await loadPasted(target);
   if (pasted) io.stderr.write(`${pasted.notes.join('\n')}\n`);
   const bundle = pasted?.bundle ?? (await loadBundle(target));
   try {
-    let manifest: Manifest | undefined;
-    if (bundle.manifestText) {
-      try {
-        manifest = JSON.parse(bundle.manifestText) as Manifest;
-        if (!Array.isArray(manifest.levels)) manifest = undefined;
-      } catch {
-        manifest = undefined;
-      }
-    }
-    const verdict = analyseEvidence(bundle.files);
+    const manifest = readManifest(bundle.manifestText);
+    const verdict = analyseEvidence(bundle.files, manifest?.levels ?? []);
     const code = collectExitCode({
       partial: manifest ? isPartial(manifest.levels) : false,
       interrupted: false,
@@ -38,8 +37,7 @@ export async function runInspect(target: string, flags: { json?: boolean; summar
     } else if (flags.summary) {
       io.stdout.write(renderSummary(await summaryTemplate(), verdict, manifest));
     } else {
-      const lines = shortReport(verdict, manifest);
-      io.stdout.write(`${lines.join('\n')}\n`);
+      io.stdout.write(`${shortReport(verdict, manifest).join('\n')}\n`);
     }
     return code;
   } finally {

@@ -6,8 +6,8 @@
 import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { evidenceFromMap } from '../analyse/evidence.js';
-import type { LoadedBundle } from '../bundle/reader.js';
 import { findRoot, readEvidenceFolder } from '../bundle/folder.js';
+import type { LoadedBundle } from '../bundle/reader.js';
 import { LEVELS, type Level } from '../levels.js';
 import { asItemText, defaultLevel, levelNamed, recognise } from './recognise.js';
 import { describeSplit, splitReport } from './split-report.js';
@@ -39,7 +39,8 @@ async function listFiles(dir: string, rel = '', depth = 0, out: string[] = []): 
   return out;
 }
 
-const bundled = (name: string) => /^L[012]\/[a-z0-9-]+\.txt$/.test(name) || name === 'manifest.json' || /^L[012]\/libvirt\//.test(name);
+const bundled = (name: string) =>
+  /^L[012]\/[a-z0-9-]+\.txt$/.test(name) || name === 'manifest.json' || /^L[012]\/libvirt\//.test(name);
 
 function loaded(files: Map<string, string>, root: string): LoadedBundle {
   return { files: evidenceFromMap(files), root, manifestText: files.get('manifest.json'), cleanup: async () => {} };
@@ -91,7 +92,7 @@ async function pastedFolder(input: string): Promise<{ bundle: LoadedBundle; note
 
 /** Pasted outputs as a bundle; undefined for archives and regular bundle folders. */
 export async function loadPasted(input: string): Promise<{ bundle: LoadedBundle; notes: string[] } | undefined> {
-  let info;
+  let info: Awaited<ReturnType<typeof lstat>>;
   try {
     info = await lstat(input);
   } catch {

@@ -1,8 +1,9 @@
 // Pure: which collected item a pasted text is, by its content (a file named `cpuinfo`,
 // `proc-cpuinfo.txt` or `host-dmesg.log` is read for what it holds, not for its name),
 // and the level a name or heading says it comes from.
-import type { Level } from '../levels.js';
+
 import { shellWords } from '../analyse/parsers/shell-words.js';
+import type { Level } from '../levels.js';
 
 export type PastedItem =
   | 'cpuinfo'
@@ -32,7 +33,10 @@ const SIGNATURES: Array<[PastedItem, (t: string) => boolean]> = [
   ['kvm-modules', (t) => /^Module\s+Size\s+Used by/m.test(t) || /^kvm(_intel|_amd)?\s+\d+\s+\d+/m.test(t)],
   ['os-release', (t) => /^PRETTY_NAME=/m.test(t) && /^ID=/m.test(t)],
   ['uname', (t) => /^Linux \S+ \d+\.\d+\S* #\S+/m.test(t.trim()) && t.trim().split('\n').length <= 2],
-  ['cpuid-signature', (t) => /KVMKVMKVM|TCGTCGTCGTCG|Microsoft Hv|VMwareVMware|XenVMMXenVMM/.test(t) && t.split('\n').length < 40],
+  [
+    'cpuid-signature',
+    (t) => /KVMKVMKVM|TCGTCGTCGTCG|Microsoft Hv|VMwareVMware|XenVMMXenVMM/.test(t) && t.split('\n').length < 40,
+  ],
 ];
 
 export function recognise(text: string): PastedItem | undefined {
@@ -52,8 +56,17 @@ export function qemuCommandLine(text: string): string[] | undefined {
     } catch {
       continue;
     }
-    while (words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]) || words[0] === 'sudo' || words[0] === 'exec' || words[0] === 'env')) words.shift();
-    if (words.length >= 2 && /(^|\/)(qemu-system-[\w]+|qemu-kvm|kvm)$/.test(words[0]) && words.some((w) => w.startsWith('-'))) return words;
+    while (
+      words.length &&
+      (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]) || words[0] === 'sudo' || words[0] === 'exec' || words[0] === 'env')
+    )
+      words.shift();
+    if (
+      words.length >= 2 &&
+      /(^|\/)(qemu-system-[\w]+|qemu-kvm|kvm)$/.test(words[0]) &&
+      words.some((w) => w.startsWith('-'))
+    )
+      return words;
   }
   return undefined;
 }

@@ -2,7 +2,7 @@
 // reporter typed: "## L0", "cpuinfo from L1:", "$ cat /proc/cpuinfo", code fences) split
 // into the items it holds, in bundle layout, and what could not be placed.
 import type { Level } from '../levels.js';
-import { type PastedItem, asItemText, defaultLevel, levelNamed, recognise } from './recognise.js';
+import { asItemText, defaultLevel, levelNamed, type PastedItem, recognise } from './recognise.js';
 
 export interface PlacedPart {
   item: PastedItem;
@@ -53,7 +53,11 @@ function isLabel(line: string, prev: string | undefined, next: string | undefine
 }
 
 function isSection(line: string, next: string | undefined): boolean {
-  return MARKDOWN_HEADING.test(line) || /^\s*\*\*[^*]+\*\*:?\s*$/.test(line) || (next !== undefined && UNDERLINE.test(next) && !UNDERLINE.test(line));
+  return (
+    MARKDOWN_HEADING.test(line) ||
+    /^\s*\*\*[^*]+\*\*:?\s*$/.test(line) ||
+    (next !== undefined && UNDERLINE.test(next) && !UNDERLINE.test(line))
+  );
 }
 
 /** Sections ("## L1") set the level of what follows; a label or a prompt names the level
@@ -66,12 +70,21 @@ function segments(lines: string[]): Segment[] {
     if (current.lines.some((l) => l.trim() !== '')) out.push(current);
   };
   const open = (from: number, heading: string | undefined, section: boolean) => {
-    const joined = current.lines.every((l) => l.trim() === '') && current.heading && heading ? `${current.heading} ${heading}` : heading;
+    const joined =
+      current.lines.every((l) => l.trim() === '') && current.heading && heading
+        ? `${current.heading} ${heading}`
+        : heading;
     close();
     const named = heading ? levelNamed(heading) : undefined;
     if (section) sectionLevel = named ?? sectionLevel;
     const own = joined ? levelNamed(joined) : undefined;
-    current = { from, lines: [], heading: joined, level: section ? sectionLevel : own ?? sectionLevel, ownLevel: !section && own !== undefined };
+    current = {
+      from,
+      lines: [],
+      heading: joined,
+      level: section ? sectionLevel : (own ?? sectionLevel),
+      ownLevel: !section && own !== undefined,
+    };
   };
   let inFence = false;
   for (let i = 0; i < lines.length; i++) {
@@ -108,13 +121,15 @@ function trimProse(seg: Segment, item: PastedItem): Segment[] {
   const paragraphs: Array<{ from: number; lines: string[] }> = [];
   seg.lines.forEach((line, i) => {
     const last = paragraphs[paragraphs.length - 1];
-    if (line.trim() === '') return last && last.lines.push(line);
-    if (!last || seg.lines[i - 1]?.trim() === '') paragraphs.push({ from: seg.from + i, lines: [line] });
+    if (line.trim() === '') last?.lines.push(line);
+    else if (!last || seg.lines[i - 1]?.trim() === '') paragraphs.push({ from: seg.from + i, lines: [line] });
     else last.lines.push(line);
   });
   const belongs = (p: { lines: string[] }) => {
     const text = p.lines.join('\n');
-    return item === 'domains' ? /<\/domain>|<[a-z]/.test(text) : recognise(text) === item || /^\s*(\[|processor|\S+\s*:)/.test(text);
+    return item === 'domains'
+      ? /<\/domain>|<[a-z]/.test(text)
+      : recognise(text) === item || /^\s*(\[|processor|\S+\s*:)/.test(text);
   };
   const rest: Segment[] = [];
   while (paragraphs.length > 1 && !belongs(paragraphs[paragraphs.length - 1])) {
@@ -132,7 +147,10 @@ export function splitReport(text: string, levelHint?: Level): SplitReport {
     const item = recognise(wholeBody) ?? (whole.heading ? recognise(`${whole.heading}\n${wholeBody}`) : undefined);
     if (!item) return [{ seg: whole, text: wholeBody }];
     const [seg, ...rest] = item === 'qemu-cmdlines' ? [whole] : trimProse(whole, item);
-    return [{ seg, item, text: item === 'qemu-cmdlines' ? `${whole.heading ?? ''}\n${wholeBody}` : bodyOf(seg) }, ...rest.map((r) => ({ seg: r, text: bodyOf(r) }))];
+    return [
+      { seg, item, text: item === 'qemu-cmdlines' ? `${whole.heading ?? ''}\n${wholeBody}` : bodyOf(seg) },
+      ...rest.map((r) => ({ seg: r, text: bodyOf(r) })),
+    ];
   });
   const fallback = levelHint ?? defaultLevel(found.filter((f) => f.item && !f.seg.level).map((f) => f.text));
   const files = new Map<string, string>();
@@ -162,6 +180,7 @@ export function describeSplit(name: string, split: SplitReport): string[] {
     lines.push(`  lines ${p.from}-${p.to}: ${p.item} of ${p.level}${how}`);
   }
   for (const u of split.unplaced) lines.push(`  lines ${u.from}-${u.to}: not placed (${u.firstLine})`);
-  if (split.placed.length === 0) lines.push('  nothing recognised: paste cpuinfo, lscpu, dmesg, a domain XML or a QEMU command line');
+  if (split.placed.length === 0)
+    lines.push('  nothing recognised: paste cpuinfo, lscpu, dmesg, a domain XML or a QEMU command line');
   return lines;
 }

@@ -1,7 +1,8 @@
 // Pure: inspect's short report at a terminal. The plain sentence first, the level once
 // per line, no parentheses inside parentheses.
-import type { Verdict } from '../analyse/types.js';
+
 import { runsOnLabel } from '../analyse/runs-on.js';
+import type { Verdict } from '../analyse/types.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { decidingFiles, flattenParentheses, missingDocItems, plainSentence, withLevel } from './results.js';
 
@@ -18,10 +19,17 @@ export function shortReport(verdict: Verdict, manifest?: Manifest): string[] {
         ? `${v!.level}: cannot tell what it runs on; ${decidingFiles(v!.level)} would decide it`
         : `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}. ${flattenParentheses(v!.reason)}`,
     ),
-    ...(missing.length ? ['', 'Missing items the kernel doc asks for:', ...missing.map((m) => `  ${m.level} ${m.id} (${m.what}): ${m.how}`)] : []),
+    ...(missing.length
+      ? [
+          '',
+          'Missing items the kernel doc asks for:',
+          ...missing.map((m) => `  ${m.level} ${m.id} (${m.what}): ${m.how}`),
+        ]
+      : []),
     '',
     ...verdict.checks.map(
-      (c) => `${c.status.toUpperCase().padEnd(7)} ${flattenParentheses(withLevel(c.summary, c.level))}${c.fix ? `\n        fix: ${c.fix}` : ''}`,
+      (c) =>
+        `${c.status.toUpperCase().padEnd(7)} ${flattenParentheses(withLevel(c.summary, c.level))}${c.fix ? `\n        fix: ${c.fix}` : ''}`,
     ),
   ];
 }

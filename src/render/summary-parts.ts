@@ -2,8 +2,8 @@
 // by verdict, one table with the levels side by side, and evidence that says what a line
 // means before quoting it (cut between words, never inside a token).
 import type { Citation } from '../analyse/evidence.js';
-import type { Check, LevelTable, Verdict } from '../analyse/types.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
+import type { Check, LevelTable, Verdict } from '../analyse/types.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { LEVELS, type Level } from '../levels.js';
 import { cell, code, escapeText, table } from './markdown.js';
@@ -26,7 +26,11 @@ const CLASS_DEFS = [
 
 /** Mermaid labels: quotes and brackets would end the label, so they are left out. */
 function label(text: string): string {
-  return text.replace(/ \(/g, ', ').replace(/["[\]{}()<>|#;`]/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/ \(/g, ', ')
+    .replace(/["[\]{}()<>|#;`]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export function mermaidChain(verdict: Verdict): string {
@@ -47,8 +51,14 @@ const ROWS: Row[] = [
   ['QEMU', (t) => t.qemu],
   ['libvirt', (t) => t.libvirt],
   ['CPU model', (t) => t.cpuModel],
-  ['Virtualization flags', (t) => (t.virtFlags.length ? t.virtFlags.join(' ') : t.cpuModel ? 'none (no vmx/svm/sie)' : undefined)],
-  ['Runs in a VM (hypervisor flag)', (t) => (t.hypervisorFlag === undefined ? undefined : t.hypervisorFlag ? 'yes' : 'no')],
+  [
+    'Virtualization flags',
+    (t) => (t.virtFlags.length ? t.virtFlags.join(' ') : t.cpuModel ? 'none (no vmx/svm/sie)' : undefined),
+  ],
+  [
+    'Runs in a VM (hypervisor flag)',
+    (t) => (t.hypervisorFlag === undefined ? undefined : t.hypervisorFlag ? 'yes' : 'no'),
+  ],
   ['Nested parameter', (t) => t.nested],
   ['/dev/kvm', (t) => t.kvmDevice],
   ['KVM modules', (t) => (t.kvmModules.length ? t.kvmModules.join(' ') : undefined)],

@@ -1,8 +1,9 @@
 // Pure: summary.txt, the content of summary.md for trackers that show plain text
 // (bugzilla, mailing lists): no Markdown or HTML, wrapped at 80 columns, the chain on one
 // line so it can be searched and quoted whole.
-import type { Check, Verdict } from '../analyse/types.js';
+
 import { runsOnLabel } from '../analyse/runs-on.js';
+import type { Check, Verdict } from '../analyse/types.js';
 import type { LevelRecord, Manifest } from '../bundle/manifest.js';
 import { LEVELS } from '../levels.js';
 import { flattenParentheses, missingDocItems, plainSentence, withLevel } from './results.js';
@@ -21,13 +22,18 @@ export function wrap(text: string, width = TEXT_WIDTH, indent = '', firstIndent 
   let line = firstIndent;
   let empty = true;
   const room = () => width - line.length;
+  const newLine = () => {
+    lines.push(line);
+    line = indent;
+    empty = true;
+  };
   for (let word of clean(text).split(/\s+/).filter(Boolean)) {
     while (word.length > width - indent.length) {
-      if (!empty) lines.push(line), (line = indent), (empty = true);
+      if (!empty) newLine();
       lines.push(indent + word.slice(0, width - indent.length));
       word = word.slice(width - indent.length);
     }
-    if (!empty && word.length + 1 > room()) lines.push(line), (line = indent), (empty = true);
+    if (!empty && word.length + 1 > room()) newLine();
     line += empty ? word : ` ${word}`;
     empty = false;
   }
@@ -52,7 +58,14 @@ function checkLines(verdict: Verdict, title: (c: Check) => string): string[] {
     for (const e of c.evidence.slice(0, 3)) {
       const meaning = meaningOf(verdict, e);
       const where = `${e.file}${e.line ? `:${e.line}` : ''}`;
-      out.push(...wrap(`evidence: ${meaning ? `${meaning}: ` : ''}"${cutAtWord(e.text, 140)}" (${where})`, TEXT_WIDTH, '    ', '  '));
+      out.push(
+        ...wrap(
+          `evidence: ${meaning ? `${meaning}: ` : ''}"${cutAtWord(e.text, 140)}" (${where})`,
+          TEXT_WIDTH,
+          '    ',
+          '  ',
+        ),
+      );
     }
     if (c.fix) out.push(...wrap(`fix: ${c.fix}`, TEXT_WIDTH, '    ', '  '));
   }
@@ -65,7 +78,14 @@ function levelLines(verdict: Verdict): string[] {
     const v = verdict.levels[l];
     if (!v) continue;
     const views = v.disagree ? ` (inside says ${runsOnLabel(v.inside)}, outside says ${runsOnLabel(v.outside)})` : '';
-    out.push(...wrap(flattenParentheses(`${l} runs on ${runsOnLabel(v.runsOn)}${views}: ${v.reason}.`), TEXT_WIDTH, '    ', '  '));
+    out.push(
+      ...wrap(
+        flattenParentheses(`${l} runs on ${runsOnLabel(v.runsOn)}${views}: ${v.reason}.`),
+        TEXT_WIDTH,
+        '    ',
+        '  ',
+      ),
+    );
   }
   return out.length ? out : ['  No level collected.'];
 }
@@ -88,7 +108,11 @@ function tableLines(verdict: Verdict, manifest: Manifest | undefined): string[] 
       ['nested parameter', t.nested],
       ['/dev/kvm', t.kvmDevice],
       ['KVM modules', t.kvmModules.join(' ') || undefined],
-      ['collected as', facts && `${facts.user}, ${facts.privilege === 'none' ? `no root: ${facts.privilegeNote ?? ''}` : facts.privilege}`],
+      [
+        'collected as',
+        facts &&
+          `${facts.user}, ${facts.privilege === 'none' ? `no root: ${facts.privilegeNote ?? ''}` : facts.privilege}`,
+      ],
     ];
     out.push('', `${t.level}:`);
     for (const [name, value] of rows) if (value) out.push(...wrap(`${name}: ${value}`, TEXT_WIDTH, '      ', '  '));
@@ -99,17 +123,24 @@ function tableLines(verdict: Verdict, manifest: Manifest | undefined): string[] 
 function problemLines(levels: LevelRecord[]): string[] {
   const out: string[] = [];
   for (const level of levels) {
-    if (!level.reached || level.error) out.push(...wrap(`- ${level.level} ${level.target}: ${level.error ?? 'not reached'}`, TEXT_WIDTH, '    '));
+    if (!level.reached || level.error)
+      out.push(...wrap(`- ${level.level} ${level.target}: ${level.error ?? 'not reached'}`, TEXT_WIDTH, '    '));
     for (const item of level.items) {
       if (!item || (item.status === 'ok' && !item.truncated && !item.reason)) continue;
       const what = item.status !== 'ok' ? item.status : item.truncated ? 'truncated' : 'partly collected';
-      out.push(...wrap(`- ${level.level} ${item.id}: ${what}${item.reason ? `: ${item.reason}` : ''}`, TEXT_WIDTH, '    '));
+      out.push(
+        ...wrap(`- ${level.level} ${item.id}: ${what}${item.reason ? `: ${item.reason}` : ''}`, TEXT_WIDTH, '    '),
+      );
     }
   }
   return out.length ? out : ['Everything planned was collected.'];
 }
 
-export function renderSummaryText(verdict: Verdict, manifest: Manifest | undefined, title: (c: Check) => string): string {
+export function renderSummaryText(
+  verdict: Verdict,
+  manifest: Manifest | undefined,
+  title: (c: Check) => string,
+): string {
   const collected = verdict.tables.map((t) => {
     const record = manifest?.levels.find((l) => l.level === t.level);
     return record ? `${t.level} ${record.target}` : t.level;
@@ -126,7 +157,8 @@ export function renderSummaryText(verdict: Verdict, manifest: Manifest | undefin
   ];
   if (missing.length) {
     lines.push('', 'Missing items the kernel doc asks for:');
-    for (const m of missing) lines.push(...wrap(`- ${m.level} ${m.id} (${m.what}): ${m.how}`, TEXT_WIDTH, '    ', '  '));
+    for (const m of missing)
+      lines.push(...wrap(`- ${m.level} ${m.id} (${m.what}): ${m.how}`, TEXT_WIDTH, '    ', '  '));
   }
   lines.push(...heading('Checks'), ...checkLines(verdict, title));
   lines.push(...heading('What each level runs on'), ...levelLines(verdict));

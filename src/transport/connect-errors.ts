@@ -25,12 +25,17 @@ function codeOf(error: unknown): string | undefined {
 export function explainConnectError(error: unknown, target: TypedTarget): unknown {
   const code = codeOf(error);
   if (code && UNRESOLVED.has(code)) {
-    if (!target.isAlias) return new HostError(`cannot resolve '${target.typed}' (not a Host in ${target.configName} either)`);
-    return new HostError(`cannot resolve '${target.host}' (the HostName of Host ${target.typed} in ${target.configName})`);
+    if (!target.isAlias)
+      return new HostError(`cannot resolve '${target.typed}' (not a Host in ${target.configName} either)`);
+    return new HostError(
+      `cannot resolve '${target.host}' (the HostName of Host ${target.typed} in ${target.configName})`,
+    );
   }
   if (code === 'ECONNREFUSED') {
     const shown = target.typed === target.host ? `'${target.typed}'` : `'${target.typed}' (${target.host})`;
-    return new HostError(`nothing listens on port ${target.port} of ${shown} (connection refused): is sshd running there, and is the port right?`);
+    return new HostError(
+      `nothing listens on port ${target.port} of ${shown} (connection refused): is sshd running there, and is the port right?`,
+    );
   }
   return error;
 }

@@ -67,26 +67,34 @@ export function terminalQuestions(out: NodeJS.WritableStream): ConnectQuestions 
   return {
     choices,
     trustHostKey: (key) =>
-      oneAtATime(() => interruptible(async () => {
-        const { input } = await import('@inquirer/prompts');
-        out.write(`${hostKeyQuestionText(key, key.name)}\n`);
-        const answer = await input({
-          message: 'Are you sure you want to continue connecting (yes/no/[fingerprint])?',
-          validate: (v) => (parseTrustAnswer(v, key.fingerprint) ? true : "Please type 'yes', 'no' or the fingerprint"),
-        });
-        const yes = parseTrustAnswer(answer, key.fingerprint) === 'yes';
-        if (yes) choices.trustedHostKeys.push(key.name);
-        return yes;
-      }, false)),
+      oneAtATime(() =>
+        interruptible(async () => {
+          const { input } = await import('@inquirer/prompts');
+          out.write(`${hostKeyQuestionText(key, key.name)}\n`);
+          const answer = await input({
+            message: 'Are you sure you want to continue connecting (yes/no/[fingerprint])?',
+            validate: (v) =>
+              parseTrustAnswer(v, key.fingerprint) ? true : "Please type 'yes', 'no' or the fingerprint",
+          });
+          const yes = parseTrustAnswer(answer, key.fingerprint) === 'yes';
+          if (yes) choices.trustedHostKeys.push(key.name);
+          return yes;
+        }, false),
+      ),
     recorded: (key, file) => out.write(`${recordedText(key, file)}\n`),
     password: (label) =>
-      oneAtATime(() => interruptible(async () => {
-        const { password } = await import('@inquirer/prompts');
-        const typed = await password({ message: `${label}'s password (kept in memory only, never written):`, mask: '*' });
-        if (typed === '') return undefined;
-        choices.passwordLogins.push(label);
-        return typed;
-      }, undefined)),
+      oneAtATime(() =>
+        interruptible(async () => {
+          const { password } = await import('@inquirer/prompts');
+          const typed = await password({
+            message: `${label}'s password (kept in memory only, never written):`,
+            mask: '*',
+          });
+          if (typed === '') return undefined;
+          choices.passwordLogins.push(label);
+          return typed;
+        }, undefined),
+      ),
   };
 }
 
@@ -115,10 +123,13 @@ export class PausableDeadline {
   resume(): void {
     if (this.timer || this.expired) return;
     this.startedAt = Date.now();
-    this.timer = setTimeout(() => {
-      this.expired = true;
-      this.onExpire();
-    }, Math.max(this.left, 0));
+    this.timer = setTimeout(
+      () => {
+        this.expired = true;
+        this.onExpire();
+      },
+      Math.max(this.left, 0),
+    );
     this.timer.unref();
   }
 
@@ -157,7 +168,11 @@ export function authPlan(
       if (methodsLeft === null && keys.length === 0) return { type: 'none', username: user };
       if (index < keys.length) return keys[index++];
       const left = methodsLeft ?? [];
-      const kind = left.includes('password') ? 'password' : left.includes('keyboard-interactive') ? 'keyboard-interactive' : undefined;
+      const kind = left.includes('password')
+        ? 'password'
+        : left.includes('keyboard-interactive')
+          ? 'keyboard-interactive'
+          : undefined;
       if (!kind) return false;
       offered = true;
       if (!ask || asked) return false;

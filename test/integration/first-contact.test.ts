@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
-import { SUDO_TEST_PASSWORD, type TestHost, copyClientKey, have, isRoot, startHost } from '../harness/hosts.ts';
+import { copyClientKey, have, isRoot, SUDO_TEST_PASSWORD, startHost, type TestHost } from '../harness/hosts.ts';
 import { Terminal } from '../harness/tmux.ts';
 
 function sshKeygenFingerprint(pub: string): string {
@@ -77,7 +77,10 @@ if (!isRoot()) {
   let passwordHost: TestHost;
   test.before(async () => {
     host = await startHost({ name: 'first-contact' });
-    passwordHost = await startHost({ name: 'password-only', sshdExtra: ['PasswordAuthentication yes', 'PubkeyAuthentication no'] });
+    passwordHost = await startHost({
+      name: 'password-only',
+      sshdExtra: ['PasswordAuthentication yes', 'PubkeyAuthentication no'],
+    });
   });
   test.after(async () => {
     await host?.stop();
@@ -87,7 +90,10 @@ if (!isRoot()) {
   test('-F FILE selects another ssh_config: its Host alias is collected', async () => {
     const home = newHome();
     const key = copyClientKey(path.join(home, 'key'));
-    writeFileSync(path.join(home, 'other.conf'), `Host lab-l1\n  HostName 127.0.0.1\n  Port ${host.port}\n  User root\n  IdentityFile ${key}\n`);
+    writeFileSync(
+      path.join(home, 'other.conf'),
+      `Host lab-l1\n  HostName 127.0.0.1\n  Port ${host.port}\n  User root\n  IdentityFile ${key}\n`,
+    );
     writeFileSync(path.join(home, '.ssh', 'known_hosts'), `${host.knownHostsLine}\n`);
     const r = await runCli(['check', '-F', 'other.conf', '--l1', 'lab-l1', '--no-input', '--json'], { home });
     assert.ok([0, 4].includes(r.code!), r.stderr);
@@ -110,7 +116,9 @@ if (!isRoot()) {
     assert.match(text, /Missing items the kernel doc asks for:\n\s+- L1 dmidecode/);
     const missingAt = summary.indexOf('dmidecode');
     assert.ok(missingAt > 0 && missingAt < summary.indexOf('## Chain'), 'listed before the chain');
-    const sudo = await runCli(['collect', '-i', key, '--l1', target, '--sudo', '--no-input', '-o', 'sudo.zip'], { home });
+    const sudo = await runCli(['collect', '-i', key, '--l1', target, '--sudo', '--no-input', '-o', 'sudo.zip'], {
+      home,
+    });
     assert.match(sudo.stderr, /missing L1 dmidecode \(dmidecode\): --sudo was given, but sudo/);
   });
 
@@ -157,7 +165,12 @@ if (!isRoot()) {
         const lookup = spawnSync('ssh-keygen', ['-F', name, '-f', knownHosts], { encoding: 'utf8' });
         assert.is(lookup.status, 0, 'ssh-keygen finds the recorded key');
         assert.ok(lookup.stdout.includes(host.hostKeyPub.split(' ')[1]));
-        assert.match(screen, new RegExp(`nestbug collect -i \\S+id_test --l1 root@127\\.0\\.0\\.1:${host.port} --accept-new-host-keys -o hk\\.zip`));
+        assert.match(
+          screen,
+          new RegExp(
+            `nestbug collect -i \\S+id_test --l1 root@127\\.0\\.0\\.1:${host.port} --accept-new-host-keys -o hk\\.zip`,
+          ),
+        );
         const manifest = readJson<Manifest>(path.join(unpack(path.join(home, 'hk.zip')), 'manifest.json'));
         assert.ok(manifest.commandLine.includes('--accept-new-host-keys'), manifest.commandLine.join(' '));
         assert.is(manifest.levels[0].reached, true);
@@ -262,7 +275,10 @@ if (!isRoot()) {
     const key = copyClientKey(path.join(home, 'id_test'));
     const r = await runCli(['check', '-i', key, '--l1', `root@127.0.0.1:${host.port}`], { home });
     assert.is(r.code, 3, r.stderr);
-    assert.match(r.stderr, /unknown host key ssh-ed25519 SHA256:\S+; check the fingerprint, then rerun with --accept-new-host-keys/);
+    assert.match(
+      r.stderr,
+      /unknown host key ssh-ed25519 SHA256:\S+; check the fingerprint, then rerun with --accept-new-host-keys/,
+    );
     assert.not.ok(existsSync(path.join(home, '.ssh', 'known_hosts')));
     assert.not.ok(readFileSync(path.join(home, 'id_test'), 'utf8').length === 0);
   });

@@ -72,7 +72,10 @@ test('one pasted report is split into items by content, placed by its headings, 
   // No cpuinfo for L1: lscpu's Flags line decides the check, and is cited.
   const flag = json.checks.find((c) => c.id === 'l1-virt-flag')!;
   assert.not.equal(flag.status, 'unknown');
-  assert.ok(flag.evidence.some((e) => e.file === 'L1/lscpu.txt'), JSON.stringify(flag));
+  assert.ok(
+    flag.evidence.some((e) => e.file === 'L1/lscpu.txt'),
+    JSON.stringify(flag),
+  );
 });
 
 test('files named as the reporter liked are recognised by their content', async () => {

@@ -10,7 +10,12 @@ import * as assert from 'uvu/assert';
 import { FIXTURES, ROOT } from '../helpers.ts';
 
 function sh(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }) {
-  const r = spawnSync(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: options.timeout ?? 300000 });
+  const r = spawnSync(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    timeout: options.timeout ?? 300000,
+  });
   return { code: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
@@ -22,12 +27,20 @@ test('npm pack gives a package that npm install -g installs and that runs from a
     const tgz = readdirSync(work).find((f) => /^nestbug-.*\.tgz$/.test(f));
     assert.ok(tgz, `no tarball in ${readdirSync(work).join(', ')}`);
     const listing = sh('tar', ['-tzf', path.join(work, tgz!)], { cwd: work }).stdout;
-    for (const needed of ['package/bin/nestbug.js', 'package/dist/cli.js', 'package/collectors/cpu.yaml', 'package/templates/summary.md']) {
+    for (const needed of [
+      'package/bin/nestbug.js',
+      'package/dist/cli.js',
+      'package/collectors/cpu.yaml',
+      'package/templates/summary.md',
+    ]) {
       assert.ok(listing.includes(needed), `${needed} is in the package`);
     }
     assert.not.match(listing, /package\/(src|test)\//);
     const prefix = path.join(work, 'prefix');
-    const install = sh('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', `./${tgz}`], { cwd: work, timeout: 600000 });
+    const install = sh('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', `./${tgz}`], {
+      cwd: work,
+      timeout: 600000,
+    });
     assert.is(install.code, 0, install.stderr);
     const bin = path.join(prefix, 'bin', 'nestbug');
     const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'nestbug-elsewhere-'));

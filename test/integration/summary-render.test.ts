@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { marked } from 'marked';
 import markedAlert from 'marked-alert';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { newHome, runCli } from '../harness/cli.ts';
 import { have } from '../harness/hosts.ts';
 import { FIXTURES, ROOT } from '../helpers.ts';
@@ -21,11 +21,13 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** GitHub turns a mermaid fence into a diagram; everything else is GFM. */
+/** GitHub turns a mermaid fence into a diagram; everything else is GFM. Mermaid runs in the
+ * page from its dist file (so knip.json lists it as used). */
 function githubLikeHtml(markdown: string): string {
   const renderer = new marked.Renderer();
   const plainCode = renderer.code.bind(renderer);
-  renderer.code = (token) => (token.lang === 'mermaid' ? `<pre class="mermaid">${escapeHtml(token.text)}</pre>` : plainCode(token));
+  renderer.code = (token) =>
+    token.lang === 'mermaid' ? `<pre class="mermaid">${escapeHtml(token.text)}</pre>` : plainCode(token);
   const body = marked.use({ gfm: true }, markedAlert(), { renderer }).parse(markdown) as string;
   const mermaidJs = `file://${path.join(ROOT, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js')}`;
   return `<!doctype html><html><head><meta charset="utf-8"><script src="${mermaidJs}"></script></head><body>
@@ -50,7 +52,13 @@ function renderInBrowser(html: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nestbug-render-'));
   const page = path.join(dir, 'summary.html');
   writeFileSync(page, html);
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--allow-file-access-from-files', '--virtual-time-budget=20000'];
+  const flags = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--allow-file-access-from-files',
+    '--virtual-time-budget=20000',
+  ];
   const r = spawnSync(browser!, [...flags, '--dump-dom', `file://${page}`], { encoding: 'utf8', timeout: 90000 });
   if (r.status !== 0) throw new Error(`${browser} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   spawnSync('rm', ['-rf', dir]);

@@ -2,8 +2,8 @@
 // and a level matched with a guest only on positive identity.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { guestsOf, matchGuest } from '../../src/analyse/guests.ts';
 import { evidenceFromMap } from '../../src/analyse/evidence.ts';
+import { guestsOf, matchGuest } from '../../src/analyse/guests.ts';
 import { flattenParentheses, plainSentence, withLevel } from '../../src/render/results.ts';
 import { shortReport } from '../../src/render/short-report.ts';
 import { analyseFixture } from '../helpers.ts';

@@ -12,7 +12,15 @@ export function cpuFromLscpu(text: string | undefined, file: string): (CpuInfo &
   if (!flags) return undefined;
   const vendor = get('Vendor ID')?.value;
   const architecture = get('Architecture')?.value ?? '';
-  const arch = /s390/.test(architecture) ? 's390x' : /x86|i[3-6]86/.test(architecture) ? 'x86' : /aarch64|arm/.test(architecture) ? 'arm' : /ppc/.test(architecture) ? 'ppc' : 'unknown';
+  const arch = /s390/.test(architecture)
+    ? 's390x'
+    : /x86|i[3-6]86/.test(architecture)
+      ? 'x86'
+      : /aarch64|arm/.test(architecture)
+        ? 'arm'
+        : /ppc/.test(architecture)
+          ? 'ppc'
+          : 'unknown';
   const model = get('Model name');
   return {
     vendor: vendor === 'IBM/S390' || vendor ? vendor : undefined,
