@@ -130,7 +130,7 @@ export function buildCollectOptions(
     collectorFiles: flags.collectors ?? [],
     json: flags.json ?? false,
     quiet: flags.quiet ?? false,
-    interactive: isInteractive(flags, env),
+    interactive: command === 'bundle' && isInteractive(flags, env),
     redact: flags.redact || redactWords.length ? { words: redactWords } : undefined,
     commandLine: recordedCommandLine(argv),
   };

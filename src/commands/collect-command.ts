@@ -25,6 +25,7 @@ import {
   type CollectMode,
   type CollectOptions,
   commandLineOf,
+  isInteractive,
   recordedCommandLine,
 } from '../options.js';
 import type { SpooledFile } from '../redact/apply.js';
@@ -92,7 +93,9 @@ export async function runCollectCommand(
     : typed;
   const levels = options.levels.length > 0 ? options.levels : await thisMachineAlone(io);
   if (options.mode === 'bundle') await assertWritableOutput(options.output);
-  const ask = options.interactive ? terminalQuestions(io.stderr) : undefined;
+  // Host-key and password questions at a terminal, for check too (the wizard is collect's;
+  // its answers turn the prompting flags off, not these questions).
+  const ask = isInteractive(flags, env) ? terminalQuestions(io.stderr) : undefined;
   const connect = { ...(await connectSettings(options, sshConfig, io)), ask };
   const startedAt = io.now();
   const spool = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));

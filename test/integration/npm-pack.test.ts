@@ -2,7 +2,7 @@
 // (into a private prefix), then nestbug run from an unrelated folder must find its
 // collectors and its summary template.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -20,7 +20,7 @@ function sh(command: string, args: string[], options: { cwd: string; env?: NodeJ
 }
 
 test('npm pack gives a package that npm install -g installs and that runs from any folder', () => {
-  const work = mkdtempSync(path.join(os.tmpdir(), 'nestbug-pack-'));
+  const work = mkdtempSync(path.join(os.tmpdir(), 'nb-pack-test-'));
   try {
     const pack = sh('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: ROOT });
     assert.is(pack.code, 0, pack.stderr);
@@ -43,7 +43,8 @@ test('npm pack gives a package that npm install -g installs and that runs from a
     });
     assert.is(install.code, 0, install.stderr);
     const bin = path.join(prefix, 'bin', 'nestbug');
-    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'nestbug-elsewhere-'));
+    const elsewhere = path.join(work, 'elsewhere');
+    mkdirSync(elsewhere);
     const version = sh(bin, ['version'], { cwd: elsewhere });
     assert.is(version.code, 0, version.stderr);
     const collectors = sh(bin, ['collectors'], { cwd: elsewhere });

@@ -49,7 +49,7 @@ const out = document.getElementById('result');
 }
 
 function renderInBrowser(html: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'nestbug-render-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nb-render-test-'));
   const page = path.join(dir, 'summary.html');
   writeFileSync(page, html);
   const flags = [
