@@ -209,6 +209,8 @@ export const HYPERVISORS = [
     kind: 'platform',
     runsOn: 'hyperv',
     kernel: /-microsoft-standard(-WSL2)?\b|Microsoft@Microsoft\.com/i,
+    // systemd-detect-virt without --vm; with --vm it says microsoft (Hyper-V).
+    detectVirt: ['wsl'],
     nesting: {
       where: 'in %UserProfile%\\.wslconfig on the Windows host',
       fix: 'On Windows, add nestedVirtualization=true under [wsl2] in %UserProfile%\\.wslconfig (not /etc/wsl.conf), then run wsl --shutdown and start the distribution again (Windows 11 needed). kvm_intel is built into the WSL2 kernel: its options go on kernelCommandLine in .wslconfig, not in /etc/modprobe.d.',

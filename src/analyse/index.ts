@@ -7,8 +7,10 @@ import { type EvidenceFiles, levelFile } from './evidence.js';
 import { type Guest, type GuestIdentity, type GuestMatch, guestAccel, guestsOf, matchGuest } from './guests.js';
 import { levelCollected, levelTable } from './level-table.js';
 import { parseDmidecode, parseIdentity, parseUname } from './parsers/small.js';
-import { decideLevel, insideClues, runsOnLabel } from './runs-on.js';
-import type { Check, LevelVerdict, RunsOn, Verdict } from './types.js';
+import { platformOf } from './platform.js';
+import { decideLevel, insideClues } from './runs-on.js';
+import { chainLine, chainName } from './chain.js';
+import type { Check, LevelVerdict, Verdict } from './types.js';
 
 const STATUS_ORDER: Record<Check['status'], number> = { fail: 0, warn: 1, unknown: 2, pass: 3 };
 
@@ -76,14 +78,6 @@ function identityOf(files: EvidenceFiles, level: Level, targets: TargetInfo[]): 
   };
 }
 
-export function chainName(levels: Partial<Record<Level, LevelVerdict>>): string {
-  const upper = (['L2', 'L1'] as const).map((l) => levels[l]?.runsOn).filter((r): r is RunsOn => r !== undefined);
-  const word = (r: RunsOn) => (r === 'kvm' ? 'KVM' : r === 'tcg' ? 'TCG' : r === 'bare-metal' ? 'bare metal' : r === 'unknown' ? 'unknown' : runsOnLabel(r));
-  if (upper.length === 0) return 'a single host';
-  if (upper.length === 1) return `${word(upper[0])} at L1`;
-  return upper.map(word).join(' on ');
-}
-
 export function analyseEvidence(files: EvidenceFiles): Verdict {
   const collected = LEVELS.filter((l) => levelCollected(files, l));
   const targets = targetsFromManifest(files);
@@ -113,14 +107,18 @@ export function analyseEvidence(files: EvidenceFiles): Verdict {
         }
       }
     }
-    levels[level] = decideLevel(level, inside, outside, note);
+    const platform = platformOf(files, level, below && collected.includes(below) ? below : undefined);
+    levels[level] = { ...decideLevel(level, inside, outside, note), ...(platform ? { platform } : {}) };
   }
   const ctx = { files, collected, verdicts: levels, guests, matches, itemStates: itemStatesFromManifest(files) };
   const checks = CHECKS.map((def) => runCheck(def, ctx))
     .filter((c) => c !== undefined)
     .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
-  const chainLine = LEVELS.filter((l) => levels[l] || collected.includes(l))
-    .map((l) => `${l} (${levels[l] ? runsOnLabel(levels[l]!.runsOn) : 'not collected'})`)
-    .join(' -> ');
-  return { levels, tables: LEVELS.map((l) => levelTable(files, l)).filter((t) => t.collected), checks, chainName: chainName(levels), chainLine };
+  return {
+    levels,
+    tables: LEVELS.map((l) => levelTable(files, l)).filter((t) => t.collected),
+    checks,
+    chainName: chainName(levels, checks),
+    chainLine: chainLine(levels, collected),
+  };
 }

@@ -4,11 +4,11 @@ import { findLine, levelFile } from '../evidence.js';
 import { nestedParam } from '../level-table.js';
 import { isOn, parseKvmParams } from '../parsers/kvm-params.js';
 import { parseKvmDevice } from '../parsers/small.js';
+import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
+import { nestingFix } from './platform-fix.js';
 import type { Citation } from '../evidence.js';
 import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
 import type { CheckDef } from './registry.js';
-
-const HW_OFF = /disabled by bios|VMX not supported|no hardware support|SVM not supported|kvm: no virtualization/i;
 
 export const l0Kvm: CheckDef = {
   id: 'l0-kvm',
@@ -20,14 +20,15 @@ export const l0Kvm: CheckDef = {
     unknown: "L0's hardware virtualization is not known",
   },
   reads: ['cpuinfo', 'kvm-modules', 'kvm-params', 'kvm-device'],
-  alsoReads: ['dmesg'],
+  alsoReads: ['dmesg', 'extra-dmesg-grep'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;
+    const isVm = ctx.verdicts.L0 && !['bare-metal', 'unknown'].includes(ctx.verdicts.L0.runsOn);
     const cpu = cpuOf(files, 'L0');
     const kvm = kvmLoaded(files, 'L0');
     const device = parseKvmDevice(files.get(levelFile('L0', 'kvm-device')) ?? '');
-    const disabled = findLine(files, levelFile('L0', 'dmesg'), HW_OFF);
+    const disabled = findDecisive(files, 'L0', HARDWARE_OFF)[0];
     const evidence: Citation[] = [];
     if (disabled) evidence.push(disabled);
     const flag = cpu ? virtFlagOf(cpu) : undefined;
@@ -35,10 +36,10 @@ export const l0Kvm: CheckDef = {
     if (kvm.cite) evidence.push(kvm.cite);
     if (device) evidence.push(cite(levelFile('L0', 'kvm-device'), 1, device.line));
     if (!cpu && kvm.loaded === undefined) return result('unknown', 'no cpuinfo or KVM module list to tell whether L0 can run KVM guests', evidence);
-    if (disabled) {
+    if (disabled && (!isVm || disabled.id === 'kvm-disabled-by-bios')) {
       return result(
         'fail',
-        `the kernel says hardware virtualization is unavailable (${disabled.text.replace(/^\[[^\]]*\]\s*/, '')})`,
+        `the kernel says hardware virtualization is unavailable: "${disabled.text.replace(/^\[[^\]]*\]\s*/, '')}" (${disabled.means})`,
         evidence,
         'Enable Intel VT-x or AMD-V (SVM) in the firmware setup of L0, then reload the KVM module.',
         'L0 cannot run KVM guests: hardware virtualization is off',
@@ -53,16 +54,18 @@ export const l0Kvm: CheckDef = {
         'Check that the LPAR is allowed to run SIE and that the kvm module loads (dmesg).',
       );
     }
-    if (cpu && !flag && cpu.arch !== 'unknown') {
+    if ((cpu && !flag && cpu.arch !== 'unknown') || (disabled && isVm)) {
       const pvm = kvm.modules.includes('kvm_pvm');
+      const inVm = isVm || cpu?.flags.has('hypervisor');
+      const vmFix = inVm ? nestingFix(ctx, 'L0', { startedWithoutFlag: false, flag: expectedFlag(cpu) }) : undefined;
       return result(
         'fail',
-        `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization${pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : ''}`,
+        `${cpu && !flag ? `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization` : `the kernel says "${disabled!.text}" (${disabled!.means})`}${pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : ''}${inVm ? '; L0 is itself a virtual machine' : ''}${vmFix?.note ? `; ${vmFix.note}` : ''}`,
         evidence,
-        cpu.flags.has('hypervisor')
-          ? 'L0 is itself a virtual machine: give it hardware virtualization from its host (-cpu host / host-passthrough with nesting enabled there), or run the test on bare metal.'
+        vmFix
+          ? `L0 is itself a virtual machine: give it hardware virtualization from its host, or run the test on bare metal. ${vmFix.text}`
           : `Enable ${expectedFlag(cpu) === 'svm' ? 'AMD-V (SVM)' : 'Intel VT-x'} in the firmware setup of L0.`,
-        `L0 has no hardware virtualization (no ${expectedFlag(cpu)})`,
+        vmFix ? vmFix.title.replace('L0', 'L0, itself a VM,') : `L0 has no hardware virtualization (no ${expectedFlag(cpu)})`,
       );
     }
     if (kvm.loaded === false || (device && !device.present)) {

@@ -7,7 +7,8 @@ import { parseKvmDevice } from '../parsers/small.js';
 import type { CheckStatus } from '../types.js';
 import { lostVmxFeatures, parseVmxMsrs } from '../vmx.js';
 import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
-import { nestingFix } from './platform-fix.js';
+import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
+import { nestingFix, underLabel } from './platform-fix.js';
 import type { CheckDef } from './registry.js';
 
 /** How the level below started this level: does the virtual CPU offer vmx/svm? */
@@ -42,7 +43,7 @@ export const l1VirtFlag: CheckDef = {
     unknown: 'whether L1 sees vmx/svm is not known',
   },
   reads: ['cpuinfo', 'kvm-modules', 'kvm-params'],
-  alsoReads: ['dmesg'],
+  alsoReads: ['dmesg', 'extra-dmesg-grep'],
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L1')) return undefined;
@@ -56,13 +57,18 @@ export const l1VirtFlag: CheckDef = {
     if (started.cite) evidence.push(started.cite);
     if (!cpu) return result('unknown', "L1's cpuinfo was not collected", evidence);
     const kvm = kvmLoaded(files, 'L1');
+    const under = underLabel(ctx, 'L1');
     if (seen) {
       const how = started.text ? `; started with ${started.text}` : '';
       if (ctx.verdicts.L1?.runsOn === 'tcg') {
         return result('warn', `L1 sees ${seen} in its CPU flags${how}, but TCG emulates it: its guests run KVM on an emulated CPU, slowly`, evidence, `Run L1 itself on KVM (see the L1 check); then -cpu host passes the real ${seen}.`);
       }
-      return result('pass', `L1 sees ${seen} in its CPU flags${how}`, evidence);
+      const evmcs = findDecisive(files, 'L1', ['hyperv-evmcs'])[0];
+      if (evmcs) evidence.push(evmcs);
+      return result('pass', `L1 sees ${seen} in its CPU flags${how}${evmcs ? `; its kernel log says ${evmcs.means}` : ''}`, evidence, undefined, under ? `L1 on ${under}: nesting on (${seen} exposed)` : undefined);
     }
+    const hardwareOff = findDecisive(files, 'L1', HARDWARE_OFF);
+    evidence.push(...hardwareOff);
     if (cpu.arch === 's390x') {
       return result(
         'warn',
@@ -77,7 +83,7 @@ export const l1VirtFlag: CheckDef = {
     evidence.push(...fix.evidence);
     return result(
       'fail',
-      `L1 has no ${cpu.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} in its CPU flags: its guests cannot use hardware-assisted KVM${pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : ''}${started.text ? `; started with ${started.text}` : ''}${fix.note ? `. ${fix.note}` : ''}`,
+      `L1 has no ${cpu.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} in its CPU flags: its guests cannot use hardware-assisted KVM${hardwareOff[0] ? ` (its kernel says "${hardwareOff[0].text.replace(/^\[[^\]]*\]\s*/, '')}")` : ''}${pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : ''}${started.text ? `; started with ${started.text}` : ''}${fix.note ? `. ${fix.note}` : ''}`,
       evidence,
       fix.text,
       fix.title,
@@ -95,6 +101,7 @@ export const l1Kvm: CheckDef = {
     unknown: 'whether L1 has KVM is not known',
   },
   reads: ['kvm-modules', 'kvm-params', 'kvm-device', 'cpuinfo'],
+  alsoReads: ['dmesg', 'extra-dmesg-grep', 'libvirt-qemu-logs'],
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L1')) return undefined;
@@ -106,6 +113,7 @@ export const l1Kvm: CheckDef = {
     const cpu = cpuOf(files, 'L1');
     if (kvm.loaded === undefined && !device) return result('unknown', "L1's KVM modules and /dev/kvm were not collected", evidence);
     if (kvm.loaded === false || (device && !device.present)) {
+      evidence.push(...findDecisive(files, 'L1', [...HARDWARE_OFF, 'libvirt-no-kvm-domain']));
       const what = device && !device.present ? '/dev/kvm does not exist' : 'no KVM module is loaded';
       return result(
         'fail',

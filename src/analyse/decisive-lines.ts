@@ -1,0 +1,82 @@
+// Pure data: the lines that decide, wherever a level logged them (kernel log, libvirt's
+// per-domain QEMU logs, pasted QEMU output), what each means, and a finder that cites
+// them with file and line. Sources: Linux (arch/x86/kvm), QEMU (accel/kvm, target/i386),
+// libvirt (qemu_capabilities.c), and the public reports in the project's platform notes.
+import type { Level } from '../levels.js';
+import { type Citation, type EvidenceFiles, levelFile } from './evidence.js';
+
+export type DecisiveId =
+  | 'kvm-no-hardware'
+  | 'kvm-disabled-by-bios'
+  | 'vmx-not-supported'
+  | 'hyperv-evmcs'
+  | 'qemu-no-kvm-module'
+  | 'qemu-kvm-init-failed'
+  | 'qemu-back-to-tcg'
+  | 'qemu-no-accelerator'
+  | 'tcg-no-vmx'
+  | 'libvirt-no-kvm-domain';
+
+export interface DecisiveLine {
+  id: DecisiveId;
+  re: RegExp;
+  /** What the line means, in a sentence part: "KVM found no VT-x/AMD-V". */
+  means: string;
+  /** Where it is logged: the kernel log, or QEMU / libvirt output. */
+  source: 'kernel' | 'qemu';
+}
+
+export const DECISIVE_LINES: readonly DecisiveLine[] = [
+  { id: 'kvm-no-hardware', re: /\bkvm: no hardware support\b/i, means: 'KVM found no usable VT-x/AMD-V here', source: 'kernel' },
+  { id: 'kvm-disabled-by-bios', re: /\bkvm: disabled by bios\b/i, means: 'VT-x/AMD-V is disabled in the firmware', source: 'kernel' },
+  { id: 'vmx-not-supported', re: /\b(VMX|SVM) not supported\b|kvm: no virtualization/i, means: 'the CPU offers no VT-x/AMD-V to this kernel', source: 'kernel' },
+  { id: 'hyperv-evmcs', re: /using Hyper-V Enlightened VMCS/i, means: 'KVM runs here on Hyper-V with nested virtualization on', source: 'kernel' },
+  { id: 'qemu-no-kvm-module', re: /Could not access KVM kernel module/i, means: 'QEMU could not open /dev/kvm', source: 'qemu' },
+  { id: 'qemu-kvm-init-failed', re: /failed to initiali[sz]e kvm/i, means: 'QEMU could not start KVM', source: 'qemu' },
+  { id: 'qemu-back-to-tcg', re: /Back to tcg accelerator|falling back to tcg/i, means: 'QEMU fell back to TCG emulation', source: 'qemu' },
+  { id: 'qemu-no-accelerator', re: /No accelerator found/i, means: 'QEMU found no accelerator it was asked for', source: 'qemu' },
+  { id: 'tcg-no-vmx', re: /TCG doesn't support requested feature/i, means: 'QEMU runs this guest on TCG while a host CPU feature (vmx/svm) was asked for', source: 'qemu' },
+  {
+    id: 'libvirt-no-kvm-domain',
+    re: /Host does not support domain type kvm|could not find capabilities for domaintype=kvm/i,
+    means: 'libvirt sees no usable KVM on this host',
+    source: 'qemu',
+  },
+];
+
+export interface DecisiveHit extends Citation {
+  id: DecisiveId;
+  means: string;
+}
+
+/** Files of a level where decisive lines may be: its kernel log and its QEMU/libvirt logs. */
+function logFiles(files: EvidenceFiles, level: Level, source: DecisiveLine['source']): string[] {
+  if (source === 'kernel') return [levelFile(level, 'dmesg'), levelFile(level, 'extra-dmesg-grep')];
+  return [...files.list(`${level}/libvirt/`).filter((f) => f.endsWith('.log')), levelFile(level, 'libvirt-qemu-logs')];
+}
+
+/** libvirt appends every start of a domain to its log: only the last start is the present. */
+function lastStart(lines: string[]): number {
+  for (let i = lines.length - 1; i >= 0; i--) if (/: starting up\b/.test(lines[i])) return i;
+  return 0;
+}
+
+/** The first line of each kind asked for, in the level's logs, cited with file and line. */
+export function findDecisive(files: EvidenceFiles, level: Level, ids: readonly DecisiveId[]): DecisiveHit[] {
+  const hits: DecisiveHit[] = [];
+  for (const id of ids) {
+    const line = DECISIVE_LINES.find((l) => l.id === id)!;
+    for (const file of logFiles(files, level, line.source)) {
+      const lines = (files.get(file) ?? '').split('\n');
+      const from = lastStart(lines);
+      const i = lines.findIndex((l, n) => n >= from && line.re.test(l));
+      if (i < 0) continue;
+      hits.push({ id: line.id, means: line.means, file, line: i + 1, text: lines[i].trim().slice(0, 300) });
+      break;
+    }
+  }
+  return hits;
+}
+
+export const HARDWARE_OFF: readonly DecisiveId[] = ['kvm-disabled-by-bios', 'vmx-not-supported', 'kvm-no-hardware'];
+export const QEMU_NO_KVM: readonly DecisiveId[] = ['qemu-no-kvm-module', 'qemu-kvm-init-failed', 'qemu-back-to-tcg', 'qemu-no-accelerator', 'tcg-no-vmx', 'libvirt-no-kvm-domain'];
