@@ -6,7 +6,7 @@ import type { Check, LevelVerdict, RunsOn } from './types.js';
 
 function word(v: LevelVerdict): string {
   const r: RunsOn = v.runsOn;
-  const base = r === 'tcg' ? 'TCG' : runsOnLabel(r);
+  const base = r === 'tcg' ? 'TCG' : r === 'unknown' ? 'an unidentified host' : runsOnLabel(r);
   return v.platform ? `${base} (${v.platform.name})` : base;
 }
 
@@ -21,6 +21,7 @@ function nestingState(checks: readonly Check[], top: Level): string | undefined 
   if (status(checks, 'l0-nested') === 'fail') return 'nesting off on L0';
   if (flag === 'pass') return 'nesting on';
   if (top === 'L0' && status(checks, 'l0-nested') === 'pass') return 'nesting on';
+  if (top === 'L0' && status(checks, 'l0-kvm') === 'fail') return 'no usable hardware virtualization';
   return undefined;
 }
 

@@ -47,6 +47,8 @@ export const DECISIVE_LINES: readonly DecisiveLine[] = [
 export interface DecisiveHit extends Citation {
   id: DecisiveId;
   means: string;
+  /** The line from the decisive words on, without timestamps and prefixes. */
+  quote: string;
 }
 
 /** Files of a level where decisive lines may be: its kernel log and its QEMU/libvirt logs. */
@@ -71,7 +73,8 @@ export function findDecisive(files: EvidenceFiles, level: Level, ids: readonly D
       const from = lastStart(lines);
       const i = lines.findIndex((l, n) => n >= from && line.re.test(l));
       if (i < 0) continue;
-      hits.push({ id: line.id, means: line.means, file, line: i + 1, text: lines[i].trim().slice(0, 300) });
+      const quote = lines[i].slice(line.re.exec(lines[i])!.index).trim().slice(0, 160);
+      hits.push({ id: line.id, means: line.means, file, line: i + 1, text: lines[i].trim().slice(0, 300), quote });
       break;
     }
   }

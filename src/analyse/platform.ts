@@ -90,5 +90,5 @@ export function platformOf(files: EvidenceFiles, level: Level, below?: Level): P
   const hits = [...dmiHits(files, level), ...detectVirtHit(files, level), ...kernelHits(files, level), ...hostHits(files, below)];
   if (hits.length === 0) return undefined;
   const chosen = hits[0].entry;
-  return { id: chosen.id, name: chosen.name, evidence: hits.filter((h) => h.entry === chosen).map((h) => h.clue) };
+  return { id: chosen.id, name: chosen.name, evidence: hits.filter((h) => h.entry === chosen).map((h) => h.clue).slice(0, 4) };
 }

@@ -35,16 +35,16 @@ export const l0Kvm: CheckDef = {
     if (cpu?.flagsLine) evidence.push(cite(levelFile('L0', 'cpuinfo'), cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`));
     if (kvm.cite) evidence.push(kvm.cite);
     if (device) evidence.push(cite(levelFile('L0', 'kvm-device'), 1, device.line));
-    if (!cpu && kvm.loaded === undefined) return result('unknown', 'no cpuinfo or KVM module list to tell whether L0 can run KVM guests', evidence);
     if (disabled && (!isVm || disabled.id === 'kvm-disabled-by-bios')) {
       return result(
         'fail',
-        `the kernel says hardware virtualization is unavailable: "${disabled.text.replace(/^\[[^\]]*\]\s*/, '')}" (${disabled.means})`,
+        `the kernel says hardware virtualization is unavailable: "${disabled.quote}" (${disabled.means})`,
         evidence,
         'Enable Intel VT-x or AMD-V (SVM) in the firmware setup of L0, then reload the KVM module.',
         'L0 cannot run KVM guests: hardware virtualization is off',
       );
     }
+    if (!cpu && kvm.loaded === undefined && !(disabled && isVm)) return result('unknown', 'no cpuinfo or KVM module list to tell whether L0 can run KVM guests', evidence);
     if (cpu?.arch === 's390x' && !flag) {
       // Older kernels do not list sie at all, so its absence proves nothing there.
       return result(
@@ -60,7 +60,7 @@ export const l0Kvm: CheckDef = {
       const vmFix = inVm ? nestingFix(ctx, 'L0', { startedWithoutFlag: false, flag: expectedFlag(cpu) }) : undefined;
       return result(
         'fail',
-        `${cpu && !flag ? `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization` : `the kernel says "${disabled!.text}" (${disabled!.means})`}${pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : ''}${inVm ? '; L0 is itself a virtual machine' : ''}${vmFix?.note ? `; ${vmFix.note}` : ''}`,
+        `${cpu && !flag ? `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization` : `the kernel says "${disabled!.quote}" (${disabled!.means})`}${pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : ''}${inVm ? '; L0 is itself a virtual machine' : ''}${vmFix?.note ? `; ${vmFix.note}` : ''}`,
         evidence,
         vmFix
           ? `L0 is itself a virtual machine: give it hardware virtualization from its host, or run the test on bare metal. ${vmFix.text}`

@@ -53,7 +53,7 @@ export function nestingFix(ctx: ChainContext, level: Level, how: { startedWithou
   const platform: HypervisorEntry | undefined = verdict?.platform ? hypervisorById(verdict.platform.id) : undefined;
   const entry = platform?.nesting ? platform : verdict ? hypervisorForRunsOn(verdict.runsOn) : undefined;
   if (entry?.nesting && entry.id !== 'kvm') {
-    return { text: entry.nesting.fix, title, note: `nesting is switched on ${entry.nesting.where}`, evidence: [] };
+    return { text: entry.nesting.fix, title, note: `the setting that exposes it is ${entry.nesting.where}`, evidence: [] };
   }
   if (verdict?.runsOn === 'kvm') return { ...kvmHostFix(ctx, level, how.startedWithoutFlag, flag), title, evidence: [] };
   // Unknown hypervisor: the KVM advice, said as a guess.

@@ -32,7 +32,7 @@ export function qemuKvmCheck(level: Exclude<Level, 'L2'>): CheckDef {
       if (!ctx.collected.includes(level)) return undefined;
       const hits = findDecisive(ctx.files, level, QEMU_NO_KVM);
       if (hits.length === 0) return undefined;
-      const said = hits.map((h) => `"${h.text.replace(/^\S*\d{4}-\d\d-\d\dT\S+\s*/, '').slice(0, 160)}" (${h.means})`).join('; ');
+      const said = hits.map((h) => `"${h.quote}" (${h.means})`).join('; ');
       return result('fail', `QEMU or libvirt on ${level} logged: ${said}`, hits, fixFor(level, hits));
     },
   };

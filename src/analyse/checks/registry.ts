@@ -72,10 +72,14 @@ function failedReads(def: CheckDef, used: Set<string>, states: ReadonlyMap<strin
   return [...used].filter((path) => def.reads.includes(ITEM_PATH.exec(path)?.[2] ?? '') && NOT_EVIDENCE.has(states.get(path)?.status ?? 'ok'));
 }
 
+/** Only file, line and text reach the JSON, whatever else a citation carried. */
+const plain = (evidence: Citation[]): Citation[] => evidence.map(({ file, line, text }) => ({ file, line, text }));
+
 export function runCheck(def: CheckDef, ctx: ChainContext): Check | undefined {
   const used = new Set<string>();
-  const result = def.evaluate({ ...ctx, files: scopedFiles(def, ctx.files, used) });
-  if (!result) return undefined;
+  const raw = def.evaluate({ ...ctx, files: scopedFiles(def, ctx.files, used) });
+  if (!raw) return undefined;
+  const result = { ...raw, evidence: plain(raw.evidence) };
   const failed = failedReads(def, used, ctx.itemStates);
   if (failed.length && result.status !== 'unknown') {
     const why = failed.map((p) => `${p} ${ctx.itemStates.get(p)!.status}${ctx.itemStates.get(p)!.reason ? ` (${ctx.itemStates.get(p)!.reason})` : ''}`);
