@@ -21,6 +21,7 @@ import { EXIT, collectExitCode } from '../exit-codes.js';
 import { type Io, canPrompt } from '../io.js';
 import type { Level } from '../levels.js';
 import { levelSpecs, parseSeconds, parseSize, resolveOutput, type TargetFlags } from '../options.js';
+import { checkLines } from '../render/check-line.js';
 import { jsonResult } from '../render/json.js';
 import { HostKeyStore } from '../transport/host-key-store.js';
 import { type Identity, isEncryptedKeyFile, loadIdentity } from '../transport/identities.js';
@@ -227,7 +228,7 @@ function closingReport(verdict: Verdict, outcome: CollectOutcome, mode: CollectM
   for (const v of Object.values(verdict.levels)) lines.push(`  ${v!.level} runs on ${runsOnLabel(v!.runsOn)}${v!.disagree ? ' (the two views disagree)' : ''}`);
   for (const level of outcome.manifest.levels.filter((l) => !l.reached || l.error)) lines.push(`  ${level.level} ${level.target}: ${level.error ?? 'not reached'}`);
   const shown = withChecks ? verdict.checks.filter((c) => c.status === 'fail' || c.status === 'warn') : verdict.checks.filter((c) => c.status === 'fail');
-  for (const c of shown) lines.push(`  ${c.status.toUpperCase()} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
+  for (const c of shown) lines.push(checkLines(c, '  '));
   if (mode === 'check') {
     lines.push(`Checked ${outcome.manifest.levels.filter((l) => l.reached).length} level(s) with ${counts.ok} small reads; no bundle written (nestbug collect writes one).`);
     return lines;

@@ -1,5 +1,6 @@
 import { analyseEvidence } from '../analyse/index.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
+import { checkLines } from '../render/check-line.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { isPartial } from '../bundle/manifest.js';
 import { loadBundle } from '../bundle/reader.js';
@@ -38,7 +39,7 @@ export async function runInspect(target: string, flags: { json?: boolean; summar
         '',
         ...Object.values(verdict.levels).map((v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)} (${v!.reason})`),
         '',
-        ...verdict.checks.map((c) => `${c.status.toUpperCase().padEnd(7)} ${c.level} ${c.summary}${c.fix ? `\n        fix: ${c.fix}` : ''}`),
+        ...verdict.checks.map((c) => checkLines(c)),
       ];
       io.stdout.write(`${lines.join('\n')}\n`);
     }

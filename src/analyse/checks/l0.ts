@@ -70,7 +70,7 @@ export const l0Kvm: CheckDef = {
     }
     if (kvm.loaded === false || (device && !device.present)) {
       const what = kvm.loaded === false ? 'no KVM module is loaded' : '/dev/kvm does not exist';
-      return result('fail', `L0: ${what}`, evidence, `Load the KVM module on L0: modprobe ${vendorModule(cpu)} (and check dmesg for why it did not load).`, `L0 cannot run KVM guests: ${what}`);
+      return result('fail', `${what} on L0`, evidence, `Load the KVM module on L0: modprobe ${vendorModule(cpu)} (and check dmesg for why it did not load).`, `L0 cannot run KVM guests: ${what}`);
     }
     if (kvm.loaded === undefined) return result('unknown', `L0 has ${flag}; whether KVM is loaded was not collected`, evidence);
     return result('pass', `L0 has hardware virtualization (${flag}) and KVM loaded (${kvm.modules.join(', ')})`, evidence);
