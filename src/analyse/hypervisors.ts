@@ -234,7 +234,8 @@ export const HYPERVISORS = [
     name: 'Google Cloud',
     kind: 'platform',
     runsOn: 'kvm',
-    dmi: /Google Compute Engine|^Google\b/i,
+    // Not "Google" alone: Chromebooks have that vendor on bare metal.
+    dmi: /Google Compute Engine/i,
     detectVirt: ['google'],
     kernel: /-gcp\b/,
     nesting: {

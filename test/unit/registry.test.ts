@@ -100,3 +100,25 @@ test('hypervisor table: unique ids, 12-byte CPUID signatures found back, runsOn 
 });
 
 test.run();
+
+test('decisive lines: the firmware switch as old and new kernels print it (arch/x86/kernel/cpu/feat_ctl.c, arch/x86/kvm)', async () => {
+  const { decisiveLine, HARDWARE_OFF } = await import('../../src/analyse/decisive-lines.ts');
+  for (const line of [
+    '[   38.526047] kvm: disabled by bios',
+    '[    0.712345] kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0',
+    '[    0.000000] x86/cpu: VMX (outside TXT) disabled by BIOS',
+    '[    1.234567] kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0',
+  ]) {
+    assert.is(decisiveLine(line, HARDWARE_OFF)?.id, 'kvm-disabled-by-bios', line);
+  }
+  assert.is(decisiveLine('[    0.9] kvm_intel: VMX not supported by CPU 3', HARDWARE_OFF)?.id, 'vmx-not-supported');
+  assert.is(decisiveLine('[    0.9] kvm: already loaded the other module', HARDWARE_OFF), undefined);
+});
+
+test('platform names are specific: a Chromebook (DMI vendor Google) is not Google Cloud, a plain Hyper-V VM is not Azure', async () => {
+  const { platformByDmi } = await import('../../src/analyse/hypervisors.ts');
+  assert.is(platformByDmi('Google'), undefined);
+  assert.is(platformByDmi('Google Compute Engine')?.id, 'gcp');
+  assert.is(platformByDmi('Microsoft Corporation Virtual Machine'), undefined);
+  assert.is(platformByDmi('7783-7084-3265-9085-8269-3286-77')?.id, 'azure');
+});
