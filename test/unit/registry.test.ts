@@ -122,3 +122,18 @@ test('platform names are specific: a Chromebook (DMI vendor Google) is not Googl
   assert.is(platformByDmi('Microsoft Corporation Virtual Machine'), undefined);
   assert.is(platformByDmi('7783-7084-3265-9085-8269-3286-77')?.id, 'azure');
 });
+
+test('a built-in kvm_intel with nested=N: the fix is the kernel command line (on WSL2: .wslconfig), never modprobe.d', () => {
+  const files = {
+    'L0/kvm-params.txt': 'kvm_intel.nested=N\nkvm_intel.ept=Y\n',
+    'L0/kvm-modules.txt': 'kvm builtin\nkvm_intel builtin\n',
+  };
+  const plain = analyseTexts(files).checks.find((c) => c.id === 'l0-nested')!;
+  assert.is(plain.status, 'fail');
+  assert.match(plain.fix!, /boot L0 with kvm_intel\.nested=1 on the kernel command line/);
+  assert.not.match(plain.fix!, /modprobe\.d\/|modprobe -r/);
+  assert.equal(plain.evidence.at(-1), { file: 'L0/kvm-modules.txt', line: 2, text: 'kvm_intel builtin' });
+  const wsl = analyseTexts({ ...files, 'L0/uname.txt': 'Linux host 5.15.146.1-microsoft-standard-WSL2 #1 SMP Thu Jan 11 04:09:03 UTC 2024 x86_64 GNU/Linux\n' });
+  assert.is(wsl.levels.L0!.platform?.id, 'wsl2');
+  assert.match(wsl.checks.find((c) => c.id === 'l0-nested')!.fix!, /kernelCommandLine = kvm_intel\.nested=1 under \[wsl2\]/);
+});

@@ -86,7 +86,7 @@ export const l0Nested: CheckDef = {
     warn: "L0's nesting needs a look",
     unknown: "L0's nested parameter is not known",
   },
-  reads: ['cpuinfo', 'kvm-params', 'modprobe-conf', 'cmdline'],
+  reads: ['cpuinfo', 'kvm-params', 'kvm-modules', 'modprobe-conf', 'cmdline'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;
@@ -130,6 +130,20 @@ export const l0Nested: CheckDef = {
     const [persistedIn, persistedLine] = persisted ? persisted.text.split(':') : [];
     const conf = nested.module === 'kvm_intel' ? 'kvm_intel.conf' : nested.module === 'kvm_amd' ? 'kvm_amd.conf' : 'kvm.conf';
     const option = nested.module.replace('_', '-');
+    const builtin = findLine(files, levelFile('L0', 'kvm-modules'), new RegExp(`^${nested.module} builtin$`));
+    if (builtin) {
+      // A built-in module has no modprobe.d: only the kernel command line sets its parameters.
+      evidence.push(builtin);
+      const wsl = ctx.verdicts.L0?.platform?.id === 'wsl2';
+      return result(
+        'fail',
+        `nesting is disabled (${nested.module}.nested=${nested.value}), and ${nested.module} is built into L0's kernel`,
+        evidence,
+        wsl
+          ? `${nested.module} is built into the WSL2 kernel: on Windows, add kernelCommandLine = ${nested.module}.nested=1 under [wsl2] in %UserProfile%\\.wslconfig, then wsl --shutdown.`
+          : `${nested.module} is built into L0's kernel, so modprobe.d does not apply: boot L0 with ${nested.module}.nested=1 on the kernel command line (e.g. GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub).`,
+      );
+    }
     return result(
       'fail',
       `nesting is disabled (${nested.module}.nested=${nested.value})${persistedIn ? `, and ${persistedIn} line ${persistedLine} persists it` : ''}`,
