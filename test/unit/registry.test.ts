@@ -137,3 +137,17 @@ test('a built-in kvm_intel with nested=N: the fix is the kernel command line (on
   assert.is(wsl.levels.L0!.platform?.id, 'wsl2');
   assert.match(wsl.checks.find((c) => c.id === 'l0-nested')!.fix!, /kernelCommandLine = kvm_intel\.nested=1 under \[wsl2\]/);
 });
+
+test('a level whose host runs a Proxmox VE kernel (-pve) is on platform proxmox; its fix is qm set --cpu host', () => {
+  // The uname line has the form Proxmox VE kernels print; no public capture with provenance was found.
+  const verdict = analyseTexts({
+    'L0/uname.txt': 'Linux pve1 6.8.12-4-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4 (2024-11-06T15:04Z) x86_64 GNU/Linux\n',
+    'L1/cpuinfo.txt': 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu hypervisor\n',
+    'L1/dmesg.txt': '[    0.000000] Hypervisor detected: KVM\n',
+  });
+  assert.is(verdict.levels.L1!.runsOn, 'kvm');
+  assert.is(verdict.levels.L1!.platform?.id, 'proxmox');
+  assert.equal(verdict.levels.L1!.platform!.evidence[0].file, 'L0/uname.txt');
+  assert.is(verdict.levels.L0!.platform, undefined, 'the Proxmox host itself runs on bare metal');
+  assert.match(verdict.checks.find((c) => c.id === 'l1-virt-flag')!.fix!, /qm set VMID --cpu host/);
+});
