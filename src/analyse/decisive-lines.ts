@@ -27,26 +27,41 @@ export interface DecisiveLine {
   source: 'kernel' | 'qemu';
 }
 
+const line = (id: DecisiveId, source: DecisiveLine['source'], re: RegExp, means: string): DecisiveLine => ({ id, re, means, source });
+
 export const DECISIVE_LINES: readonly DecisiveLine[] = [
-  { id: 'kvm-no-hardware', re: /\bkvm: no hardware support\b/i, means: 'KVM found no usable VT-x/AMD-V here', source: 'kernel' },
-  {
-    id: 'kvm-disabled-by-bios',
-    // Linux < 5.6 says "kvm: disabled by bios"; later kernels name the MSR (Intel and AMD).
-    re: /\bkvm: disabled by bios\b|\b(VMX|SVM) (not enabled|disabled) \(by BIOS\)|VMX \(outside TXT\) disabled by BIOS/i, means: 'VT-x/AMD-V is disabled in the firmware', source: 'kernel' },
-  { id: 'vmx-not-supported', re: /\b(VMX|SVM) not supported\b|kvm: no virtualization/i, means: 'the CPU offers no VT-x/AMD-V to this kernel', source: 'kernel' },
-  { id: 'hyperv-evmcs', re: /using Hyper-V Enlightened VMCS/i, means: 'KVM runs here on Hyper-V with nested virtualization on', source: 'kernel' },
-  { id: 'qemu-no-kvm-module', re: /Could not access KVM kernel module/i, means: 'QEMU could not open /dev/kvm', source: 'qemu' },
-  { id: 'qemu-kvm-init-failed', re: /failed to initiali[sz]e kvm/i, means: 'QEMU could not start KVM', source: 'qemu' },
-  { id: 'qemu-back-to-tcg', re: /Back to tcg accelerator|falling back to tcg/i, means: 'QEMU fell back to TCG emulation', source: 'qemu' },
-  { id: 'qemu-no-accelerator', re: /No accelerator found/i, means: 'QEMU found no accelerator it was asked for', source: 'qemu' },
-  { id: 'qemu-kvm-unsupported', re: /KVM not supported/i, means: 'this QEMU cannot use KVM for the guest (another architecture, or no KVM support built in)', source: 'qemu' },
-  { id: 'tcg-no-vmx', re: /TCG doesn't support requested feature/i, means: 'QEMU runs this guest on TCG while a host CPU feature (vmx/svm) was asked for', source: 'qemu' },
-  {
-    id: 'libvirt-no-kvm-domain',
-    re: /Host does not support domain type kvm|could not find capabilities for domaintype=kvm/i,
-    means: 'libvirt sees no usable KVM on this host',
-    source: 'qemu',
-  },
+  line('kvm-no-hardware', 'kernel', /\bkvm: no hardware support\b/i, 'KVM found no usable VT-x/AMD-V here'),
+  // Linux < 5.6 says "kvm: disabled by bios"; later kernels name the MSR (Intel and AMD).
+  line(
+    'kvm-disabled-by-bios',
+    'kernel',
+    /\bkvm: disabled by bios\b|\b(VMX|SVM) (not enabled|disabled) \(by BIOS\)|VMX \(outside TXT\) disabled by BIOS/i,
+    'VT-x/AMD-V is disabled in the firmware',
+  ),
+  line('vmx-not-supported', 'kernel', /\b(VMX|SVM) not supported\b|kvm: no virtualization/i, 'the CPU offers no VT-x/AMD-V to this kernel'),
+  line('hyperv-evmcs', 'kernel', /using Hyper-V Enlightened VMCS/i, 'KVM runs here on Hyper-V with nested virtualization on'),
+  line('qemu-no-kvm-module', 'qemu', /Could not access KVM kernel module/i, 'QEMU could not open /dev/kvm'),
+  line('qemu-kvm-init-failed', 'qemu', /failed to initiali[sz]e kvm/i, 'QEMU could not start KVM'),
+  line('qemu-back-to-tcg', 'qemu', /Back to tcg accelerator|falling back to tcg/i, 'QEMU fell back to TCG emulation'),
+  line('qemu-no-accelerator', 'qemu', /No accelerator found/i, 'QEMU found no accelerator it was asked for'),
+  line(
+    'qemu-kvm-unsupported',
+    'qemu',
+    /KVM not supported/i,
+    'this QEMU cannot use KVM for the guest (another architecture, or no KVM support built in)',
+  ),
+  line(
+    'tcg-no-vmx',
+    'qemu',
+    /TCG doesn't support requested feature/i,
+    'QEMU runs this guest on TCG while a host CPU feature (vmx/svm) was asked for',
+  ),
+  line(
+    'libvirt-no-kvm-domain',
+    'qemu',
+    /Host does not support domain type kvm|could not find capabilities for domaintype=kvm/i,
+    'libvirt sees no usable KVM on this host',
+  ),
 ];
 
 export interface DecisiveHit extends Citation {
@@ -88,11 +103,24 @@ export function findDecisive(files: EvidenceFiles, level: Level, ids: readonly D
 
 export const HARDWARE_OFF: readonly DecisiveId[] = ['kvm-disabled-by-bios', 'vmx-not-supported', 'kvm-no-hardware'];
 export const QEMU_NO_KVM: readonly DecisiveId[] = [
-  'qemu-no-kvm-module', 'qemu-kvm-init-failed', 'qemu-back-to-tcg', 'qemu-no-accelerator', 'qemu-kvm-unsupported', 'tcg-no-vmx', 'libvirt-no-kvm-domain',
+  'qemu-no-kvm-module',
+  'qemu-kvm-init-failed',
+  'qemu-back-to-tcg',
+  'qemu-no-accelerator',
+  'qemu-kvm-unsupported',
+  'tcg-no-vmx',
+  'libvirt-no-kvm-domain',
 ];
 
 /** Lines after a QEMU start that mean this guest runs on TCG (or did not get KVM). */
-export const GUEST_ON_TCG: readonly DecisiveId[] = ['qemu-back-to-tcg', 'qemu-no-kvm-module', 'qemu-kvm-init-failed', 'qemu-kvm-unsupported', 'tcg-no-vmx', 'kvm-no-hardware'];
+export const GUEST_ON_TCG: readonly DecisiveId[] = [
+  'qemu-back-to-tcg',
+  'qemu-no-kvm-module',
+  'qemu-kvm-init-failed',
+  'qemu-kvm-unsupported',
+  'tcg-no-vmx',
+  'kvm-no-hardware',
+];
 
 /** The decisive line a log line is, among those asked for. */
 export function decisiveLine(text: string, ids: readonly DecisiveId[]): DecisiveLine | undefined {

@@ -5,7 +5,9 @@
 // The names come from the hypervisor table; this module only says where to look.
 import type { Level } from '../levels.js';
 import { type EvidenceFiles, findLine, levelFile } from './evidence.js';
-import { type HypervisorEntry, byDetectVirt, platformByDmi, platformByHostOs, platformByKernel } from './hypervisors.js';
+import {
+  type HypervisorEntry, byDetectVirt, platformByDmi, platformByHostOs, platformByKernel,
+} from './hypervisors.js';
 import { parseDetectVirt, parseIdentity, parseUname } from './parsers/small.js';
 
 export interface PlatformClue {
@@ -26,6 +28,11 @@ interface Hit {
   clue: PlatformClue;
 }
 
+const hit = (entry: HypervisorEntry, file: string, line: number | undefined, text: string, why: string): Hit => ({
+  entry,
+  clue: { file, line, text, why },
+});
+
 /** DMI strings with their lines: each dmidecode value, the kernel's `DMI:` line, /sys/class/dmi/id. */
 function dmiHits(files: EvidenceFiles, level: Level): Hit[] {
   const hits: Hit[] = [];
@@ -33,7 +40,7 @@ function dmiHits(files: EvidenceFiles, level: Level): Hit[] {
   (files.get(dmidecode) ?? '').split('\n').forEach((raw, i) => {
     const m = /^\s+([^:]+):\s*(.+?)\s*$/.exec(raw);
     const entry = m ? platformByDmi(m[2]) : undefined;
-    if (entry) hits.push({ entry, clue: { file: dmidecode, line: i + 1, text: raw.trim(), why: `DMI ${m![1]} names ${entry.name}` } });
+    if (entry) hits.push(hit(entry, dmidecode, i + 1, raw.trim(), `DMI ${m![1]} names ${entry.name}`));
   });
   const identityFile = levelFile(level, 'identity');
   const identity = parseIdentity(files.get(identityFile) ?? '');
@@ -41,11 +48,13 @@ function dmiHits(files: EvidenceFiles, level: Level): Hit[] {
   const fromSys = sys ? platformByDmi(identity.vendor ?? '') ?? platformByDmi(identity.product ?? '') : undefined;
   if (fromSys) {
     const line = findLine(files, identityFile, /^(sys_vendor|product_name)=/);
-    hits.push({ entry: fromSys, clue: { file: identityFile, line: line?.line, text: sys, why: `/sys/class/dmi/id names ${fromSys.name}` } });
+    hits.push(hit(fromSys, identityFile, line?.line, sys, `/sys/class/dmi/id names ${fromSys.name}`));
   }
   const kernelDmi = findLine(files, levelFile(level, 'dmesg'), /\bDMI: /);
   const fromKernel = kernelDmi ? platformByDmi(kernelDmi.text.replace(/^.*?\bDMI: /, '')) : undefined;
-  if (kernelDmi && fromKernel) hits.push({ entry: fromKernel, clue: { ...kernelDmi, why: `the kernel's DMI line names ${fromKernel.name}` } });
+  if (kernelDmi && fromKernel) {
+    hits.push(hit(fromKernel, kernelDmi.file, kernelDmi.line, kernelDmi.text, `the kernel's DMI line names ${fromKernel.name}`));
+  }
   return hits;
 }
 
@@ -53,7 +62,7 @@ function detectVirtHit(files: EvidenceFiles, level: Level): Hit[] {
   const file = levelFile(level, 'detect-virt');
   const word = parseDetectVirt(files.get(file) ?? '');
   const entry = word ? byDetectVirt(word) : undefined;
-  return entry?.kind === 'platform' ? [{ entry, clue: { file, line: 1, text: word!, why: `systemd-detect-virt says ${word}` } }] : [];
+  return entry?.kind === 'platform' ? [hit(entry, file, 1, word!, `systemd-detect-virt says ${word}`)] : [];
 }
 
 function kernelHits(files: EvidenceFiles, level: Level): Hit[] {
@@ -61,11 +70,13 @@ function kernelHits(files: EvidenceFiles, level: Level): Hit[] {
   const unameFile = levelFile(level, 'uname');
   const release = parseUname(files.get(unameFile) ?? '').release;
   const fromUname = release ? platformByKernel(release) : undefined;
-  if (fromUname) hits.push({ entry: fromUname, clue: { file: unameFile, line: 1, text: release!, why: `kernel ${release} is built for ${fromUname.name}` } });
+  if (fromUname) hits.push(hit(fromUname, unameFile, 1, release!, `kernel ${release} is built for ${fromUname.name}`));
   const version = findLine(files, levelFile(level, 'dmesg'), /\bLinux version \S+/);
   const dmesgRelease = version ? /\bLinux version (\S+)/.exec(version.text)![1] : undefined;
   const fromDmesg = dmesgRelease ? platformByKernel(dmesgRelease) : undefined;
-  if (version && fromDmesg) hits.push({ entry: fromDmesg, clue: { ...version, why: `kernel ${dmesgRelease} is built for ${fromDmesg.name}` } });
+  if (version && fromDmesg) {
+    hits.push(hit(fromDmesg, version.file, version.line, version.text, `kernel ${dmesgRelease} is built for ${fromDmesg.name}`));
+  }
   return hits;
 }
 
@@ -79,7 +90,7 @@ function hostHits(files: EvidenceFiles, below: Level | undefined): Hit[] {
     const entry = text ? platformByHostOs(text) : undefined;
     if (!entry) continue;
     const line = findLine(files, file, entry.hostOs!);
-    hits.push({ entry, clue: { file, line: line?.line, text: line?.text ?? '', why: `${below}, which runs this level, is a ${entry.name} host` } });
+    hits.push(hit(entry, file, line?.line, line?.text ?? '', `${below}, which runs this level, is a ${entry.name} host`));
   }
   return hits;
 }
@@ -87,8 +98,14 @@ function hostHits(files: EvidenceFiles, below: Level | undefined): Hit[] {
 /** The platform of a level, and every clue that names it; undefined when none does. The
  * firmware (DMI) is asked first: a cloud's kernel can be booted elsewhere, its DMI cannot. */
 export function platformOf(files: EvidenceFiles, level: Level, below?: Level): Platform | undefined {
-  const hits = [...dmiHits(files, level), ...detectVirtHit(files, level), ...kernelHits(files, level), ...hostHits(files, below)];
+  const hits = [
+    ...dmiHits(files, level),
+    ...detectVirtHit(files, level),
+    ...kernelHits(files, level),
+    ...hostHits(files, below),
+  ];
   if (hits.length === 0) return undefined;
   const chosen = hits[0].entry;
-  return { id: chosen.id, name: chosen.name, evidence: hits.filter((h) => h.entry === chosen).map((h) => h.clue).slice(0, 4) };
+  const evidence = hits.filter((h) => h.entry === chosen).map((h) => h.clue);
+  return { id: chosen.id, name: chosen.name, evidence: evidence.slice(0, 4) };
 }

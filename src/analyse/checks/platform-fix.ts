@@ -25,27 +25,41 @@ export function underLabel(ctx: ChainContext, level: Level): string | undefined 
   return v.platform ? `${base} (${v.platform.name})` : base;
 }
 
-function kvmHostFix(ctx: ChainContext, level: Level, startedWithoutFlag: boolean, flag: string): { text: string; note?: string } {
+function kvmHostFix(
+  ctx: ChainContext,
+  level: Level,
+  startedWithoutFlag: boolean,
+  flag: string,
+): { text: string; note?: string } {
   const below = levelBelow(level);
   const host = below ?? `the host under ${level}`;
   if (below && ctx.collected.includes(below)) {
     return {
       text: startedWithoutFlag
-        ? `Give ${level} the host CPU's virtualization: libvirt <cpu mode='host-passthrough'/> (or host-model), or QEMU -cpu host (or -cpu MODEL,+${flag}); ${below} also needs nested=1.`
-        : `Check ${below}'s nested parameter and how ${level} is started: libvirt <cpu mode='host-passthrough'/> or QEMU -cpu host.`,
+        ? `Give ${level} the host CPU's virtualization: libvirt <cpu mode='host-passthrough'/> (or host-model), ` +
+          `or QEMU -cpu host (or -cpu MODEL,+${flag}); ${below} also needs nested=1.`
+        : `Check ${below}'s nested parameter and how ${level} is started: ` +
+          `libvirt <cpu mode='host-passthrough'/> or QEMU -cpu host.`,
     };
   }
-  const collect = below === 'L0' ? ' Or let nestbug collect it too: add --l0 USER@L0-HOST (and --l1-jump l0 when L1 is reached through it).' : '';
+  const collect =
+    below === 'L0' ? ' Or let nestbug collect it too: add --l0 USER@L0-HOST (and --l1-jump l0 when L1 is reached through it).' : '';
   return {
     text:
-      `${host} is a KVM host that was not collected. On ${host}: cat /sys/module/kvm_intel/parameters/nested (kvm_amd on AMD) must say Y or 1, ` +
-      `else load the module with nested=1 ("options kvm_intel nested=1" in /etc/modprobe.d/kvm.conf, reloaded with all guests stopped); ` +
-      `and ${level} must be started with libvirt <cpu mode='host-passthrough'/> or QEMU -cpu host (virsh dumpxml NAME shows it).${collect}`,
+      `${host} is a KVM host that was not collected. ` +
+      `On ${host}: cat /sys/module/kvm_intel/parameters/nested (kvm_amd on AMD) must say Y or 1, ` +
+      `else load the module with nested=1 ("options kvm_intel nested=1" in /etc/modprobe.d/kvm.conf, ` +
+      `reloaded with all guests stopped); and ${level} must be started with libvirt ` +
+      `<cpu mode='host-passthrough'/> or QEMU -cpu host (virsh dumpxml NAME shows it).${collect}`,
     note: `${host} was not collected: its nested parameter and how it starts ${level} are unknown`,
   };
 }
 
-export function nestingFix(ctx: ChainContext, level: Level, how: { startedWithoutFlag: boolean; flag: string }): NestingFix {
+export function nestingFix(
+  ctx: ChainContext,
+  level: Level,
+  how: { startedWithoutFlag: boolean; flag: string },
+): NestingFix {
   const verdict = ctx.verdicts[level];
   const flag = how.flag === 'vmx/svm' ? 'vmx' : how.flag;
   const under = underLabel(ctx, level);
@@ -53,10 +67,16 @@ export function nestingFix(ctx: ChainContext, level: Level, how: { startedWithou
   const platform: HypervisorEntry | undefined = verdict?.platform ? hypervisorById(verdict.platform.id) : undefined;
   const entry = platform?.nesting ? platform : verdict ? hypervisorForRunsOn(verdict.runsOn) : undefined;
   if (entry?.nesting && entry.id !== 'kvm') {
-    return { text: entry.nesting.fix, title, note: `the setting that exposes it is ${entry.nesting.where}`, evidence: [] };
+    const note = `the setting that exposes it is ${entry.nesting.where}`;
+    return { text: entry.nesting.fix, title, note, evidence: [] };
   }
-  if (verdict?.runsOn === 'kvm') return { ...kvmHostFix(ctx, level, how.startedWithoutFlag, flag), title, evidence: [] };
+  if (verdict?.runsOn === 'kvm') {
+    return { ...kvmHostFix(ctx, level, how.startedWithoutFlag, flag), title, evidence: [] };
+  }
   // Unknown hypervisor: the KVM advice, said as a guess.
   const generic = kvmHostFix(ctx, level, how.startedWithoutFlag, flag);
-  return { text: `If ${levelBelow(level) ?? 'the host'} is KVM: ${generic.text} On another hypervisor, enable its nested virtualization setting for this VM.`, title, evidence: [] };
+  const text =
+    `If ${levelBelow(level) ?? 'the host'} is KVM: ${generic.text} ` +
+    'On another hypervisor, enable its nested virtualization setting for this VM.';
+  return { text, title, evidence: [] };
 }
