@@ -74,7 +74,8 @@ export interface DecisiveHit extends Citation {
 /** Files of a level where decisive lines may be: its kernel log and its QEMU/libvirt logs. */
 function logFiles(files: EvidenceFiles, level: Level, source: DecisiveLine['source']): string[] {
   if (source === 'kernel') return [levelFile(level, 'dmesg'), levelFile(level, 'extra-dmesg-grep')];
-  return [...files.list(`${level}/libvirt/`).filter((f) => f.endsWith('.log')), levelFile(level, 'libvirt-qemu-logs')];
+  const libvirtLogs = files.list(`${level}/libvirt/`).filter((f) => f.endsWith('.log'));
+  return [...libvirtLogs, levelFile(level, 'libvirt-qemu-logs'), levelFile(level, 'extra-qemu-stderr')];
 }
 
 /** libvirt appends every start of a domain to its log: only the last start is the present. */

@@ -15,7 +15,7 @@ const VERDICT_ITEMS = {
     'libvirt-qemu-logs',
   ],
   // what people paste next to the layout: a raw CPUID dump, a grep of dmesg (no collector)
-  pasted: ['extra-cpuid-dump', 'extra-dmesg-grep'],
+  pasted: ['extra-cpuid-dump', 'extra-dmesg-grep', 'extra-qemu-stderr'],
 } as const;
 
 /** Items `nestbug check` collects: small reads that decide the verdicts and the checks. */

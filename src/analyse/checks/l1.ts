@@ -139,7 +139,7 @@ export const l1Kvm: CheckDef = {
     unknown: 'whether L1 has KVM is not known',
   },
   reads: ['kvm-modules', 'kvm-params', 'kvm-device', 'cpuinfo'],
-  alsoReads: ['dmesg', 'extra-dmesg-grep', 'libvirt-qemu-logs'],
+  alsoReads: ['dmesg', 'extra-dmesg-grep', 'libvirt-qemu-logs', 'extra-qemu-stderr'],
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L1')) return undefined;

@@ -27,7 +27,7 @@ export function qemuKvmCheck(level: Exclude<Level, 'L2'>): CheckDef {
       unknown: `whether QEMU on ${level} could use KVM is not known`,
     },
     reads: [],
-    alsoReads: ['libvirt-qemu-logs'],
+    alsoReads: ['libvirt-qemu-logs', 'extra-qemu-stderr'],
     evaluate(ctx) {
       if (!ctx.collected.includes(level)) return undefined;
       const hits = findDecisive(ctx.files, level, QEMU_NO_KVM);
