@@ -314,7 +314,6 @@ export const HYPERVISORS = [
   },
 ] as const satisfies readonly HypervisorEntry[];
 
-export type HypervisorId = (typeof HYPERVISORS)[number]['id'];
 
 const ENTRIES: readonly HypervisorEntry[] = HYPERVISORS;
 

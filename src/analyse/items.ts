@@ -11,7 +11,7 @@ const VERDICT_ITEMS = {
     'uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains',
   ],
   more: [
-    'dmesg', 'dmidecode', 'x86info', 'sysinfo', 'os-release', 'qemu-version', 'libvirt-version', 'libvirt-capabilities',
+    'dmesg', 'dmidecode', 'x86info', 'sysinfo', 'os-release', 'qemu-version', 'libvirt-version',
     'libvirt-qemu-logs',
   ],
   // what people paste next to the layout: a raw CPUID dump, a grep of dmesg (no collector)

@@ -9,6 +9,8 @@ import { HYPERVISORS, bySignature } from '../../src/analyse/hypervisors.ts';
 import { PASTED_ITEMS, checkItems, analysedItems, isAnalysed } from '../../src/analyse/items.ts';
 import { RUNS_ON } from '../../src/analyse/types.ts';
 import { loadCollectors } from '../../src/collect/load-collectors.ts';
+import { analyseEvidence } from '../../src/analyse/index.ts';
+import type { ItemStatus, LevelRecord } from '../../src/bundle/manifest.ts';
 import { analyseTexts } from '../helpers.ts';
 
 test('every item a check or a verdict reads is defined by a collector (collectors/*.yaml)', async () => {
@@ -61,22 +63,19 @@ test('a check that reads an item it did not declare is a programming error', () 
   assert.throws(() => runCheck(sneaky, emptyContext({})), /sneaky reads item dmesg without declaring it/);
 });
 
-const manifestWith = (items: Array<{ id: string; status: string; reason?: string }>) =>
-  JSON.stringify({ tool: 'nestbug', levels: [{ level: 'L0', target: 'local', reached: true, items: items.map((i) => ({ ...i, file: `L0/${i.id}.txt` })) }] });
+const levelWith = (items: Array<{ id: string; status: ItemStatus; reason?: string }>): LevelRecord[] => [
+  { level: 'L0', target: 'local', reached: true, items: items.map((i) => ({ ...i, title: i.id, source: i.id, asRoot: false, file: `L0/${i.id}.txt` })) },
+];
 
 test('a failed item is not evidence of absence: its checks are unknown with the reason, never fail', () => {
   const cpuinfo = 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vmx\n';
-  const files = {
-    'L0/cpuinfo.txt': cpuinfo,
-    'L0/kvm-modules.txt': '',
-    'L0/kvm-device.txt': '',
-    'manifest.json': manifestWith([
-      { id: 'cpuinfo', status: 'ok' },
-      { id: 'kvm-modules', status: 'failed', reason: 'Channel open failure' },
-      { id: 'kvm-device', status: 'timed-out' },
-    ]),
-  };
-  const check = analyseTexts(files).checks.find((c) => c.id === 'l0-kvm')!;
+  const files = evidenceFromMap(new Map(Object.entries({ 'L0/cpuinfo.txt': cpuinfo, 'L0/kvm-modules.txt': '', 'L0/kvm-device.txt': '' })));
+  const levels = levelWith([
+    { id: 'cpuinfo', status: 'ok' },
+    { id: 'kvm-modules', status: 'failed', reason: 'Channel open failure' },
+    { id: 'kvm-device', status: 'timed-out' },
+  ]);
+  const check = analyseEvidence(files, levels).checks.find((c) => c.id === 'l0-kvm')!;
   assert.is(check.status, 'unknown');
   assert.match(check.summary, /L0\/kvm-modules\.txt failed \(Channel open failure\)/);
   assert.match(check.title, /not known/);

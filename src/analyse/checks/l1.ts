@@ -92,7 +92,7 @@ export const l1VirtFlag: CheckDef = {
     if (started.cite) evidence.push(started.cite);
     const fix = nestingFix(ctx, 'L1', { startedWithoutFlag: started.ok === false, flag });
     if (!vis.known) {
-      return result('unknown', "neither L1's cpuinfo, its lscpu nor a deciding kernel line was collected", evidence, `If L1 has no vmx/svm: ${fix.text}`);
+      return result('unknown', "L1's cpuinfo was not collected (nor its lscpu, nor a kernel line that decides)", evidence, `If L1 has no vmx/svm: ${fix.text}`);
     }
     const kvm = kvmLoaded(files, 'L1');
     const under = underLabel(ctx, 'L1');
