@@ -24,7 +24,8 @@ export function closingReport(
 ): string[] {
   const lines = ['', `Nested setup: ${verdict.chainName}. ${verdict.chainLine}`];
   for (const v of Object.values(verdict.levels)) {
-    lines.push(`  ${v!.level} runs on ${runsOnLabel(v!.runsOn)}${v!.disagree ? ' (the two views disagree)' : ''}`);
+    const platform = v!.platform ? ` on ${v!.platform.name}` : '';
+    lines.push(`  ${v!.level} runs on ${runsOnLabel(v!.runsOn)}${platform}${v!.disagree ? ' (the two views disagree)' : ''}`);
   }
   for (const level of manifest.levels.filter((l) => !l.reached || l.error)) {
     lines.push(`  ${level.level} ${level.target}: ${level.error ?? 'not reached'}`);

@@ -45,7 +45,9 @@ function shortReport(verdict: Verdict): string[] {
     `Nested setup: ${verdict.chainName}`,
     verdict.chainLine,
     '',
-    ...Object.values(verdict.levels).map((v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)} (${v!.reason})`),
+    ...Object.values(verdict.levels).map(
+      (v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}${v!.platform ? ` on ${v!.platform.name}` : ''}: ${v!.reason}`,
+    ),
     '',
     ...verdict.checks.map((c) => checkLines(c)),
   ];

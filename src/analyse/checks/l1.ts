@@ -92,7 +92,8 @@ export const l1VirtFlag: CheckDef = {
     if (started.cite) evidence.push(started.cite);
     const fix = nestingFix(ctx, 'L1', { startedWithoutFlag: started.ok === false, flag });
     if (!vis.known) {
-      return result('unknown', "L1's cpuinfo was not collected (nor its lscpu, nor a kernel line that decides)", evidence, `If L1 has no vmx/svm: ${fix.text}`);
+      const ifNone = fix.text.startsWith('If ') ? `If L1 has no vmx/svm and ${fix.text.slice(3)}` : `If L1 has no vmx/svm: ${fix.text}`;
+      return result('unknown', "L1's cpuinfo was not collected (nor its lscpu, nor a kernel line that decides)", evidence, ifNone);
     }
     const kvm = kvmLoaded(files, 'L1');
     const under = underLabel(ctx, 'L1');
