@@ -17,6 +17,10 @@ export class LocalTransport implements Transport {
     return this.slots.use(() => this.runNow(request));
   }
 
+  runMany(requests: readonly RunRequest[]): Array<Promise<RunResult>> {
+    return requests.map((request) => this.run(request));
+  }
+
   private async runNow(request: RunRequest): Promise<RunResult> {
     if (request.stopSignal?.aborted) return STOPPED_BEFORE_START;
     const started = Date.now();

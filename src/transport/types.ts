@@ -14,7 +14,7 @@ export interface RunRequest {
   stdout: Writable;
   /** Aborted when stdout reached its cap or on interrupt: the command is stopped. */
   stopSignal?: AbortSignal;
-  /** Run in a channel of its own, not batched with others (slow commands, the probe). */
+  /** Run in a channel of its own, not batched with others (slow commands). */
   alone?: boolean;
   /** Called when the command really starts (it may wait for a free channel first). */
   onStart?: () => void;
@@ -37,8 +37,11 @@ export interface Transport {
   readonly label: string;
   readonly kind: 'local' | 'ssh';
   privilege: Privilege;
-  /** Bounds by itself how many commands run on the host at once (sshd's MaxSessions is 10). */
+  /** Runs one command (probes, quick checks). */
   run(request: RunRequest): Promise<RunResult>;
+  /** Runs a plan's commands, given at once: the transport bounds how many run together
+   * (sshd's MaxSessions) and groups them (one login shell for many). One result each. */
+  runMany(requests: readonly RunRequest[]): Array<Promise<RunResult>>;
   /** Set when the connection is gone: later runs fail fast. */
   readonly lostReason?: string;
   close(): Promise<void>;
