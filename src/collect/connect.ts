@@ -28,6 +28,8 @@ export interface ConnectSettings {
   passphrase?: string;
   agent?: string;
   connectTimeoutMs: number;
+  /** Aborted on Ctrl-C / SIGTERM: connecting stops at once. */
+  signal?: AbortSignal;
 }
 
 export function describeVia(spec: LevelSpec): string | undefined {
@@ -93,6 +95,7 @@ export class Connector {
       acceptNewHostKeys: this.settings.acceptNewHostKeys,
       via,
       connectTimeoutMs: this.settings.connectTimeoutMs,
+      signal: this.settings.signal,
     };
   }
 

@@ -3,7 +3,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { ItemFile, ItemRecord, ItemStatus } from '../bundle/manifest.js';
+import type { ItemFile, ItemRecord, ItemStatus, LevelRecord } from '../bundle/manifest.js';
+import { messageOf } from '../errors.js';
+import type { LevelProgress } from './progress.js';
 import type { RunRequest, RunResult, Transport } from '../transport/types.js';
 import { EvidenceSink } from './evidence-sink.js';
 import type { PlannedStep } from './plan.js';
@@ -255,4 +257,25 @@ async function runDerived(step: PlannedStep, ctx: RunContext): Promise<ItemRecor
     bytes: body.length,
     sha256: createHash('sha256').update(body).digest('hex'),
   };
+}
+
+/** Runs a level's plan into its record, reporting each item as it finishes. */
+export async function runLevelItems(steps: readonly PlannedStep[], level: LevelRecord, ctx: Omit<RunContext, 'finished' | 'onStart'>, progress: LevelProgress): Promise<void> {
+  level.items = new Array(steps.length);
+  const pending = runPlan(steps, { ...ctx, onStart: (id) => progress.started(id) });
+  await Promise.all(
+    pending.map(async (promise, index) => {
+      const record = await promise.catch((error: unknown) => ({ ...baseRecord(steps[index]), status: 'failed' as const, reason: `unexpected: ${messageOf(error)}` }));
+      level.items[index] = record;
+      noteLostConnection(level, record, ctx);
+      progress.finished(steps[index], record);
+    }),
+  );
+}
+
+function noteLostConnection(level: LevelRecord, record: ItemRecord, ctx: Omit<RunContext, 'finished'>): void {
+  const lost = ctx.transport.lostReason;
+  if (!lost || lost === 'closed' || record.status !== 'failed' || level.lostAt !== undefined || ctx.signal.aborted) return;
+  level.lostAt = new Date().toISOString();
+  level.error = `connection lost during collection: ${lost}`;
 }

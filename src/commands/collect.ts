@@ -9,16 +9,15 @@ import type { Collector } from '../collect/collectors.js';
 import { Connector, type ConnectSettings, type LevelSpec, describeVia } from '../collect/connect.js';
 import { planCollection, type PlannedStep } from '../collect/plan.js';
 import { type HostFacts, probeHost } from '../collect/probe.js';
-import { type RunContext, runStep } from '../collect/run.js';
+import { runLevelItems } from '../collect/run.js';
+import { LevelProgress } from '../collect/progress.js';
 import { HostError, OutputError, UsageError, messageOf } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Level } from '../levels.js';
 import { describeTarget } from '../target.js';
 import type { Transport } from '../transport/types.js';
-import { deferred, type Deferred } from '../util/deferred.js';
-import { formatBytes, stamp } from '../util/stamp.js';
+import { stamp } from '../util/stamp.js';
 import { type SpooledFile, redactSpool, scanBundle, writeRedactionMap } from '../redact/apply.js';
-import type { ItemRecord } from '../bundle/manifest.js';
 
 export type CollectMode = 'bundle' | 'check' | 'plan';
 
@@ -97,7 +96,7 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
   const top = `nestbug-${stamp(started)}`;
   const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
   const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
-  const connector = new Connector(options.levels, options.connect);
+  const connector = new Connector(options.levels, { ...options.connect, signal: options.signal });
   // With --redact nothing enters the archive before it has been rewritten.
   const spooled: SpooledFile[] = [];
   const addFile = (bundlePath: string, spoolPath: string) => (options.redact ? spooled.push({ bundlePath, spoolPath }) : writer?.addFile(bundlePath, spoolPath));
@@ -106,20 +105,24 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
     record: { level: spec.level, target: describeTarget(spec.target), via: describeVia(spec), reached: false, items: [] },
   }));
   try {
+    const lines = options.quiet || io.stderr.isTTY ? undefined : (line: string) => io.stderr.write(`${line}\n`);
     const tasks: ListrTask[] = runs.map((run) => ({
       title: `${run.spec.level} ${describeTarget(run.spec.target)}${run.record.via ? ` (through ${run.record.via})` : ''}`,
       task: async (_ctx, task) => {
-        run.steps = await prepareLevel(run, connector, options, task);
+        const progress = new LevelProgress(task.title, task, lines);
+        try {
+          run.steps = await prepareLevel(run, connector, options, progress);
+        } catch (error) {
+          lines?.(`${task.title}: not reached: ${messageOf(error)}`);
+          throw error;
+        }
         const transport = await connector.connect(run.spec.level);
-        task.title = `${run.spec.level} ${transport.label}: ${run.facts!.hostname} (${run.facts!.arch}, ${privilegeText(transport)})`;
+        progress.reached(`${run.facts!.hostname} (${run.facts!.arch}, ${privilegeText(transport)})`, options.mode === 'plan' ? [] : run.steps);
         if (options.mode === 'plan') return;
-        // Every item is handed to the transport at once: it bounds its channels and puts
-        // what arrives together into one SSH channel.
-        return task.newListr(stepTasks(run, run.steps, transport, options, spoolDir, addFile), {
-          concurrent: true,
-          exitOnError: false,
-        });
+        const ctx = { transport, spoolDir, maxBytes: options.maxOutputBytes, signal: options.signal, onFile: addFile };
+        await runLevelItems(run.steps, run.record, ctx, progress);
       },
+      rendererOptions: { outputBar: true },
     }));
     const logger = new ListrLogger({ processOutput: new ProcessOutput(io.stderr as NodeJS.WriteStream, io.stderr as NodeJS.WriteStream) });
     const list = new Listr(tasks, {
@@ -127,11 +130,9 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
       exitOnError: false,
       registerSignalListeners: false,
       renderer: 'default',
-      fallbackRenderer: 'simple',
-      fallbackRendererCondition: !io.stderr.isTTY,
-      silentRendererCondition: options.quiet,
+      // Without a terminal the progress writes its own lines (one per finished item).
+      silentRendererCondition: options.quiet || !io.stderr.isTTY,
       rendererOptions: { logger, collapseSubtasks: false, collapseSkips: false, showErrorMessage: true },
-      fallbackRendererOptions: { logger },
     });
     await list.run();
   } finally {
@@ -183,18 +184,18 @@ function privilegeText(transport: Transport): string {
   return p.mode === 'root' ? 'root' : p.mode === 'sudo' ? 'sudo' : 'no root';
 }
 
-async function prepareLevel(run: LevelRun, connector: Connector, options: CollectOptions, task: { title: string; output?: string }): Promise<PlannedStep[]> {
+async function prepareLevel(run: LevelRun, connector: Connector, options: CollectOptions, progress: LevelProgress): Promise<PlannedStep[]> {
   let transport: Transport;
   try {
-    task.output = 'connecting';
+    progress.phase('connecting');
     transport = await connector.connect(run.spec.level);
   } catch (error) {
     run.record.error = error instanceof HostError || error instanceof UsageError ? error.message : `unexpected: ${messageOf(error)}`;
     throw new Error(run.record.error);
   }
   try {
-    task.output = 'probing';
-    run.facts = await probeHost(transport, options.collectors, { sudo: options.sudo, sudoPassword: options.sudoPassword, timeoutMs: options.timeoutSeconds * 1000 });
+    progress.phase('probing');
+    run.facts = await probeHost(transport, options.collectors, { sudo: options.sudo, sudoPassword: options.sudoPassword, timeoutMs: options.timeoutSeconds * 1000, signal: options.signal });
   } catch (error) {
     run.record.error = messageOf(error);
     throw new Error(run.record.error);
@@ -218,47 +219,4 @@ async function prepareLevel(run: LevelRun, connector: Connector, options: Collec
     timeoutSeconds: options.timeoutSeconds,
     only: options.only,
   });
-}
-
-function stepTasks(run: LevelRun, steps: PlannedStep[], transport: Transport, options: CollectOptions, spoolDir: string, addFile: RunContext['onFile']): ListrTask[] {
-  const done = new Map<string, Deferred<ItemRecord>>(steps.map((s) => [s.collector.id, deferred<ItemRecord>()]));
-  const ctx: RunContext = {
-    transport,
-    spoolDir,
-    maxBytes: options.maxOutputBytes,
-    signal: options.signal,
-    onFile: addFile,
-    finished: new Map([...done].map(([id, d]) => [id, d.promise])),
-  };
-  run.record.items = new Array(steps.length);
-  const started = new Map<string, () => void>();
-  ctx.onStart = (id) => started.get(id)?.();
-  return steps.map((step, index) => ({
-    title: `${step.collector.id}`,
-    task: async (_c, task) => {
-      if (!step.skip) {
-        task.output = 'waiting for a channel';
-        started.set(step.collector.id, () => (task.output = 'running'));
-      }
-      const record = await runStep(step, ctx);
-      run.record.items[index] = record;
-      done.get(step.collector.id)!.resolve(record);
-      if (transport.lostReason && record.status === 'failed' && run.record.lostAt === undefined && !options.signal.aborted && transport.lostReason !== 'closed') {
-        run.record.lostAt = new Date().toISOString();
-        run.record.error = `connection lost during collection: ${transport.lostReason}`;
-      }
-      const size = record.bytes !== undefined ? `, ${formatBytes(record.bytes)}` : record.files ? `, ${record.files.length} files` : '';
-      switch (record.status) {
-        case 'ok':
-          task.title = `${step.collector.id}${size}${record.truncated ? ' (truncated)' : ''}`;
-          return;
-        case 'skipped':
-        case 'not-installed':
-          task.skip(`${step.collector.id}: ${record.status === 'not-installed' ? 'not installed: ' : ''}${record.reason}`);
-          return;
-        default:
-          throw new Error(`${step.collector.id}: ${record.status}: ${record.reason ?? ''}`);
-      }
-    },
-  }));
 }

@@ -70,7 +70,6 @@ export class BatchItem {
 }
 
 export class BatchRun {
-  private readonly token = batchToken();
   private channel?: ExecChannel;
   /** Index of the item whose deadline runs (the one the host is working on). */
   private running = -1;
@@ -88,6 +87,7 @@ export class BatchRun {
   constructor(
     private readonly items: BatchItem[],
     private readonly limits: BatchLimits = DEFAULT_LIMITS,
+    private readonly token = batchToken(),
   ) {}
 
   /** Runs the batch; returns the items that must run again in a new batch. */

@@ -32,6 +32,8 @@ export interface ConnectOptions {
   /** Reach the endpoint through this connection (ProxyJump). */
   via?: SshTransport;
   connectTimeoutMs?: number;
+  /** Aborted on Ctrl-C / SIGTERM: connecting stops at once. */
+  signal?: AbortSignal;
 }
 
 // sshd's default MaxSessions is 10; keep a margin for a second client on the same host.
@@ -61,9 +63,11 @@ export class SshTransport implements Transport {
 
   static async connect(endpoint: SshEndpoint, options: ConnectOptions): Promise<SshTransport> {
     const timeout = options.connectTimeoutMs ?? 15000;
-    const sock = options.via
-      ? await options.via.forwardOut(endpoint.host, endpoint.port, timeout)
-      : await openSocket(endpoint.host, endpoint.port, timeout);
+    const sock = await abortable(
+      options.via ? options.via.forwardOut(endpoint.host, endpoint.port, timeout) : openSocket(endpoint.host, endpoint.port, timeout),
+      options.signal,
+      (stream) => stream.destroy(),
+    );
     let keyProblem: string | undefined;
     const hostVerifier = (key: Buffer): boolean => {
       // Must stay synchronous: ssh2 treats a returned Promise as acceptance.
@@ -72,10 +76,9 @@ export class SshTransport implements Transport {
       keyProblem = outcome.message;
       return false;
     };
-    const authHandler: Array<Record<string, unknown>> = [];
-    if (endpoint.agent) authHandler.push({ type: 'agent', username: endpoint.user, agent: endpoint.agent });
-    for (const identity of endpoint.identities) authHandler.push({ type: 'publickey', username: endpoint.user, key: identity.key });
     const ssh = new NodeSSH();
+    const onAbort = () => sock.destroy();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await ssh.connect({
         sock: sock as unknown as ssh2.ConnectConfig['sock'],
@@ -86,23 +89,17 @@ export class SshTransport implements Transport {
         keepaliveInterval: 5000,
         keepaliveCountMax: 4,
         hostVerifier,
-        authHandler: authHandler as unknown as ssh2.ConnectConfig['authHandler'],
+        authHandler: authMethods(endpoint) as unknown as ssh2.ConnectConfig['authHandler'],
         algorithms: options.hostKeys.algorithmsFor(endpoint.hostKeyName, endpoint.port),
       } as never);
     } catch (error) {
       sock.destroy();
-      if (keyProblem) throw new HostError(keyProblem);
-      const text = messageOf(error);
-      if (/authentication methods failed/i.test(text)) {
-        const tried = [endpoint.agent ? 'ssh-agent' : '', ...endpoint.identities.map((i) => i.file)].filter(Boolean);
-        throw new HostError(
-          `${endpoint.label}: ${endpoint.user} was refused by the server (tried ${tried.length ? tried.join(', ') : 'no key: pass -i FILE or start ssh-agent'})`,
-        );
-      }
-      throw new HostError(`${endpoint.label}: ssh connection failed: ${text}`);
+      if (options.signal?.aborted) throw new HostError(`${endpoint.label}: interrupted while connecting`);
+      throw connectFailure(endpoint, keyProblem, messageOf(error));
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
     }
-    const client = ssh.connection as ssh2.Client;
-    return new SshTransport(endpoint.label, ssh, client);
+    return new SshTransport(endpoint.label, ssh, ssh.connection as ssh2.Client);
   }
 
   forwardOut(host: string, port: number, timeoutMs = OPEN_TIMEOUT_MS): Promise<Duplex> {
@@ -193,6 +190,38 @@ export class SshTransport implements Transport {
   async close(): Promise<void> {
     this.lostReason ??= 'closed';
     this.ssh.dispose();
+  }
+}
+
+function authMethods(endpoint: SshEndpoint): Array<Record<string, unknown>> {
+  const methods: Array<Record<string, unknown>> = [];
+  if (endpoint.agent) methods.push({ type: 'agent', username: endpoint.user, agent: endpoint.agent });
+  for (const identity of endpoint.identities) methods.push({ type: 'publickey', username: endpoint.user, key: identity.key });
+  return methods;
+}
+
+function connectFailure(endpoint: SshEndpoint, keyProblem: string | undefined, text: string): HostError {
+  if (keyProblem) return new HostError(keyProblem);
+  if (!/authentication methods failed/i.test(text)) return new HostError(`${endpoint.label}: ssh connection failed: ${text}`);
+  const tried = [endpoint.agent ? 'ssh-agent' : '', ...endpoint.identities.map((i) => i.file)].filter(Boolean);
+  const what = tried.length ? tried.join(', ') : 'no key: pass -i FILE or start ssh-agent';
+  return new HostError(`${endpoint.label}: ${endpoint.user} was refused by the server (tried ${what})`);
+}
+
+/** `promise`, or a HostError as soon as `signal` aborts; a late result is disposed of. */
+async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, dispose: (value: T) => void): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) throw new HostError('interrupted while connecting');
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new HostError('interrupted while connecting'));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.then((value) => signal.aborted && dispose(value)).catch(() => {});
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
