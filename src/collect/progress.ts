@@ -78,6 +78,11 @@ export class LevelProgress {
     if (notApplicable) parts.push(`${notApplicable} not collected`);
     const count = done < this.total ? `${done}/${this.total} items` : `${this.total} items`;
     this.task.title = this.total ? `${this.base}: ${count}: ${parts.join(', ')}` : this.base;
-    this.task.output = this.running.size ? `running: ${[...this.running].join(', ')}` : '';
+    this.task.output = this.running.size ? `running: ${shortList([...this.running])}` : '';
   }
+}
+
+/** A list that stays on one line of a terminal. */
+function shortList(names: string[], most = 4): string {
+  return names.length <= most ? names.join(', ') : `${names.slice(0, most).join(', ')} and ${names.length - most} more`;
 }
