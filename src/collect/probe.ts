@@ -94,12 +94,19 @@ class SmallOutput extends Writable {
 
 /** Runs a small command and returns its stdout (probes and quick checks). Output beyond
  * SMALL_OUTPUT_CAP stops it and comes back as a transport error. */
-export async function runSmall(transport: Transport, argv: string[], timeoutMs: number, asRoot = false, signal?: AbortSignal) {
+export async function runSmall(
+  transport: Transport,
+  argv: string[],
+  timeoutMs: number,
+  asRoot = false,
+  signal?: AbortSignal,
+) {
   const out = new SmallOutput();
   const stopSignal = signal ? AbortSignal.any([out.stop.signal, signal]) : out.stop.signal;
   const result = await transport.run({ argv, asRoot, timeoutMs, stdout: out, stopSignal });
   if (out.overflowed) {
-    const transportError = `it printed more than ${SMALL_OUTPUT_CAP / 1024} KiB for a probe that prints a few hundred bytes; stopped`;
+    const kib = SMALL_OUTPUT_CAP / 1024;
+    const transportError = `it printed more than ${kib} KiB where a few hundred bytes were expected; stopped`;
     return { ...result, transportError, stdout: '' };
   }
   return { ...result, stdout: out.text() };
@@ -126,7 +133,10 @@ export async function probeHost(
   const timeoutMs = Math.min(options.timeoutMs, PROBE_TIMEOUT_MS);
   const result = await runSmall(transport, argv, timeoutMs, false, options.signal);
   if (result.transportError) throw new HostError(`${transport.label}: the probe failed: ${result.transportError}`);
-  if (result.timedOut) throw new HostError(`${transport.label}: the probe got no answer within ${timeoutMs / 1000} s (a login script or ForceCommand that does not end?)`);
+  if (result.timedOut) {
+    const why = 'a login script or ForceCommand that does not end?';
+    throw new HostError(`${transport.label}: the probe got no answer within ${timeoutMs / 1000} s (${why})`);
+  }
   if (result.stopped) throw new HostError(`${transport.label}: the probe was interrupted`);
   if (result.exitCode !== 0) {
     throw new HostError(`${transport.label}: the probe failed (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim().split('\n')[0] ?? ''}`);

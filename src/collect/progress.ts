@@ -16,7 +16,8 @@ export interface ProgressTask {
 export type LineWriter = (line: string) => void;
 
 export function itemSummary(record: ItemRecord): string {
-  const size = record.bytes !== undefined ? `, ${formatBytes(record.bytes)}` : record.files ? `, ${record.files.length} files` : '';
+  const files = record.files ? `, ${record.files.length} files` : '';
+  const size = record.bytes !== undefined ? `, ${formatBytes(record.bytes)}` : files;
   switch (record.status) {
     case 'ok':
       return `ok${size}${record.truncated ? ' (truncated)' : ''}`;

@@ -83,7 +83,15 @@ interface Ran {
   head: string;
 }
 
-async function spoolFor(step: PlannedStep, argv: readonly string[], bundlePath: string, ctx: RunContext, archive: boolean): Promise<Spooled> {
+/** A command of the plan, and where its output goes. */
+interface Command {
+  step: PlannedStep;
+  argv: readonly string[];
+  bundlePath: string;
+  archive: boolean;
+}
+
+async function spoolFor({ step, argv, bundlePath, archive }: Command, ctx: RunContext): Promise<Spooled> {
   const spoolPath = path.join(ctx.spoolDir, bundlePath);
   await mkdir(path.dirname(spoolPath), { recursive: true });
   const stop = new AbortController();
@@ -117,14 +125,15 @@ async function closeSpool(spooled: Spooled, result: RunResult, ctx: RunContext):
   const { sink } = spooled;
   sink.end();
   const writeError = await spooled.sinkError;
-  const file: ItemFile = { file: spooled.bundlePath, bytes: sink.bytes, sha256: sink.sha256, truncated: sink.truncated || undefined };
+  const { bytes, sha256 } = sink;
+  const file: ItemFile = { file: spooled.bundlePath, bytes, sha256, truncated: sink.truncated || undefined };
   if (!writeError && spooled.archive) ctx.onFile(spooled.bundlePath, spooled.spoolPath);
   return { result, file, writeError, interrupted: ctx.signal.aborted, head: sink.head };
 }
 
 /** Hands all commands to the transport at once; one promise per command. */
-async function runAll(commands: Array<{ step: PlannedStep; argv: readonly string[]; bundlePath: string; archive: boolean }>, ctx: RunContext): Promise<Array<Promise<Ran>>> {
-  const spooled = await Promise.all(commands.map((c) => spoolFor(c.step, c.argv, c.bundlePath, ctx, c.archive)));
+async function runAll(commands: Command[], ctx: RunContext): Promise<Array<Promise<Ran>>> {
+  const spooled = await Promise.all(commands.map((c) => spoolFor(c, ctx)));
   const results = ctx.transport.runMany(spooled.map((s) => requestOf(s, ctx)));
   return spooled.map((s, i) => results[i].then((result) => closeSpool(s, result, ctx)));
 }
@@ -260,12 +269,17 @@ async function runDerived(step: PlannedStep, ctx: RunContext): Promise<ItemRecor
 }
 
 /** Runs a level's plan into its record, reporting each item as it finishes. */
-export async function runLevelItems(steps: readonly PlannedStep[], level: LevelRecord, ctx: Omit<RunContext, 'finished' | 'onStart'>, progress: LevelProgress): Promise<void> {
+export async function runLevelItems(
+  steps: readonly PlannedStep[],
+  level: LevelRecord,
+  ctx: Omit<RunContext, 'finished' | 'onStart'>,
+  progress: LevelProgress,
+): Promise<void> {
   level.items = new Array(steps.length);
   const pending = runPlan(steps, { ...ctx, onStart: (id) => progress.started(id) });
   await Promise.all(
     pending.map(async (promise, index) => {
-      const record = await promise.catch((error: unknown) => ({ ...baseRecord(steps[index]), status: 'failed' as const, reason: `unexpected: ${messageOf(error)}` }));
+      const record = await promise.catch((error: unknown) => unexpectedFailure(steps[index], error));
       level.items[index] = record;
       noteLostConnection(level, record, ctx);
       progress.finished(steps[index], record);
@@ -273,9 +287,14 @@ export async function runLevelItems(steps: readonly PlannedStep[], level: LevelR
   );
 }
 
+function unexpectedFailure(step: PlannedStep, error: unknown): ItemRecord {
+  return { ...baseRecord(step), status: 'failed', reason: `unexpected: ${messageOf(error)}` };
+}
+
 function noteLostConnection(level: LevelRecord, record: ItemRecord, ctx: Omit<RunContext, 'finished'>): void {
   const lost = ctx.transport.lostReason;
-  if (!lost || lost === 'closed' || record.status !== 'failed' || level.lostAt !== undefined || ctx.signal.aborted) return;
+  if (!lost || lost === 'closed' || record.status !== 'failed') return;
+  if (level.lostAt !== undefined || ctx.signal.aborted) return;
   level.lostAt = new Date().toISOString();
   level.error = `connection lost during collection: ${lost}`;
 }

@@ -65,7 +65,8 @@ export class BatchItem {
   }
 
   outcome(extra: Partial<RunResult> = {}): RunResult {
-    return { exitCode: null, signal: null, timedOut: false, stopped: false, stderr: this.stderr.text(), durationMs: this.elapsed(), ...extra };
+    const stderr = this.stderr.text();
+    return { exitCode: null, signal: null, timedOut: false, stopped: false, stderr, durationMs: this.elapsed(), ...extra };
   }
 }
 
@@ -92,7 +93,8 @@ export class BatchRun {
 
   /** Runs the batch; returns the items that must run again in a new batch. */
   async run(open: (command: string) => Promise<ExecChannel>, lostReason: () => string | undefined): Promise<BatchItem[]> {
-    const command = channelCommand(this.token, this.items.map((item) => ({ argv: item.request.argv, mode: item.mode })));
+    const remote = this.items.map((item) => ({ argv: item.request.argv, mode: item.mode }));
+    const command = channelCommand(this.token, remote);
     try {
       this.channel = await open(command);
     } catch (error) {
@@ -237,7 +239,8 @@ export class BatchRun {
   private settleAll(lost: string | undefined): BatchItem[] {
     const again: BatchItem[] = [];
     this.items.forEach((item, i) => {
-      if (item.exitCode !== undefined) return item.settle(item.outcome({ exitCode: item.exitCode, stopped: item.stopped }));
+      const { exitCode, stopped } = item;
+      if (exitCode !== undefined) return item.settle(item.outcome({ exitCode, stopped }));
       if (item.timedOut) return item.settle(item.outcome({ timedOut: true }));
       if (item.stopped) return item.settle(item.outcome({ stopped: true }));
       if (this.overflow) return item.settle(item.outcome({ transportError: this.noiseReason() }));

@@ -68,5 +68,6 @@ export function batchToken(): string {
 export function channelCommand(token: string, items: readonly RemoteItem[]): string {
   const needsPassword = items.some((item) => item.mode === 'sudo-password');
   const batch = items.flatMap((item, i) => [String(i), item.mode, String(item.argv.length), ...item.argv]);
-  return loginShellCommand(['sh', '-c', CHANNEL_WRAPPER, 'nestbug', needsPassword ? '1' : '0', 'sh', '-c', BATCH_SCRIPT, 'nestbug', token, ...batch]);
+  const wrapper = ['sh', '-c', CHANNEL_WRAPPER, 'nestbug', needsPassword ? '1' : '0'];
+  return loginShellCommand([...wrapper, 'sh', '-c', BATCH_SCRIPT, 'nestbug', token, ...batch]);
 }

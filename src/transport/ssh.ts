@@ -63,11 +63,9 @@ export class SshTransport implements Transport {
 
   static async connect(endpoint: SshEndpoint, options: ConnectOptions): Promise<SshTransport> {
     const timeout = options.connectTimeoutMs ?? 15000;
-    const sock = await abortable(
-      options.via ? options.via.forwardOut(endpoint.host, endpoint.port, timeout) : openSocket(endpoint.host, endpoint.port, timeout),
-      options.signal,
-      (stream) => stream.destroy(),
-    );
+    const { host, port } = endpoint;
+    const stream = options.via ? options.via.forwardOut(host, port, timeout) : openSocket(host, port, timeout);
+    const sock = await abortable(stream, options.signal, (s) => s.destroy());
     let keyProblem: string | undefined;
     const hostVerifier = (key: Buffer): boolean => {
       // Must stay synchronous: ssh2 treats a returned Promise as acceptance.
@@ -104,7 +102,9 @@ export class SshTransport implements Transport {
 
   forwardOut(host: string, port: number, timeoutMs = OPEN_TIMEOUT_MS): Promise<Duplex> {
     return new Promise((resolve, reject) => {
-      const fail = (why: string) => reject(new HostError(`${this.label}: cannot open a tunnel to ${host}:${port}: ${why}`));
+      const fail = (why: string) => {
+        reject(new HostError(`${this.label}: cannot open a tunnel to ${host}:${port}: ${why}`));
+      };
       if (this.lostReason) return fail(this.lostReason);
       let late = false;
       const timer = setTimeout(() => {
@@ -196,20 +196,21 @@ export class SshTransport implements Transport {
 function authMethods(endpoint: SshEndpoint): Array<Record<string, unknown>> {
   const methods: Array<Record<string, unknown>> = [];
   if (endpoint.agent) methods.push({ type: 'agent', username: endpoint.user, agent: endpoint.agent });
-  for (const identity of endpoint.identities) methods.push({ type: 'publickey', username: endpoint.user, key: identity.key });
+  for (const { key } of endpoint.identities) methods.push({ type: 'publickey', username: endpoint.user, key });
   return methods;
 }
 
 function connectFailure(endpoint: SshEndpoint, keyProblem: string | undefined, text: string): HostError {
   if (keyProblem) return new HostError(keyProblem);
-  if (!/authentication methods failed/i.test(text)) return new HostError(`${endpoint.label}: ssh connection failed: ${text}`);
+  const refused = /authentication methods failed/i.test(text);
+  if (!refused) return new HostError(`${endpoint.label}: ssh connection failed: ${text}`);
   const tried = [endpoint.agent ? 'ssh-agent' : '', ...endpoint.identities.map((i) => i.file)].filter(Boolean);
   const what = tried.length ? tried.join(', ') : 'no key: pass -i FILE or start ssh-agent';
   return new HostError(`${endpoint.label}: ${endpoint.user} was refused by the server (tried ${what})`);
 }
 
 /** `promise`, or a HostError as soon as `signal` aborts; a late result is disposed of. */
-async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, dispose: (value: T) => void): Promise<T> {
+async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, dispose: (late: T) => void): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) throw new HostError('interrupted while connecting');
   let onAbort = () => {};
