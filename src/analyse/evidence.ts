@@ -37,7 +37,7 @@ export function findLine(files: EvidenceFiles, file: string, re: RegExp): Citati
  * pulled into memory for nothing. */
 export const ANALYSED_ITEMS = [
   'cmdline', 'cpuid-signature', 'cpuinfo', 'detect-virt', 'dmesg', 'dmidecode', 'domains', 'identity',
-  'kvm-device', 'kvm-modules', 'kvm-params', 'libvirt-capabilities', 'libvirt-qemu-logs', 'libvirt-version',
+  'kvm-device', 'kvm-modules', 'kvm-params', 'libvirt-version',
   'lscpu', 'modprobe-conf', 'os-release', 'qemu-cmdlines', 'qemu-kvm-fds', 'qemu-version', 'sysinfo', 'uname',
   'vmx-msrs', 'x86info',
   // what people paste next to the layout: a raw CPUID dump, a grep of dmesg

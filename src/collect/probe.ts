@@ -1,9 +1,9 @@
 // One small script per host tells the planner what it needs: architecture, CPU vendor,
 // user, which tools exist, whether dmesg is restricted, whether sudo works.
 import { Writable } from 'node:stream';
-import type { Collector } from './collectors.js';
-import type { Privilege, Transport } from '../transport/types.js';
 import { HostError } from '../errors.js';
+import type { Privilege, Transport } from '../transport/types.js';
+import type { Collector } from './collectors.js';
 
 export interface HostFacts {
   arch: string;
@@ -26,7 +26,7 @@ export const PROBE_SCRIPT = [
   'echo "hostname=$(cat /proc/sys/kernel/hostname 2>/dev/null)"',
   `echo "vendor=$(sed -n 's/^vendor_id[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n 1)"`,
   'echo "dmesg_restrict=$(cat /proc/sys/kernel/dmesg_restrict 2>/dev/null)"',
-  "grep -q -w hypervisor /proc/cpuinfo 2>/dev/null && echo hypervisor_flag=1",
+  'grep -q -w hypervisor /proc/cpuinfo 2>/dev/null && echo hypervisor_flag=1',
   "grep -q '^VM00' /proc/sysinfo 2>/dev/null && echo sysinfo_vm=1",
   'command -v systemd-detect-virt >/dev/null 2>&1 && echo "detect_virt=$(systemd-detect-virt --vm 2>/dev/null)"',
   'want_sudo=$1; shift',
@@ -62,8 +62,16 @@ export function parseProbe(text: string): HostFacts {
     hostname: values.get('hostname') ?? '',
     dmesgRestricted: values.get('dmesg_restrict') === '1',
     tools,
-    virtualized: values.has('hypervisor_flag') || values.has('sysinfo_vm') || (detect !== undefined && detect !== 'none'),
-    virtHint: detect && detect !== 'none' ? detect : values.has('sysinfo_vm') ? 's390x VM' : values.has('hypervisor_flag') ? 'hypervisor CPU flag' : undefined,
+    virtualized:
+      values.has('hypervisor_flag') || values.has('sysinfo_vm') || (detect !== undefined && detect !== 'none'),
+    virtHint:
+      detect && detect !== 'none'
+        ? detect
+        : values.has('sysinfo_vm')
+          ? 's390x VM'
+          : values.has('hypervisor_flag')
+            ? 'hypervisor CPU flag'
+            : undefined,
     sudo: (values.get('sudo') as HostFacts['sudo']) ?? 'not-asked',
   };
 }
@@ -139,7 +147,9 @@ export async function probeHost(
   }
   if (result.stopped) throw new HostError(`${transport.label}: the probe was interrupted`);
   if (result.exitCode !== 0) {
-    throw new HostError(`${transport.label}: the probe failed (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim().split('\n')[0] ?? ''}`);
+    throw new HostError(
+      `${transport.label}: the probe failed (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim().split('\n')[0] ?? ''}`,
+    );
   }
   const facts = parseProbe(result.stdout);
   transport.privilege = await decidePrivilege(transport, facts, options);
@@ -155,7 +165,13 @@ async function decidePrivilege(transport: Transport, facts: HostFacts, options: 
     return { mode: 'none', why: 'sudo asks for a password (run nestbug at a terminal to type it, or allow NOPASSWD)' };
   }
   transport.privilege = { mode: 'sudo', password: options.sudoPassword };
-  const check = await runSmall(transport, ['true'], Math.min(options.timeoutMs, PROBE_TIMEOUT_MS), true, options.signal);
+  const check = await runSmall(
+    transport,
+    ['true'],
+    Math.min(options.timeoutMs, PROBE_TIMEOUT_MS),
+    true,
+    options.signal,
+  );
   if (check.exitCode === 0) return transport.privilege;
   return { mode: 'none', why: 'sudo refused the password' };
 }

@@ -1,17 +1,18 @@
 // Effects: runs planned steps on a transport and streams each output into the spool.
 // A failing command is evidence (status, exit code, stderr), never an exception.
+
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { libvirtCommandLines } from '../analyse/parsers/libvirt-log.js';
 import type { ItemFile, ItemRecord, ItemStatus, LevelRecord } from '../bundle/manifest.js';
 import { messageOf } from '../errors.js';
-import type { LevelProgress } from './progress.js';
 import type { RunRequest, RunResult, Transport } from '../transport/types.js';
+import type { Outcome } from './collectors.js';
 import { EvidenceSink } from './evidence-sink.js';
 import type { PlannedStep } from './plan.js';
-import type { Outcome } from './collectors.js';
+import type { LevelProgress } from './progress.js';
 import { scrubQemuSecretsLine } from './scrub.js';
-import { libvirtCommandLines } from '../analyse/parsers/libvirt-log.js';
 
 export interface RunContext {
   transport: Transport;
@@ -39,9 +40,14 @@ export function statusOf(
   stdoutHead = '',
 ): { status: ItemStatus; reason?: string } {
   if (result.transportError) return { status: 'failed', reason: result.transportError };
-  if (result.timedOut) return { status: 'timed-out', reason: `no answer within ${Math.round(result.durationMs / 1000)} s; the command was killed` };
+  if (result.timedOut)
+    return {
+      status: 'timed-out',
+      reason: `no answer within ${Math.round(result.durationMs / 1000)} s; the command was killed`,
+    };
   if (interrupted && result.stopped) return { status: 'failed', reason: 'interrupted' };
-  if (result.exitCode === 127) return { status: 'not-installed', reason: firstLine(result.stderr) || 'command not found' };
+  if (result.exitCode === 127)
+    return { status: 'not-installed', reason: firstLine(result.stderr) || 'command not found' };
   if (result.exitCode !== null && okExitCodes.includes(result.exitCode)) return { status: 'ok' };
   if (result.stopped) return { status: 'ok' };
   const known = outcomes.find((o) => o.when.test(stdoutHead) || o.when.test(result.stderr));
@@ -52,11 +58,22 @@ export function statusOf(
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
 }
 
 function baseRecord(step: PlannedStep): ItemRecord {
-  return { id: step.collector.id, title: step.collector.title, source: step.source, status: 'skipped', asRoot: step.asRoot };
+  return {
+    id: step.collector.id,
+    title: step.collector.title,
+    source: step.source,
+    status: 'skipped',
+    asRoot: step.asRoot,
+  };
 }
 
 export function skippedRecord(step: PlannedStep): ItemRecord {
@@ -144,7 +161,10 @@ export function runPlan(steps: readonly PlannedStep[], ctx: Omit<RunContext, 'fi
   const records = new Map<string, Promise<ItemRecord>>();
   const full: RunContext = { ...ctx, finished: records };
   const commands = steps.filter((s) => !s.skip && !s.collector.derivedFrom);
-  const ran = runAll(commands.map((step) => ({ step, argv: step.argv!, ...commandTarget(step) })), full);
+  const ran = runAll(
+    commands.map((step) => ({ step, argv: step.argv!, ...commandTarget(step) })),
+    full,
+  );
   for (const step of steps) {
     let record: Promise<ItemRecord>;
     if (step.skip) record = Promise.resolve(skippedRecord(step));
@@ -161,13 +181,6 @@ function commandTarget(step: PlannedStep): { bundlePath: string; archive: boolea
   return { bundlePath: listing ? `.listing/${itemFileName(step)}` : itemFileName(step), archive: !listing };
 }
 
-export async function runStep(step: PlannedStep, ctx: RunContext): Promise<ItemRecord> {
-  if (step.skip) return skippedRecord(step);
-  if (step.collector.derivedFrom) return runDerived(step, ctx);
-  const [ran] = await runAll([{ step, argv: step.argv!, ...commandTarget(step) }], ctx);
-  return recordOf(step, await ran, ctx);
-}
-
 async function recordOf(step: PlannedStep, ran: Ran, ctx: RunContext): Promise<ItemRecord> {
   const { result, file, writeError, interrupted, head } = ran;
   const record = baseRecord(step);
@@ -182,12 +195,18 @@ async function recordOf(step: PlannedStep, ran: Ran, ctx: RunContext): Promise<I
     durationMs: result.durationMs,
     stderr: result.stderr.trim() ? result.stderr : undefined,
   });
-  if (!writeError) Object.assign(record, { file: file.file, bytes: file.bytes, sha256: file.sha256, truncated: file.truncated });
+  if (!writeError)
+    Object.assign(record, { file: file.file, bytes: file.bytes, sha256: file.sha256, truncated: file.truncated });
   if (step.collector.files !== undefined && status === 'ok') await addListedFiles(record, step, result, ctx);
   return record;
 }
 
-async function addListedFiles(record: ItemRecord, step: PlannedStep, result: RunResult, ctx: RunContext): Promise<void> {
+async function addListedFiles(
+  record: ItemRecord,
+  step: PlannedStep,
+  result: RunResult,
+  ctx: RunContext,
+): Promise<void> {
   record.files = await copyListedFiles(step, await readFile(path.join(ctx.spoolDir, record.file!)), ctx);
   const unreadable = result.stderr.split('\0').filter((n) => n.startsWith('/')).length;
   const failed = record.files.find((f) => f.error);
@@ -205,7 +224,11 @@ async function addListedFiles(record: ItemRecord, step: PlannedStep, result: Run
 
 /** Bundle file names come from the host: keep them to a safe alphabet, and unique. */
 export function safeFileName(name: string, taken: Set<string>): string {
-  let base = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 120) || 'file';
+  let base =
+    name
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .replace(/^\.+/, '_')
+      .slice(0, 120) || 'file';
   if (taken.has(base)) {
     const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
     base = `${base}-${digest}`;
@@ -215,7 +238,10 @@ export function safeFileName(name: string, taken: Set<string>): string {
 }
 
 async function copyListedFiles(step: PlannedStep, listing: Buffer, ctx: RunContext): Promise<ItemFile[]> {
-  const names = listing.toString('utf8').split('\0').filter((n) => n.startsWith('/'));
+  const names = listing
+    .toString('utf8')
+    .split('\0')
+    .filter((n) => n.startsWith('/'));
   const taken = new Set<string>();
   const reads = { ...step, collector: { ...step.collector, slow: false } };
   const commands = names.map((remotePath) => ({
@@ -229,7 +255,9 @@ async function copyListedFiles(step: PlannedStep, listing: Buffer, ctx: RunConte
   return Promise.all(
     ran.map(async (pending) => {
       const { result, file, writeError } = await pending;
-      const { status, reason } = writeError ? { status: 'failed', reason: writeError.message } : statusOf(result, [0], ctx.signal.aborted);
+      const { status, reason } = writeError
+        ? { status: 'failed', reason: writeError.message }
+        : statusOf(result, [0], ctx.signal.aborted);
       return status === 'ok' ? file : { ...file, error: reason ?? status };
     }),
   );
@@ -240,7 +268,11 @@ async function runDerived(step: PlannedStep, ctx: RunContext): Promise<ItemRecor
   const started = Date.now();
   const source = await ctx.finished.get(step.collector.derivedFrom!);
   if (!source || source.status !== 'ok') {
-    return { ...record, status: source?.status === 'not-installed' ? 'not-installed' : 'skipped', reason: `${step.collector.derivedFrom}: ${source?.reason ?? 'not collected'}` };
+    return {
+      ...record,
+      status: source?.status === 'not-installed' ? 'not-installed' : 'skipped',
+      reason: `${step.collector.derivedFrom}: ${source?.reason ?? 'not collected'}`,
+    };
   }
   const sections: string[] = [];
   for (const f of source.files ?? []) {

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { messageOf } from '../errors.js';
 import { FrameDemux } from './frames.js';
-import { type RemoteMode, batchToken, channelCommand } from './remote-command.js';
+import { batchToken, channelCommand, type RemoteMode } from './remote-command.js';
 import { type RunRequest, type RunResult, STOPPED_BEFORE_START, StderrExcerpt } from './types.js';
 
 /** What a batch needs from a channel; ssh2's ClientChannel fits, tests use PassThroughs. */
@@ -66,7 +66,15 @@ export class BatchItem {
 
   outcome(extra: Partial<RunResult> = {}): RunResult {
     const stderr = this.stderr.text();
-    return { exitCode: null, signal: null, timedOut: false, stopped: false, stderr, durationMs: this.elapsed(), ...extra };
+    return {
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      stopped: false,
+      stderr,
+      durationMs: this.elapsed(),
+      ...extra,
+    };
   }
 }
 
@@ -92,7 +100,10 @@ export class BatchRun {
   ) {}
 
   /** Runs the batch; returns the items that must run again in a new batch. */
-  async run(open: (command: string) => Promise<ExecChannel>, lostReason: () => string | undefined): Promise<BatchItem[]> {
+  async run(
+    open: (command: string) => Promise<ExecChannel>,
+    lostReason: () => string | undefined,
+  ): Promise<BatchItem[]> {
     const remote = this.items.map((item) => ({ argv: item.request.argv, mode: item.mode }));
     const command = channelCommand(this.token, remote);
     try {
@@ -239,15 +250,25 @@ export class BatchRun {
   private settleAll(lost: string | undefined): BatchItem[] {
     const again: BatchItem[] = [];
     this.items.forEach((item, i) => {
-      const { exitCode, stopped } = item;
-      if (exitCode !== undefined) return item.settle(item.outcome({ exitCode, stopped }));
-      if (item.timedOut) return item.settle(item.outcome({ timedOut: true }));
-      if (item.stopped) return item.settle(item.outcome({ stopped: true }));
-      if (this.overflow) return item.settle(item.outcome({ transportError: this.noiseReason() }));
-      if (this.cutAt >= 0 && i > this.cutAt && !lost) return void again.push(item);
-      item.settle(item.outcome({ transportError: lost ?? this.closedEarlyReason() }));
+      if (this.runsAgain(item, i, lost)) again.push(item);
+      else item.settle(this.finalOutcome(item, lost));
     });
     return again;
+  }
+
+  /** Items after the one the batch was cut at never started: they run in a new batch. */
+  private runsAgain(item: BatchItem, i: number, lost: string | undefined): boolean {
+    if (this.cutAt < 0 || i <= this.cutAt || lost || this.overflow) return false;
+    return !item.settled && item.exitCode === undefined && !item.stopped;
+  }
+
+  private finalOutcome(item: BatchItem, lost: string | undefined): RunResult {
+    const { exitCode, stopped } = item;
+    if (exitCode !== undefined) return item.outcome({ exitCode, stopped });
+    if (item.timedOut) return item.outcome({ timedOut: true });
+    if (stopped) return item.outcome({ stopped: true });
+    if (this.overflow) return item.outcome({ transportError: this.noiseReason() });
+    return item.outcome({ transportError: lost ?? this.closedEarlyReason() });
   }
 
   private closedEarlyReason(): string {

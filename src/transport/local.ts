@@ -10,7 +10,6 @@ const KILL_GRACE_MS = 2000;
  * timeout kills the whole tree, not only the direct child. */
 export class LocalTransport implements Transport {
   readonly label = 'local';
-  readonly kind = 'local' as const;
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
   /** Commands at once on this machine. */
   private readonly slots = new Semaphore(8);
@@ -32,9 +31,13 @@ export class LocalTransport implements Transport {
     const { child } = await spawnGroup(argv, stdin);
     const stderr = new StderrExcerpt();
     const ended = { timedOut: false, stopped: false };
-    const timer = setTimeout(() => ((ended.timedOut = true), killGroup(child.pid)), request.timeoutMs);
+    const end = (why: keyof typeof ended) => {
+      ended[why] = true;
+      killGroup(child.pid);
+    };
+    const timer = setTimeout(() => end('timedOut'), request.timeoutMs);
     timer.unref();
-    const onStop = () => ((ended.stopped = true), killGroup(child.pid));
+    const onStop = () => end('stopped');
     request.stopSignal?.addEventListener('abort', onStop, { once: true });
     // Stopped while execa was loading or the process starting: the listener came too late.
     if (request.stopSignal?.aborted) onStop();
@@ -46,7 +49,7 @@ export class LocalTransport implements Transport {
     request.stopSignal?.removeEventListener('abort', onStop);
     const spawnFailed = result.failed && result.exitCode === undefined && result.signal === undefined;
     return {
-      exitCode: spawnFailed ? 127 : result.exitCode ?? null,
+      exitCode: spawnFailed ? 127 : (result.exitCode ?? null),
       signal: result.signal ?? null,
       ...ended,
       stderr: spawnFailed ? `${argv[0]}: ${result.originalMessage ?? 'cannot run'}` : stderr.text(),

@@ -39,7 +39,10 @@ export function printfEscape(text: string): string {
 
 /** Single-quotes text of plain bytes and backslashes for any of the login shells above. */
 function loginQuote(text: string): string {
-  return text.split(/([\\'])/).map((part, i) => (i % 2 ? `\\${part}` : part && `'${part}'`)).join('');
+  return text
+    .split(/([\\'])/)
+    .map((part, i) => (i % 2 ? `\\${part}` : part && `'${part}'`))
+    .join('');
 }
 
 /** The command text for sshd: the login shell execs sh, which runs `argv`. */

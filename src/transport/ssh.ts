@@ -5,12 +5,12 @@ import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import type ssh2 from 'ssh2';
 import { HostError, messageOf } from '../errors.js';
-import type { Identity } from './identities.js';
-import { type HostKeyStore } from './host-key-store.js';
-import type { RemoteMode } from './remote-command.js';
-import { BatchItem, BatchRun, type ExecChannel, dropStopped } from './batch.js';
+import { BatchItem, BatchRun, dropStopped, type ExecChannel } from './batch.js';
 import { ChannelPool } from './channel-pool.js';
+import type { HostKeyStore } from './host-key-store.js';
+import type { Identity } from './identities.js';
 import { loginShellCommand } from './quote.js';
+import type { RemoteMode } from './remote-command.js';
 import type { Privilege, RunRequest, RunResult, Transport } from './types.js';
 
 export interface SshEndpoint {
@@ -43,7 +43,6 @@ const OPEN_TIMEOUT_MS = 20000;
 const MAX_COMMAND_BYTES = 96 * 1024;
 
 export class SshTransport implements Transport {
-  readonly kind = 'ssh' as const;
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
   lostReason?: string;
   private readonly channels = new ChannelPool(CHANNELS_PER_HOST);
@@ -210,7 +209,11 @@ function connectFailure(endpoint: SshEndpoint, keyProblem: string | undefined, t
 }
 
 /** `promise`, or a HostError as soon as `signal` aborts; a late result is disposed of. */
-async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, dispose: (late: T) => void): Promise<T> {
+async function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  dispose: (late: T) => void,
+): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) throw new HostError('interrupted while connecting');
   let onAbort = () => {};
@@ -241,7 +244,11 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<net.
     });
     sock.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new HostError(`${host}:${port}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'unknown host name' : error.message}`));
+      reject(
+        new HostError(
+          `${host}:${port}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'unknown host name' : error.message}`,
+        ),
+      );
     });
   });
 }

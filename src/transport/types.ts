@@ -1,10 +1,7 @@
 import type { Writable } from 'node:stream';
 
 /** How privileged commands run on a host, decided by the probe. */
-export type Privilege =
-  | { mode: 'root' }
-  | { mode: 'sudo'; password?: string }
-  | { mode: 'none'; why: string };
+export type Privilege = { mode: 'root' } | { mode: 'sudo'; password?: string } | { mode: 'none'; why: string };
 
 export interface RunRequest {
   argv: readonly string[];
@@ -35,7 +32,6 @@ export interface RunResult {
 export interface Transport {
   /** `local` or `user@host:port`, for messages. */
   readonly label: string;
-  readonly kind: 'local' | 'ssh';
   privilege: Privilege;
   /** Runs one command (probes, quick checks). */
   run(request: RunRequest): Promise<RunResult>;
@@ -48,7 +44,14 @@ export interface Transport {
 }
 
 /** A command that never started: stopped (Ctrl-C) before its turn came. */
-export const STOPPED_BEFORE_START: Readonly<RunResult> = Object.freeze({ exitCode: null, signal: null, timedOut: false, stopped: true, stderr: '', durationMs: 0 });
+export const STOPPED_BEFORE_START: Readonly<RunResult> = Object.freeze({
+  exitCode: null,
+  signal: null,
+  timedOut: false,
+  stopped: true,
+  stderr: '',
+  durationMs: 0,
+});
 
 export const STDERR_EXCERPT_BYTES = 4096;
 

@@ -53,7 +53,6 @@ const GREETING_FILES: Record<string, Record<string, string>> = {
   rootcsh: { '.cshrc': `echo '${GREETING}'\n` },
   rootecho: { '.bashrc': `echo '${GREETING}'; printf '%s' '${GREETING} without newline'; echo '${GREETING}' >&2\n` },
 };
-export type TestUser = keyof typeof USERS;
 
 export const SUDO_TEST_PASSWORD = 'nb-sudo-pw-5521';
 

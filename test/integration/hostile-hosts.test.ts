@@ -7,8 +7,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { type CliResult, newHome, readJson, runCli, unpack } from '../harness/cli.ts';
-import { CLIENT_KEY, type TestHost, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
+import { CLIENT_KEY, isRoot, startHost, type TestHost, writeKnownHosts } from '../harness/hosts.ts';
 import { processesMatching } from '../harness/procs.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const hostile = suite('hostile hosts');
 
@@ -29,14 +30,40 @@ async function collectFrom(host: TestHost, extra: string[], options: { onPid?: (
   const started = Date.now();
   let r: CliResult;
   try {
-    const args = ['collect', '--l0', 'local', '--l1', `root@127.0.0.1:${host.port}`, '-i', CLIENT_KEY, '--no-input', '-o', 'b.zip', ...extra];
-    r = await runCli(args, { home, timeoutMs: 90000, onSpawn: (p) => ((pid = p), options.onPid?.(p)) });
+    const args = [
+      'collect',
+      '--l0',
+      'local',
+      '--l1',
+      `root@127.0.0.1:${host.port}`,
+      '-i',
+      CLIENT_KEY,
+      '--no-input',
+      '-o',
+      'b.zip',
+      ...extra,
+    ];
+    r = await runCli(args, {
+      home,
+      timeoutMs: 90000,
+      onSpawn: (p) => {
+        pid = p;
+        options.onPid?.(p);
+      },
+    });
   } finally {
     clearInterval(watch);
   }
   const seconds = (Date.now() - started) / 1000;
   const manifest = readJson<Manifest>(path.join(unpack(path.join(home, 'b.zip')), 'manifest.json'));
-  return { r, seconds, peakMiB: peakKiB / 1024, manifest, l1: manifest.levels.find((l) => l.level === 'L1')!, l0: manifest.levels.find((l) => l.level === 'L0')! };
+  return {
+    r,
+    seconds,
+    peakMiB: peakKiB / 1024,
+    manifest,
+    l1: manifest.levels.find((l) => l.level === 'L1')!,
+    l0: manifest.levels.find((l) => l.level === 'L0')!,
+  };
 }
 
 /** Ends the ForceCommand processes a test host left (by pid, found by their marker). */
@@ -51,24 +78,27 @@ function endLeftovers(marker: string): void {
 }
 
 if (!isRoot()) {
-  hostile.skip('needs root (sshd with ForceCommand)', () => {});
+  skipTest('integration/hostile-hosts', 'needs root (sshd with ForceCommand)');
 } else {
-  hostile('ForceCommand yes: the probe stops at its cap, L1 fails with the reason, L0 is kept, memory stays small', async () => {
-    const host = await startHost({ name: 'flooder', sshdExtra: ['ForceCommand yes nestbug-flood-probe'] });
-    try {
-      const { r, seconds, peakMiB, l1, l0 } = await collectFrom(host, []);
-      assert.is(r.code, 3, r.stderr);
-      assert.ok(seconds < 60, `took ${seconds} s`);
-      assert.ok(peakMiB < 300, `peak memory ${peakMiB} MiB`);
-      assert.is(l1.reached, false);
-      assert.match(l1.error ?? '', /probe failed: .*more than 64 KiB/);
-      assert.is(l0.reached, true);
-      assert.ok(l0.items.some((i) => i.id === 'cpuinfo' && i.status === 'ok'));
-    } finally {
-      await host.stop();
-      endLeftovers('nestbug-flood-probe');
-    }
-  });
+  hostile(
+    'ForceCommand yes: the probe stops at its cap, L1 fails with the reason, L0 is kept, memory stays small',
+    async () => {
+      const host = await startHost({ name: 'flooder', sshdExtra: ['ForceCommand yes nestbug-flood-probe'] });
+      try {
+        const { r, seconds, peakMiB, l1, l0 } = await collectFrom(host, []);
+        assert.is(r.code, 3, r.stderr);
+        assert.ok(seconds < 60, `took ${seconds} s`);
+        assert.ok(peakMiB < 300, `peak memory ${peakMiB} MiB`);
+        assert.is(l1.reached, false);
+        assert.match(l1.error ?? '', /probe failed: .*more than 64 KiB/);
+        assert.is(l0.reached, true);
+        assert.ok(l0.items.some((i) => i.id === 'cpuinfo' && i.status === 'ok'));
+      } finally {
+        await host.stop();
+        endLeftovers('nestbug-flood-probe');
+      }
+    },
+  );
 
   hostile('ForceCommand sleep 3600 with --timeout 10: the probe gives up, the run ends, L0 is kept', async () => {
     const host = await startHost({ name: 'sleeper', sshdExtra: ['ForceCommand sleep 3600.25'] });
@@ -84,30 +114,33 @@ if (!isRoot()) {
     }
   });
 
-  hostile('ForceCommand sleep 3600: one SIGTERM while probing ends the run within seconds, with the bundle', async () => {
-    const host = await startHost({ name: 'sleeper2', sshdExtra: ['ForceCommand sleep 3600.5'] });
-    try {
-      let sent = 0;
-      const { r, manifest } = await collectFrom(host, ['--timeout', '600'], {
-        onPid: (pid) => {
-          const poll = setInterval(() => {
-            if (processesMatching('sleep 3600.5').length === 0) return;
-            clearInterval(poll);
-            sent = Date.now();
-            process.kill(pid, 'SIGTERM');
-          }, 100);
-        },
-      });
-      const afterSignal = (Date.now() - sent) / 1000;
-      assert.ok(sent > 0, 'the host was reached');
-      assert.is(r.code, 130, r.stderr);
-      assert.ok(afterSignal < 10, `ended ${afterSignal} s after SIGTERM`);
-      assert.is(manifest.interrupted, true);
-    } finally {
-      await host.stop();
-      endLeftovers('sleep 3600.5');
-    }
-  });
+  hostile(
+    'ForceCommand sleep 3600: one SIGTERM while probing ends the run within seconds, with the bundle',
+    async () => {
+      const host = await startHost({ name: 'sleeper2', sshdExtra: ['ForceCommand sleep 3600.5'] });
+      try {
+        let sent = 0;
+        const { r, manifest } = await collectFrom(host, ['--timeout', '600'], {
+          onPid: (pid) => {
+            const poll = setInterval(() => {
+              if (processesMatching('sleep 3600.5').length === 0) return;
+              clearInterval(poll);
+              sent = Date.now();
+              process.kill(pid, 'SIGTERM');
+            }, 100);
+          },
+        });
+        const afterSignal = (Date.now() - sent) / 1000;
+        assert.ok(sent > 0, 'the host was reached');
+        assert.is(r.code, 130, r.stderr);
+        assert.ok(afterSignal < 10, `ended ${afterSignal} s after SIGTERM`);
+        assert.is(manifest.interrupted, true);
+      } finally {
+        await host.stop();
+        endLeftovers('sleep 3600.5');
+      }
+    },
+  );
 
   hostile('MaxSessions 1: every item is collected, one channel at a time', async () => {
     const host = await startHost({ name: 'onesession', sshdExtra: ['MaxSessions 1'] });
@@ -116,7 +149,10 @@ if (!isRoot()) {
       assert.ok([0, 4].includes(r.code!), `exit ${r.code}\n${r.stderr}`);
       const failed = l1.items.filter((i) => i.status === 'failed' || i.status === 'timed-out');
       // libvirt may be absent or not answering on the test machine: only transport failures count here.
-      assert.equal(failed.filter((i) => /channel|open fail/i.test(i.reason ?? '')).map((i) => `${i.id}: ${i.reason}`), []);
+      assert.equal(
+        failed.filter((i) => /channel|open fail/i.test(i.reason ?? '')).map((i) => `${i.id}: ${i.reason}`),
+        [],
+      );
       assert.ok(l1.items.filter((i) => i.status === 'ok').length >= 10, 'most items collected');
       assert.is(l1.items.find((i) => i.id === 'cpuinfo')?.status, 'ok');
     } finally {

@@ -6,12 +6,33 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { newHome } from '../harness/cli.ts';
-import { CLIENT_KEY, GREETING, type TestHost, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
+import { CLIENT_KEY, GREETING, isRoot, startHost, type TestHost, writeKnownHosts } from '../harness/hosts.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const HOSTILE = [
-  "x';touch /tmp/pwned;'", '$(reboot)', '`id`', 'a b\tc\nd', "'", '"double" and \\backslash', '\\\\', "\\'",
-  '*?[abc]', '~root', '-n', '', 'ünïcödé ✓', '!history', '!!', '${HOME}', '$HOME', 'semi;colon|pipe&amp>redir<in',
-  '%s %b \\0101', '\n', 'end\n\n', '{a,b}', '#comment',
+  "x';touch /tmp/pwned;'",
+  '$(reboot)',
+  '`id`',
+  'a b\tc\nd',
+  "'",
+  '"double" and \\backslash',
+  '\\\\',
+  "\\'",
+  '*?[abc]',
+  '~root',
+  '-n',
+  '',
+  'ünïcödé ✓',
+  '!history',
+  '!!',
+  '${HOME}',
+  '$HOME',
+  'semi;colon|pipe&amp>redir<in',
+  '%s %b \\0101',
+  '\n',
+  'end\n\n',
+  '{a,b}',
+  '#comment',
 ];
 
 const shells = suite<{ host?: TestHost; knownHosts?: string }>('login shells');
@@ -28,7 +49,14 @@ async function connectAs(user: string, ctx: { host?: TestHost; knownHosts?: stri
   const { HostKeyStore } = await import('../../src/transport/host-key-store.ts');
   const { loadIdentity } = await import('../../src/transport/identities.ts');
   return SshTransport.connect(
-    { host: '127.0.0.1', port: ctx.host!.port, user, hostKeyName: '127.0.0.1', identities: [loadIdentity(CLIENT_KEY, { explicit: true })!], label: user },
+    {
+      host: '127.0.0.1',
+      port: ctx.host!.port,
+      user,
+      hostKeyName: '127.0.0.1',
+      identities: [loadIdentity(CLIENT_KEY, { explicit: true })!],
+      label: user,
+    },
     { hostKeys: new HostKeyStore(ctx.knownHosts!, []), acceptNewHostKeys: false },
   );
 }
@@ -41,36 +69,42 @@ async function run(transport: Awaited<ReturnType<typeof connectAs>>, argvs: stri
     stream.on('data', (c: Buffer) => chunks.push(c));
     return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
   });
-  const results = await Promise.all(transport.runMany(argvs.map((argv, i) => ({ argv, asRoot: false, timeoutMs: 20000, stdout: outs[i].stream }))));
+  const results = await Promise.all(
+    transport.runMany(argvs.map((argv, i) => ({ argv, asRoot: false, timeoutMs: 20000, stdout: outs[i].stream }))),
+  );
   return results.map((r, i) => ({ ...r, stdout: outs[i].text() }));
 }
 
 if (!isRoot()) {
-  shells.skip('needs root (sshd with test users)', () => {});
+  skipTest('integration/login-shells', 'needs root (sshd with test users)');
   shells.run();
 } else {
   for (const user of ['root', 'rootdash', 'rootash', 'rootzsh', 'rootfish', 'roottcsh', 'rootcsh', 'rootecho']) {
-    shells(`${user}: hostile arguments arrive unchanged, exit codes and stderr are each command's own, no greeting inside`, async (ctx) => {
-      const transport = await connectAs(user, ctx);
-      try {
-        const [printed, failing, cpuinfo, missing] = await run(transport, [
-          ['printf', '%s\\0', ...HOSTILE],
-          ['sh', '-c', 'echo "to stderr: $1" >&2; exit 3', 'nestbug', "it's $(x)"],
-          ['cat', '/proc/cpuinfo'],
-          ['nestbug-no-such-command'],
-        ]);
-        assert.equal(printed.stdout.split('\0').slice(0, -1), HOSTILE);
-        assert.is(printed.exitCode, 0);
-        assert.is(printed.stderr, '');
-        assert.is(failing.exitCode, 3);
-        assert.is(failing.stderr, "to stderr: it's $(x)\n");
-        assert.is(cpuinfo.stdout, readFileSync('/proc/cpuinfo', 'utf8'));
-        assert.is(missing.exitCode, 127);
-        for (const r of [printed, failing, cpuinfo, missing]) assert.not.ok(r.stdout.includes(GREETING) || r.stderr.includes(GREETING), 'greeting leaked');
-      } finally {
-        await transport.close();
-      }
-    });
+    shells(
+      `${user}: hostile arguments arrive unchanged, exit codes and stderr are each command's own, no greeting inside`,
+      async (ctx) => {
+        const transport = await connectAs(user, ctx);
+        try {
+          const [printed, failing, cpuinfo, missing] = await run(transport, [
+            ['printf', '%s\\0', ...HOSTILE],
+            ['sh', '-c', 'echo "to stderr: $1" >&2; exit 3', 'nestbug', "it's $(x)"],
+            ['cat', '/proc/cpuinfo'],
+            ['nestbug-no-such-command'],
+          ]);
+          assert.equal(printed.stdout.split('\0').slice(0, -1), HOSTILE);
+          assert.is(printed.exitCode, 0);
+          assert.is(printed.stderr, '');
+          assert.is(failing.exitCode, 3);
+          assert.is(failing.stderr, "to stderr: it's $(x)\n");
+          assert.is(cpuinfo.stdout, readFileSync('/proc/cpuinfo', 'utf8'));
+          assert.is(missing.exitCode, 127);
+          for (const r of [printed, failing, cpuinfo, missing])
+            assert.not.ok(r.stdout.includes(GREETING) || r.stderr.includes(GREETING), 'greeting leaked');
+        } finally {
+          await transport.close();
+        }
+      },
+    );
   }
   shells.run();
 }

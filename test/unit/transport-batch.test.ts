@@ -4,9 +4,9 @@
 import { PassThrough, Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FrameDemux } from '../../src/transport/frames.ts';
-import { BatchItem, BatchRun, type BatchLimits, type ExecChannel } from '../../src/transport/batch.ts';
+import { BatchItem, type BatchLimits, BatchRun, type ExecChannel } from '../../src/transport/batch.ts';
 import { ChannelPool } from '../../src/transport/channel-pool.ts';
+import { FrameDemux } from '../../src/transport/frames.ts';
 import type { RunRequest, RunResult } from '../../src/transport/types.ts';
 
 const TOKEN = 'NESTBUG-0123456789abcdef';
@@ -29,7 +29,13 @@ function demuxed(stream: Buffer, chunkSizes: (n: number) => number[]) {
   }
   demux.end(stream.subarray(at));
   return new Promise<{ items: Map<number, string>; ends: Array<[number, number]>; noise: string }>((resolve) =>
-    demux.on('finish', () => resolve({ items: new Map([...items].map(([i, b]) => [i, Buffer.concat(b).toString('latin1')])), ends, noise: Buffer.concat(noise).toString() })),
+    demux.on('finish', () =>
+      resolve({
+        items: new Map([...items].map(([i, b]) => [i, Buffer.concat(b).toString('latin1')])),
+        ends,
+        noise: Buffer.concat(noise).toString(),
+      }),
+    ),
   );
 }
 
@@ -50,7 +56,14 @@ test('FrameDemux: the same items whatever the chunk boundaries; startup output i
     const got = await demuxed(STREAM, sizes);
     assert.is(got.items.get(0), item0, name);
     assert.is(got.items.get(1), item1, name);
-    assert.equal(got.ends, [[0, 0], [1, 3]], name);
+    assert.equal(
+      got.ends,
+      [
+        [0, 0],
+        [1, 3],
+      ],
+      name,
+    );
     assert.is(got.noise, greeting, name);
   }
 });
@@ -93,7 +106,12 @@ function items(n: number, over: Partial<RunRequest> = {}) {
   return Array.from({ length: n }, () => {
     const out = new Collected();
     let result: RunResult | undefined;
-    const item = new BatchItem({ argv: ['true'], asRoot: false, timeoutMs: 5000, stdout: out, ...over }, 'plain', undefined, (r) => (result = r));
+    const item = new BatchItem(
+      { argv: ['true'], asRoot: false, timeoutMs: 5000, stdout: out, ...over },
+      'plain',
+      undefined,
+      (r) => (result = r),
+    );
     return { item, out, result: () => result };
   });
 }
@@ -104,7 +122,14 @@ const tick = () => new Promise((r) => setTimeout(r, 10));
 test('BatchRun: stderr that comes after the exit status still belongs to its item', async () => {
   const batch = items(2);
   const channel = new FakeChannel();
-  const running = new BatchRun(batch.map((b) => b.item), FAST, TOKEN).run(async () => channel, () => undefined);
+  const running = new BatchRun(
+    batch.map((b) => b.item),
+    FAST,
+    TOKEN,
+  ).run(
+    async () => channel,
+    () => undefined,
+  );
   await tick();
   channel.stdout.write(`${start(0)}out0${end(0, 1)}${start(1)}out1${end(1, 0)}`);
   await tick();
@@ -124,7 +149,14 @@ test('BatchRun: stderr that comes after the exit status still belongs to its ite
 test('BatchRun: a channel that closes early fails the unfinished items, keeps the finished one', async () => {
   const batch = items(3);
   const channel = new FakeChannel();
-  const running = new BatchRun(batch.map((b) => b.item), FAST, TOKEN).run(async () => channel, () => undefined);
+  const running = new BatchRun(
+    batch.map((b) => b.item),
+    FAST,
+    TOKEN,
+  ).run(
+    async () => channel,
+    () => undefined,
+  );
   await tick();
   channel.stderr.write(`oops: cannot start${start(0)}${end(0, 0)}${start(1)}half`);
   channel.stdout.write(`${start(0)}done${end(0, 0)}${start(1)}partial`);
@@ -133,15 +165,25 @@ test('BatchRun: a channel that closes early fails the unfinished items, keeps th
   assert.equal(await running, []);
   assert.is(batch[0].result()?.exitCode, 0);
   assert.is(batch[1].out.text, 'partial');
-  assert.match(batch[1].result()?.transportError ?? '', /closed before the command ended \(the host said: oops: cannot start\)/);
+  assert.match(
+    batch[1].result()?.transportError ?? '',
+    /closed before the command ended \(the host said: oops: cannot start\)/,
+  );
   assert.match(batch[2].result()?.transportError ?? '', /closed before/);
 });
 
 test('BatchRun: a refused channel fails every item with the reason', async () => {
   const batch = items(2);
-  const again = await new BatchRun(batch.map((b) => b.item), FAST, TOKEN).run(async () => {
-    throw new Error('(SSH) Channel open failure: open failed');
-  }, () => undefined);
+  const again = await new BatchRun(
+    batch.map((b) => b.item),
+    FAST,
+    TOKEN,
+  ).run(
+    async () => {
+      throw new Error('(SSH) Channel open failure: open failed');
+    },
+    () => undefined,
+  );
   assert.equal(again, []);
   for (const b of batch) assert.match(b.result()?.transportError ?? '', /open failed/);
 });
@@ -152,7 +194,14 @@ test('BatchRun: an item past its deadline is timed out, the channel is given up 
   // The batch's timers do not hold the process (a real channel's socket does).
   const alive = setInterval(() => {}, 1000);
   const started = Date.now();
-  const running = new BatchRun(batch.map((b) => b.item), FAST, TOKEN).run(async () => channel, () => undefined);
+  const running = new BatchRun(
+    batch.map((b) => b.item),
+    FAST,
+    TOKEN,
+  ).run(
+    async () => channel,
+    () => undefined,
+  );
   await tick();
   channel.stdout.write(`${start(0)}${end(0, 0)}${start(1)}`);
   channel.stderr.write(`${start(0)}${end(0, 0)}${start(1)}`);
@@ -168,7 +217,14 @@ test('BatchRun: an item past its deadline is timed out, the channel is given up 
 test('BatchRun: output outside any item beyond the limit stops the channel with a clear reason', async () => {
   const batch = items(1);
   const channel = new FakeChannel();
-  const running = new BatchRun(batch.map((b) => b.item), FAST, TOKEN).run(async () => channel, () => undefined);
+  const running = new BatchRun(
+    batch.map((b) => b.item),
+    FAST,
+    TOKEN,
+  ).run(
+    async () => channel,
+    () => undefined,
+  );
   await tick();
   channel.stdout.write('y\n'.repeat(2000));
   await tick();
