@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { evidenceFromMap } from '../analyse/evidence.js';
 import { analyseEvidence } from '../analyse/index.js';
+import { checkItems } from '../analyse/items.js';
 import type { Verdict } from '../analyse/types.js';
 import { readEvidenceFolder } from '../bundle/folder.js';
 import type { Manifest } from '../bundle/manifest.js';
@@ -46,23 +47,6 @@ import { type BundleReport, closingReport, reportDryRun } from './collect-report
 import { loadCollectorFiles } from './collectors-list.js';
 import { summaryTemplate, writeBundle } from './write-bundle.js';
 
-/** What `check` reads: small files and commands that decide the verdicts. */
-export const CHECK_ITEMS = new Set([
-  'uname',
-  'cpuinfo',
-  'lscpu',
-  'detect-virt',
-  'cpuid-signature',
-  'identity',
-  'kvm-params',
-  'kvm-device',
-  'kvm-modules',
-  'modprobe-conf',
-  'cmdline',
-  'qemu-cmdlines',
-  'qemu-kvm-fds',
-  'domains',
-]);
 
 export interface Invocation {
   /** The command line as typed, recorded in the manifest. */
@@ -150,7 +134,7 @@ function levelsRequest(
 ): LevelsRequest {
   return {
     ...parts,
-    only: options.mode === 'check' ? CHECK_ITEMS : undefined,
+    only: options.mode === 'check' ? checkItems() : undefined,
     planOnly: options.mode === 'dry-run',
     sudo: options.sudo,
     timeoutSeconds: options.timeoutSeconds,

@@ -4,7 +4,8 @@
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { Verdict } from '../analyse/types.js';
 import type { Manifest } from '../bundle/manifest.js';
-import { decidingFiles, flattenParentheses, missingDocItems, plainSentence, withLevel } from './results.js';
+import { checkLines } from './check-line.js';
+import { decidingFiles, flattenParentheses, missingDocItems, plainSentence } from './results.js';
 
 export function shortReport(verdict: Verdict, manifest?: Manifest): string[] {
   const missing = missingDocItems(manifest);
@@ -17,7 +18,7 @@ export function shortReport(verdict: Verdict, manifest?: Manifest): string[] {
     ...Object.values(verdict.levels).map((v) =>
       v!.runsOn === 'unknown'
         ? `${v!.level}: cannot tell what it runs on; ${decidingFiles(v!.level)} would decide it`
-        : `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}. ${flattenParentheses(v!.reason)}`,
+        : `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}${v!.platform ? ` on ${v!.platform.name}` : ''}. ${flattenParentheses(v!.reason)}`,
     ),
     ...(missing.length
       ? [
@@ -27,9 +28,6 @@ export function shortReport(verdict: Verdict, manifest?: Manifest): string[] {
         ]
       : []),
     '',
-    ...verdict.checks.map(
-      (c) =>
-        `${c.status.toUpperCase().padEnd(7)} ${flattenParentheses(withLevel(c.summary, c.level))}${c.fix ? `\n        fix: ${c.fix}` : ''}`,
-    ),
+    ...verdict.checks.map((c) => checkLines({ ...c, summary: flattenParentheses(c.summary) })),
   ];
 }
