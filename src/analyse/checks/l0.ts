@@ -19,7 +19,7 @@ export const l0Kvm: CheckDef = {
     warn: 'L0 may not be able to run KVM guests',
     unknown: "L0's hardware virtualization is not known",
   },
-  reads: ['cpuinfo', 'kvm-modules', 'kvm-params', 'kvm-device'],
+  reads: ['cpuinfo', 'lscpu', 'kvm-modules', 'kvm-params', 'kvm-device'],
   alsoReads: ['dmesg', 'extra-dmesg-grep'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
@@ -86,7 +86,7 @@ export const l0Nested: CheckDef = {
     warn: "L0's nesting needs a look",
     unknown: "L0's nested parameter is not known",
   },
-  reads: ['cpuinfo', 'kvm-params', 'kvm-modules', 'modprobe-conf', 'cmdline'],
+  reads: ['cpuinfo', 'lscpu', 'kvm-params', 'kvm-modules', 'modprobe-conf', 'cmdline'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;

@@ -139,7 +139,7 @@ export const l1Kvm: CheckDef = {
     warn: 'L1 has KVM, but /dev/kvm is for root only',
     unknown: 'whether L1 has KVM is not known',
   },
-  reads: ['kvm-modules', 'kvm-params', 'kvm-device', 'cpuinfo'],
+  reads: ['kvm-modules', 'kvm-params', 'kvm-device', 'cpuinfo', 'lscpu'],
   alsoReads: ['dmesg', 'extra-dmesg-grep', 'libvirt-qemu-logs', 'extra-qemu-stderr'],
   evaluate(ctx) {
     const { files } = ctx;
@@ -195,7 +195,7 @@ export const l0L1Flags: CheckDef = {
     warn: "L1 lost some of L0's virtualization features",
     unknown: "the CPU features L1 lost are not known",
   },
-  reads: ['cpuinfo'],
+  reads: ['cpuinfo', 'lscpu'],
   alsoReads: ['vmx-msrs'],
   evaluate(ctx) {
     const l0 = cpuOf(ctx.files, 'L0');
@@ -228,7 +228,7 @@ export const l1Migration: CheckDef = {
     warn: 'do not migrate or save L1 while its L2 guests run (AMD)',
     unknown: 'whether L1 can be migrated is not known',
   },
-  reads: ['cpuinfo'],
+  reads: ['cpuinfo', 'lscpu'],
   evaluate(ctx) {
     const l0 = cpuOf(ctx.files, 'L0') ?? cpuOf(ctx.files, 'L1');
     const running = (ctx.guests.L1 ?? []).filter((g) => g.running);
