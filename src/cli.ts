@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
+import { toleratePipeClose } from './signals.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -69,6 +70,7 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
   withTargetOptions(program.command('collect', { isDefault: true }).description('collect the documented evidence from each level into one bundle'))
     .option('-o, --output <file>', 'bundle file: .zip (default) or .tar.gz')
     .addOption(new Option('--format <format>', 'bundle format when -o has no extension').choices(['zip', 'tar.gz']))
+    .option('--force', 'replace the -o file if it exists (only a regular file is ever replaced)')
     .option('--max-output <size>', 'cap per item output', '64M')
     .option('--collectors <file>', 'extra collectors, same format as collectors/*.yaml (repeatable)', collect)
     .option('-q, --quiet', 'no progress output')
@@ -116,6 +118,8 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode: number = EXIT.ok;
+  toleratePipeClose(io.stdout);
+  toleratePipeClose(io.stderr);
   const program = buildProgram(io, argv, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv, { from: 'user' });

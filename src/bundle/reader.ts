@@ -13,6 +13,7 @@ import yauzl from 'yauzl';
 import { evidenceFromMap, type EvidenceFiles } from '../analyse/evidence.js';
 import { UsageError } from '../errors.js';
 import { findRoot, readEvidenceFolder } from './folder.js';
+import { removeOnExit } from '../signals.js';
 
 export interface ReadLimits {
   maxEntries: number;
@@ -152,7 +153,8 @@ export async function loadBundle(input: string, limits: ReadLimits = DEFAULT_LIM
     return { files: evidenceFromMap(map), root, manifestText: map.get('manifest.json'), cleanup: async () => {} };
   }
   const temp = await mkdtemp(path.join(os.tmpdir(), 'nestbug-inspect-'));
-  const cleanup = () => rm(temp, { recursive: true, force: true });
+  const forget = removeOnExit(temp);
+  const cleanup = () => rm(temp, { recursive: true, force: true }).then(forget);
   try {
     const head = Buffer.alloc(4);
     const fh = await open(input, 'r');

@@ -27,7 +27,9 @@ import { LocalTransport } from '../transport/local.js';
 import { quoteArgv } from '../transport/quote.js';
 import { loadSshConfig } from '../transport/ssh-config.js';
 import { formatBytes } from '../util/stamp.js';
-import { type CollectMode, type CollectOutcome, assertWritableOutput, collect, defaultOutputName } from './collect.js';
+import { type CollectMode, type CollectOutcome, collect, defaultOutputName } from './collect.js';
+import { askYesNo, checkOutputPath } from '../output-path.js';
+import { onInterrupt } from '../signals.js';
 import { analyseFolder } from './finish-bundle.js';
 
 export interface CollectFlags extends TargetFlags {
@@ -47,6 +49,7 @@ export interface CollectFlags extends TargetFlags {
   collectors?: string[];
   redact?: boolean;
   redactWord?: string[];
+  force?: boolean;
 }
 
 /** The command line as recorded in the manifest: words to redact are not repeated there. */
@@ -145,24 +148,16 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
   }
   const mode: CollectMode = flags.dryRun ? 'plan' : input.mode;
   const { output, format } = resolveOutput(flags.output, flags.format, io.cwd, (f) => defaultOutputName(io.now(), f));
-  if (mode === 'bundle') await assertWritableOutput(output);
+  const replaceOutput = mode === 'bundle' && (await checkOutputPath(output, { force: flags.force ?? false, ask: interactive ? askYesNo : undefined }));
   const { identities, passphrase } = await loadExplicitIdentities(flags.identity ?? [], io, interactive);
   const knownHosts = flags.knownHosts ? path.resolve(io.cwd, flags.knownHosts) : path.join(home, '.ssh', 'known_hosts');
   const controller = new AbortController();
   // Every running item listens for Ctrl-C on this signal.
   setMaxListeners(0, controller.signal);
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      io.stderr.write(`\nnestbug: ${signal}: stopping the running commands${mode === 'bundle' ? ' and writing what was collected' : ''} (again to quit at once)\n`);
-      controller.abort();
-    } else {
-      process.exit(EXIT.interrupted);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopListening = onInterrupt((signal) => {
+    io.stderr.write(`\nnestbug: ${signal}: stopping the running commands${mode === 'bundle' ? ' and writing what was collected' : ''} (again to quit at once)\n`);
+    controller.abort();
+  });
   let verdict: Verdict | undefined;
   let outcome: CollectOutcome;
   try {
@@ -185,6 +180,7 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
         sudoPassword,
         output,
         format,
+        replaceOutput,
         timeoutSeconds,
         maxOutputBytes,
         json: flags.json ?? false,
@@ -202,8 +198,7 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
       io,
     );
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
   try {
     if (mode === 'plan') return reportPlan(outcome, flags, io);

@@ -1,5 +1,5 @@
 // nestbug collect: connect, probe, plan, run (listr2), analyse, render, bundle.
-import { access, constants, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
@@ -19,6 +19,8 @@ import { deferred, type Deferred } from '../util/deferred.js';
 import { formatBytes, stamp } from '../util/stamp.js';
 import { type SpooledFile, redactSpool, scanBundle, writeRedactionMap } from '../redact/apply.js';
 import type { ItemRecord } from '../bundle/manifest.js';
+import { checkOutputPath } from '../output-path.js';
+import { removeOnExit, untilAborted } from '../signals.js';
 
 export type CollectMode = 'bundle' | 'check' | 'plan';
 
@@ -42,6 +44,8 @@ export interface CollectOptions {
   version: string;
   /** Aborted on Ctrl-C / SIGTERM. */
   signal: AbortSignal;
+  /** An existing regular file at `output` may be replaced (--force, or the user agreed). */
+  replaceOutput?: boolean;
   /** --redact: placeholders for names and addresses, plus these words. */
   redact?: { words: string[] };
   /** Called with the bundle's evidence folder before it is archived (analysis, summary). */
@@ -61,23 +65,9 @@ export interface CollectOutcome {
   redactionMap?: string;
 }
 
-export async function assertWritableOutput(output: string): Promise<void> {
-  const dir = path.dirname(output);
-  try {
-    const info = await stat(dir);
-    if (!info.isDirectory()) throw new UsageError(`-o ${output}: ${dir} is not a directory`);
-    await access(dir, constants.W_OK);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`-o ${output}: cannot write in ${dir} (${code === 'ENOENT' ? 'no such directory' : code ?? messageOf(error)})`);
-  }
-  try {
-    const existing = await stat(output);
-    if (existing.isDirectory()) throw new UsageError(`-o ${output}: is a directory; give a file name ending in .zip or .tar.gz`);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-  }
+/** The output's folder is writable and the output is new or a regular file (see output-path.ts). */
+export async function assertWritableOutput(output: string, force = true): Promise<void> {
+  await checkOutputPath(output, { force });
 }
 
 export function defaultOutputName(now: Date, format: BundleFormat): string {
@@ -92,10 +82,11 @@ interface LevelRun {
 }
 
 export async function collect(options: CollectOptions, io: Io): Promise<CollectOutcome> {
-  if (options.mode === 'bundle') await assertWritableOutput(options.output);
+  if (options.mode === 'bundle') await checkOutputPath(options.output, { force: options.replaceOutput ?? false });
   const started = io.now();
   const top = `nestbug-${stamp(started)}`;
   const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
+  removeOnExit(spoolDir);
   const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
   const connector = new Connector(options.levels, options.connect);
   // With --redact nothing enters the archive before it has been rewritten.
@@ -109,7 +100,11 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
     const tasks: ListrTask[] = runs.map((run) => ({
       title: `${run.spec.level} ${describeTarget(run.spec.target)}${run.record.via ? ` (through ${run.record.via})` : ''}`,
       task: async (_ctx, task) => {
-        run.steps = await prepareLevel(run, connector, options, task);
+        // Ctrl-C while a host is still connecting or probing ends that level at once.
+        run.steps = await untilAborted(prepareLevel(run, connector, options, task), options.signal, 'connecting').catch((error: unknown) => {
+          run.record.error ??= messageOf(error);
+          throw error;
+        });
         const transport = await connector.connect(run.spec.level);
         task.title = `${run.spec.level} ${transport.label}: ${run.facts!.hostname} (${run.facts!.arch}, ${privilegeText(transport)})`;
         if (options.mode === 'plan') return;
@@ -160,7 +155,7 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
     }
     writer.addText('summary.md', summary);
     writer.addText('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
-    const bytes = await writer.finish();
+    const bytes = await writer.finish(options.replaceOutput ?? false);
     let redactionMap: string | undefined;
     if (redaction) {
       await scanBundle(options.output, redaction);

@@ -1,3 +1,4 @@
+import { killGroupOnExit } from '../signals.js';
 import { Semaphore } from '../util/semaphore.js';
 import { withPrivilege } from './sudo.js';
 import { type Privilege, type RunRequest, type RunResult, STOPPED_BEFORE_START, StderrExcerpt, type Transport } from './types.js';
@@ -39,6 +40,7 @@ export class LocalTransport implements Transport {
       extendEnv: true,
     });
     if (stdin !== undefined) child.stdin?.end(stdin);
+    const forgetGroup = child.pid === undefined ? () => {} : killGroupOnExit(child.pid);
     const killGroup = (): void => {
       if (child.pid === undefined) return;
       const signalGroup = (sig: NodeJS.Signals) => {
@@ -74,6 +76,7 @@ export class LocalTransport implements Transport {
     const result = await child;
     await stdoutDone;
     clearTimeout(timer);
+    forgetGroup();
     request.stopSignal?.removeEventListener('abort', onStop);
     const spawnFailed = result.failed && result.exitCode === undefined && result.signal === undefined;
     return {
