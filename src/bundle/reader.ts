@@ -39,11 +39,24 @@ export function safeEntryPath(name: string): string | undefined {
   return parts.join('/');
 }
 
+/** Longer names than any file system takes; said in a short message, not echoed whole. */
+const MAX_NAME_BYTES = 1024;
+const MAX_PART_BYTES = 255;
+
+function refuseLongName(name: string): void {
+  const bytes = Buffer.byteLength(name);
+  const longestPart = Math.max(...name.split('/').map((p) => Buffer.byteLength(p)));
+  if (bytes > MAX_NAME_BYTES || longestPart > MAX_PART_BYTES) {
+    throw new UsageError(`archive entry name of ${bytes} bytes is too long (at most ${MAX_NAME_BYTES}, ${MAX_PART_BYTES} per part): ${JSON.stringify(name.slice(0, 40))}...; refusing the archive`);
+  }
+}
+
 class Budget {
   total = 0;
   entries = 0;
   constructor(private readonly limits: ReadLimits) {}
   entry(name: string): void {
+    refuseLongName(name);
     if (++this.entries > this.limits.maxEntries) throw new UsageError(`archive has more than ${this.limits.maxEntries} entries (at ${name}); refusing to unpack it`);
   }
   meter(name: string): Transform {
@@ -147,6 +160,7 @@ export async function loadBundle(input: string, limits: ReadLimits = DEFAULT_LIM
   } catch (error) {
     throw new UsageError(`${input}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}`);
   }
+  if (!info.isDirectory() && !info.isFile()) throw new UsageError(`${input}: not a regular file or folder; nothing was read from it`);
   if (info.isDirectory()) {
     const root = await findRoot(input);
     const map = await readEvidenceFolder(root);

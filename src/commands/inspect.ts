@@ -1,6 +1,6 @@
 import { analyseEvidence } from '../analyse/index.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
-import type { Manifest } from '../bundle/manifest.js';
+import { parseManifest } from '../bundle/manifest-shape.js';
 import { isPartial } from '../bundle/manifest.js';
 import { loadBundle } from '../bundle/reader.js';
 import { collectExitCode } from '../exit-codes.js';
@@ -12,15 +12,7 @@ import { summaryTemplate } from './finish-bundle.js';
 export async function runInspect(target: string, flags: { json?: boolean; summary?: boolean }, io: Io): Promise<number> {
   const bundle = await loadBundle(target);
   try {
-    let manifest: Manifest | undefined;
-    if (bundle.manifestText) {
-      try {
-        manifest = JSON.parse(bundle.manifestText) as Manifest;
-        if (!Array.isArray(manifest.levels)) manifest = undefined;
-      } catch {
-        manifest = undefined;
-      }
-    }
+    const manifest = parseManifest(bundle.manifestText);
     const verdict = analyseEvidence(bundle.files);
     const code = collectExitCode({
       partial: manifest ? isPartial(manifest.levels) : false,
