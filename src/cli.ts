@@ -135,6 +135,10 @@ export async function reportError(error: unknown, io: Io): Promise<number> {
     return EXIT.usage;
   }
   const { UsageError, HostError, OutputError, messageOf } = await import('./errors.js');
+  const { terminalText } = await import('./util/terminal-text.js');
+  // Messages may quote host data (names, remote errors): shown escaped.
+  const stderr = io.stderr;
+  io = { ...io, stderr: { write: (s: string) => stderr.write(terminalText(s)) } as Io['stderr'] };
   if (error instanceof UsageError) {
     io.stderr.write(`nestbug: ${error.message}\n`);
     return EXIT.usage;

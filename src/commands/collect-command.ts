@@ -30,6 +30,7 @@ import { formatBytes } from '../util/stamp.js';
 import { type CollectMode, type CollectOutcome, collect, defaultOutputName } from './collect.js';
 import { askYesNo, checkOutputPath } from '../output-path.js';
 import { onInterrupt } from '../signals.js';
+import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 import { analyseFolder } from './finish-bundle.js';
 
 export interface CollectFlags extends TargetFlags {
@@ -85,7 +86,7 @@ async function guestAddresses(): Promise<Array<{ address: string; domain: string
   const out: Array<{ address: string; domain: string }> = [];
   for (const line of r.stdout.split('\n')) {
     const m = /^(.*?) +\S+ +\S+ +ipv4 +(\d+\.\d+\.\d+\.\d+)\//.exec(line);
-    if (m) out.push({ domain: m[1], address: m[2] });
+    if (m) out.push({ domain: terminalText(m[1]), address: m[2] });
   }
   return out;
 }
@@ -209,8 +210,8 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
     }
     const anyCheckFailed = verdict.checks.some((c) => c.status === 'fail');
     const code = collectExitCode({ partial: outcome.partial, interrupted: outcome.interrupted, anyCheckFailed });
-    if (flags.json) io.stdout.write(`${JSON.stringify(jsonResult(verdict, code, outcome.bundle, outcome.manifest), null, 2)}\n`);
-    if (!flags.quiet) io.stderr.write(`${closingReport(verdict, outcome, mode, !flags.json).join('\n')}\n`);
+    if (flags.json) io.stdout.write(`${terminalSafeJson(JSON.stringify(jsonResult(verdict, code, outcome.bundle, outcome.manifest), null, 2))}\n`);
+    if (!flags.quiet) io.stderr.write(`${terminalText(closingReport(verdict, outcome, mode, !flags.json).join('\n'))}\n`);
     return code;
   } finally {
     await rm(outcome.spoolDir, { recursive: true, force: true });
@@ -240,7 +241,7 @@ function reportPlan(outcome: CollectOutcome, flags: CollectFlags, io: Io): numbe
     const levels = Object.fromEntries(
       outcome.manifest.levels.map((l) => [l.level, { target: l.target, reached: l.reached, error: l.error ?? null, facts: l.facts ?? null, items: (outcome.plans.get(l.level) ?? []).map((s) => ({ id: s.collector.id, ...describe(s) })) }]),
     );
-    io.stdout.write(`${JSON.stringify({ dryRun: true, levels }, null, 2)}\n`);
+    io.stdout.write(`${terminalSafeJson(JSON.stringify({ dryRun: true, levels }, null, 2))}\n`);
   } else {
     const lines: string[] = [];
     for (const l of outcome.manifest.levels) {
@@ -251,7 +252,7 @@ function reportPlan(outcome: CollectOutcome, flags: CollectFlags, io: Io): numbe
         lines.push(`  ${d.run ? 'run ' : 'skip'} ${s.collector.id.padEnd(22)} ${what}`);
       }
     }
-    io.stdout.write(`${lines.join('\n')}\nDry run: nothing was collected.\n`);
+    io.stdout.write(`${terminalText(lines.join('\n'))}\nDry run: nothing was collected.\n`);
   }
   return outcome.partial ? EXIT.partial : EXIT.ok;
 }

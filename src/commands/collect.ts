@@ -21,6 +21,7 @@ import { type SpooledFile, redactSpool, scanBundle, writeRedactionMap } from '..
 import type { ItemRecord } from '../bundle/manifest.js';
 import { checkOutputPath } from '../output-path.js';
 import { removeOnExit, untilAborted } from '../signals.js';
+import { terminalText } from '../util/terminal-text.js';
 
 export type CollectMode = 'bundle' | 'check' | 'plan';
 
@@ -106,7 +107,7 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
           throw error;
         });
         const transport = await connector.connect(run.spec.level);
-        task.title = `${run.spec.level} ${transport.label}: ${run.facts!.hostname} (${run.facts!.arch}, ${privilegeText(transport)})`;
+        task.title = terminalText(`${run.spec.level} ${transport.label}: ${run.facts!.hostname} (${run.facts!.arch}, ${privilegeText(transport)})`);
         if (options.mode === 'plan') return;
         // Every item is handed to the transport at once: it bounds its channels and puts
         // what arrives together into one SSH channel.
@@ -185,14 +186,14 @@ async function prepareLevel(run: LevelRun, connector: Connector, options: Collec
     transport = await connector.connect(run.spec.level);
   } catch (error) {
     run.record.error = error instanceof HostError || error instanceof UsageError ? error.message : `unexpected: ${messageOf(error)}`;
-    throw new Error(run.record.error);
+    throw new Error(terminalText(run.record.error));
   }
   try {
     task.output = 'probing';
     run.facts = await probeHost(transport, options.collectors, { sudo: options.sudo, sudoPassword: options.sudoPassword, timeoutMs: options.timeoutSeconds * 1000 });
   } catch (error) {
     run.record.error = messageOf(error);
-    throw new Error(run.record.error);
+    throw new Error(terminalText(run.record.error));
   }
   run.record.reached = true;
   const privilege = transport.privilege;
@@ -249,10 +250,10 @@ function stepTasks(run: LevelRun, steps: PlannedStep[], transport: Transport, op
           return;
         case 'skipped':
         case 'not-installed':
-          task.skip(`${step.collector.id}: ${record.status === 'not-installed' ? 'not installed: ' : ''}${record.reason}`);
+          task.skip(terminalText(`${step.collector.id}: ${record.status === 'not-installed' ? 'not installed: ' : ''}${record.reason}`));
           return;
         default:
-          throw new Error(`${step.collector.id}: ${record.status}: ${record.reason ?? ''}`);
+          throw new Error(terminalText(`${step.collector.id}: ${record.status}: ${record.reason ?? ''}`));
       }
     },
   }));

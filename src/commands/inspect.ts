@@ -8,6 +8,7 @@ import type { Io } from '../io.js';
 import { jsonResult } from '../render/json.js';
 import { renderSummary } from '../render/summary.js';
 import { summaryTemplate } from './finish-bundle.js';
+import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 
 export async function runInspect(target: string, flags: { json?: boolean; summary?: boolean }, io: Io): Promise<number> {
   const bundle = await loadBundle(target);
@@ -20,7 +21,7 @@ export async function runInspect(target: string, flags: { json?: boolean; summar
       anyCheckFailed: verdict.checks.some((c) => c.status === 'fail'),
     });
     if (flags.json) {
-      io.stdout.write(`${JSON.stringify(jsonResult(verdict, code, null, manifest), null, 2)}\n`);
+      io.stdout.write(`${terminalSafeJson(JSON.stringify(jsonResult(verdict, code, null, manifest), null, 2))}\n`);
     } else if (flags.summary) {
       io.stdout.write(renderSummary(await summaryTemplate(), verdict, manifest));
     } else {
@@ -32,7 +33,7 @@ export async function runInspect(target: string, flags: { json?: boolean; summar
         '',
         ...verdict.checks.map((c) => `${c.status.toUpperCase().padEnd(7)} ${c.level} ${c.summary}${c.fix ? `\n        fix: ${c.fix}` : ''}`),
       ];
-      io.stdout.write(`${lines.join('\n')}\n`);
+      io.stdout.write(`${terminalText(lines.join('\n'))}\n`);
     }
     return code;
   } finally {
