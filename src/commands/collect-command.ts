@@ -30,6 +30,7 @@ import { formatBytes } from '../util/stamp.js';
 import { type CollectMode, type CollectOutcome, collect, defaultOutputName } from './collect.js';
 import { askYesNo, checkOutputPath } from '../output-path.js';
 import { onInterrupt } from '../signals.js';
+import { redactJsonResult } from '../redact/apply.js';
 import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 import { analyseFolder } from './finish-bundle.js';
 
@@ -210,7 +211,10 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
     }
     const anyCheckFailed = verdict.checks.some((c) => c.status === 'fail');
     const code = collectExitCode({ partial: outcome.partial, interrupted: outcome.interrupted, anyCheckFailed });
-    if (flags.json) io.stdout.write(`${terminalSafeJson(JSON.stringify(jsonResult(verdict, code, outcome.bundle, outcome.manifest), null, 2))}\n`);
+    if (flags.json) {
+      const result = jsonResult(verdict, code, outcome.bundle, outcome.manifest);
+      io.stdout.write(`${terminalSafeJson(JSON.stringify(outcome.redaction ? redactJsonResult(result, outcome.redaction) : result, null, 2))}\n`);
+    }
     if (!flags.quiet) io.stderr.write(`${terminalText(closingReport(verdict, outcome, mode, !flags.json).join('\n'))}\n`);
     return code;
   } finally {

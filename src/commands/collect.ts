@@ -18,6 +18,7 @@ import type { Transport } from '../transport/types.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import { formatBytes, stamp } from '../util/stamp.js';
 import { type SpooledFile, redactSpool, scanBundle, writeRedactionMap } from '../redact/apply.js';
+import type { Redaction } from '../redact/redact.js';
 import type { ItemRecord } from '../bundle/manifest.js';
 import { checkOutputPath } from '../output-path.js';
 import { removeOnExit, untilAborted } from '../signals.js';
@@ -64,6 +65,8 @@ export interface CollectOutcome {
   interrupted: boolean;
   /** The private placeholder mapping, next to the bundle, with --redact. */
   redactionMap?: string;
+  /** With --redact: what the JSON result must be redacted with too. */
+  redaction?: Redaction;
 }
 
 /** The output's folder is writable and the output is new or a regular file (see output-path.ts). */
@@ -148,12 +151,10 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
   const partial = isPartial(manifest.levels);
   if (!writer) return { bundle: null, bytes: 0, plans, manifest, spoolDir, partial, interrupted };
   try {
-    let { summary } = await options.finishBundle(manifest, spoolDir);
-    let redaction;
-    if (options.redact) {
-      ({ redaction, summary } = await redactSpool(spooled, manifest, summary, options.redact.words));
-      for (const f of spooled) writer.addFile(f.bundlePath, f.spoolPath);
-    }
+    // Redacted first: the summary is then made from what the bundle holds.
+    const redaction = options.redact ? await redactSpool(spoolDir, spooled, manifest, options.redact.words) : undefined;
+    for (const f of redaction ? spooled : []) writer.addFile(f.bundlePath, f.spoolPath);
+    const { summary } = await options.finishBundle(manifest, spoolDir);
     writer.addText('summary.md', summary);
     writer.addText('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
     const bytes = await writer.finish(options.replaceOutput ?? false);
@@ -162,7 +163,7 @@ export async function collect(options: CollectOptions, io: Io): Promise<CollectO
       await scanBundle(options.output, redaction);
       redactionMap = await writeRedactionMap(options.output, redaction);
     }
-    return { bundle: options.output, bytes, plans, manifest, spoolDir, partial, interrupted, redactionMap };
+    return { bundle: options.output, bytes, plans, manifest, spoolDir, partial, interrupted, redactionMap, redaction };
   } catch (error) {
     if (error instanceof OutputError) {
       await rm(spoolDir, { recursive: true, force: true });
