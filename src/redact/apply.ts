@@ -10,7 +10,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import { OutputError } from '../errors.js';
-import { type Redaction, buildRedaction, leftovers, redactStrings, redactor, spellingsByPlaceholder } from './redact.js';
+import { type Redaction, RedactionScanner, leftovers, redactStrings, redactor, spellingsByPlaceholder } from './redact.js';
 
 export interface SpooledFile {
   bundlePath: string;
@@ -26,7 +26,7 @@ function userOf(target: string): string | undefined {
   return target.includes('@') ? target.split('@')[0] : undefined;
 }
 
-function namesOf(manifest: Manifest, files: SpooledFile[], texts: Map<string, string>): { hostnames: Set<string>; users: Set<string> } {
+async function namesOf(manifest: Manifest, files: SpooledFile[]): Promise<{ hostnames: Set<string>; users: Set<string> }> {
   const hostnames = new Set<string>();
   const users = new Set<string>();
   for (const level of manifest.levels) {
@@ -38,12 +38,11 @@ function namesOf(manifest: Manifest, files: SpooledFile[], texts: Map<string, st
     if (level.facts?.user) users.add(level.facts.user);
   }
   for (const f of files) {
-    const text = texts.get(f.spoolPath)!;
-    if (/\/(uname|identity)\.txt$/.test(f.bundlePath)) {
-      const fromUname = /^\S+ (\S+) /.exec(text)?.[1];
-      const fromIdentity = /^hostname=(.+)$/m.exec(text)?.[1];
-      for (const h of [fromUname, fromIdentity]) if (h) hostnames.add(h.trim());
-    }
+    if (!/\/(uname|identity)\.txt$/.test(f.bundlePath)) continue;
+    const text = await readFile(f.spoolPath, 'latin1');
+    const fromUname = /^\S+ (\S+) /.exec(text)?.[1];
+    const fromIdentity = /^hostname=(.+)$/m.exec(text)?.[1];
+    for (const h of [fromUname, fromIdentity]) if (h) hostnames.add(h.trim());
   }
   return { hostnames, users };
 }
@@ -67,23 +66,23 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
 export async function redactSpool(spoolDir: string, files: SpooledFile[], manifest: Manifest, words: string[]): Promise<Redaction> {
   const archived = new Set(files.map((f) => path.resolve(f.spoolPath)));
   for (const rel of await walk(spoolDir)) if (!archived.has(path.resolve(spoolDir, rel))) await rm(path.join(spoolDir, rel), { force: true });
-  const texts = new Map<string, string>();
-  for (const f of files) texts.set(f.spoolPath, await readFile(f.spoolPath, 'latin1'));
-  const { hostnames, users } = namesOf(manifest, files, texts);
-  const names = files.map((f) => f.bundlePath).join('\n');
-  const redaction = buildRedaction({ texts: [...texts.values(), names, JSON.stringify(manifest)], hostnames: [...hostnames], users: [...users], words });
+  // Two passes, one file in memory at a time: find every value, then rewrite.
+  const { hostnames, users } = await namesOf(manifest, files);
+  const scanner = new RedactionScanner({ hostnames: [...hostnames], users: [...users], words });
+  for (const f of files) scanner.scan(await readFile(f.spoolPath, 'latin1'));
+  scanner.scan(files.map((f) => f.bundlePath).join('\n'));
+  scanner.scan(JSON.stringify(manifest));
+  const redaction = scanner.result();
   const apply = redactor(redaction);
-  const renamed = new Map<string, string>();
   const byFile = new Map<string, { bytes: number; sha256: string }>();
   for (const f of files) {
-    const out = Buffer.from(apply(texts.get(f.spoolPath)!), 'latin1');
+    const out = Buffer.from(apply(await readFile(f.spoolPath, 'latin1')), 'latin1');
     const bundlePath = apply(f.bundlePath);
     const spoolPath = path.join(spoolDir, bundlePath);
     await writeFile(f.spoolPath, out);
     if (bundlePath !== f.bundlePath) {
       await mkdir(path.dirname(spoolPath), { recursive: true });
       await rename(f.spoolPath, spoolPath);
-      renamed.set(f.bundlePath, bundlePath);
     }
     byFile.set(bundlePath, { bytes: out.length, sha256: createHash('sha256').update(out).digest('hex') });
     f.bundlePath = bundlePath;

@@ -144,13 +144,19 @@ class Builder {
   }
 }
 
-export function buildRedaction(input: RedactionInput): Redaction {
-  const b = new Builder();
-  for (const word of input.words) b.add(word, 'word');
-  for (const host of input.hostnames) b.hostname(host);
-  for (const user of input.users) if (!USER_KEEP.has(user) && user.length >= 2) b.add(user, 'user');
-  const texts = [...input.texts];
-  for (const text of texts) {
+/** Redaction built text by text, so that a collection is read one file at a time. */
+export class RedactionScanner {
+  private readonly b = new Builder();
+  private readonly fqdns = new Set<string>();
+
+  constructor(known: Omit<RedactionInput, 'texts'>) {
+    for (const word of known.words) this.b.add(word, 'word');
+    for (const host of known.hostnames) this.b.hostname(host);
+    for (const user of known.users) if (!USER_KEEP.has(user) && user.length >= 2) this.b.add(user, 'user');
+  }
+
+  scan(text: string): void {
+    const b = this.b;
     for (const m of text.matchAll(IPV6_V4)) {
       if (keepIpv4(m[1])) continue;
       b.add(m[0].toLowerCase(), 'ip', 'colon');
@@ -168,12 +174,20 @@ export function buildRedaction(input: RedactionInput): Redaction {
     }
     for (const m of text.matchAll(ARG_SERIAL)) if (!keepDmiValue(m[1])) b.add(m[1], 'serial');
     for (const m of text.matchAll(/\/home\/([a-z_][a-z0-9_.-]{1,31})\b/g)) if (!USER_KEEP.has(m[1])) b.add(m[1], 'user');
+    for (const m of text.matchAll(FQDN)) if (!PUBLIC_DOMAINS.test(m[0])) this.fqdns.add(m[0]);
   }
-  // Other hosts' names, after the known ones: a name in a known domain shares its placeholder.
-  for (const text of texts) {
-    for (const m of text.matchAll(FQDN)) if (!PUBLIC_DOMAINS.test(m[0])) b.hostname(m[0]);
+
+  result(): Redaction {
+    // Other hosts' names, after the known ones: a name in a known domain shares its placeholder.
+    for (const name of this.fqdns) this.b.hostname(name);
+    return { map: this.b.map, style: this.b.style, kept: this.b.kept };
   }
-  return { map: b.map, style: b.style, kept: b.kept };
+}
+
+export function buildRedaction(input: RedactionInput): Redaction {
+  const scanner = new RedactionScanner(input);
+  for (const text of input.texts) scanner.scan(text);
+  return scanner.result();
 }
 
 function escapeRe(s: string): string {
