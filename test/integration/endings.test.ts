@@ -11,7 +11,8 @@ import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { ROOT } from '../helpers.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
-import { HARNESS, isRoot } from '../harness/hosts.ts';
+import { HARNESS, have, isRoot } from '../harness/hosts.ts';
+import { Terminal } from '../harness/tmux.ts';
 import { killPid, run } from '../harness/processes.ts';
 import { processesMatching } from '../harness/procs.ts';
 
@@ -90,6 +91,31 @@ if (!isRoot()) {
     const manifest = readJson<Manifest>(path.join(unpack(path.join(home, 'old.zip')), 'manifest.json'));
     assert.is(manifest.levels[0].level, 'L1');
     assertNoLeftovers(home, tmp);
+  });
+
+  endings('-o: at a terminal an existing file is asked about; no keeps it, yes replaces it', async () => {
+    if (!have('tmux')) return console.log('  (needs tmux)');
+    const home = newHome();
+    writeFileSync(path.join(home, 'asked.zip'), 'previous bundle');
+    for (const answer of ['n', 'y']) {
+      const term = Terminal.start(['collect', '--l1', 'local', '-o', 'asked.zip'], { home, cwd: home });
+      try {
+        await term.waitFor(/asked\.zip exists\. Replace it\? \(y\/N\)/);
+        term.type(answer);
+        term.keys('Enter');
+        const screen = await term.waitFor(/EXIT=\d+/, 180000);
+        const code = Number(/EXIT=(\d+)/.exec(screen)![1]);
+        if (answer === 'n') {
+          assert.is(code, 2, screen);
+          assert.is(readFileSync(path.join(home, 'asked.zip'), 'utf8'), 'previous bundle');
+        } else {
+          assert.ok([0, 3, 4].includes(code), screen);
+          assert.is(readJson<Manifest>(path.join(unpack(path.join(home, 'asked.zip')), 'manifest.json')).levels[0].level, 'L1');
+        }
+      } finally {
+        term.close();
+      }
+    }
   });
 
   endings('a second Ctrl-C quits at once: no partial file, no spool, the local item that ignores SIGTERM is killed', async () => {
