@@ -27,7 +27,9 @@ export async function outputState(output: string): Promise<OutputState> {
     throw new UsageError(`-o ${output}: ${messageOf(error)}`);
   }
   if (info.isFile()) return 'file';
-  const hint = info.isDirectory() ? 'give a file name ending in .zip or .tar.gz' : 'give the name of a new or regular file';
+  const hint = info.isDirectory()
+    ? 'give a file name ending in .zip or .tar.gz'
+    : 'give the name of a new or regular file';
   throw new UsageError(`-o ${output}: is ${kindOf(info)}, not a regular file; ${hint}`);
 }
 
@@ -36,7 +38,10 @@ export async function outputState(output: string): Promise<OutputState> {
  * output is new, or an existing file the user agreed to replace (--force, or `ask`
  * at a terminal). Returns whether an existing file will be replaced.
  */
-export async function checkOutputPath(output: string, options: { force: boolean; ask?: (question: string) => Promise<boolean> }): Promise<boolean> {
+export async function checkOutputPath(
+  output: string,
+  options: { force: boolean; ask?: (question: string) => Promise<boolean> },
+): Promise<boolean> {
   const dir = path.dirname(output);
   try {
     if (!(await stat(dir)).isDirectory()) throw new UsageError(`-o ${output}: ${dir} is not a directory`);
@@ -44,7 +49,8 @@ export async function checkOutputPath(output: string, options: { force: boolean;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`-o ${output}: cannot write in ${dir} (${code === 'ENOENT' ? 'no such directory' : code ?? messageOf(error)})`);
+    const why = code === 'ENOENT' ? 'no such directory' : code ?? messageOf(error);
+    throw new UsageError(`-o ${output}: cannot write in ${dir} (${why})`);
   }
   if ((await outputState(output)) === 'absent' || options.force) return true;
   if (options.ask && (await options.ask(`${output} exists. Replace it?`))) return true;
@@ -58,7 +64,9 @@ export async function checkOutputPath(output: string, options: { force: boolean;
  */
 export async function moveIntoPlace(temp: string, output: string, replace: boolean): Promise<void> {
   const state = await outputState(output);
-  if (state === 'file' && !replace) throw new UsageError(`-o ${output}: the file appeared while collecting; pass --force to replace it`);
+  if (state === 'file' && !replace) {
+    throw new UsageError(`-o ${output}: the file appeared while collecting; pass --force to replace it`);
+  }
   if (state === 'absent') {
     try {
       await link(temp, output);

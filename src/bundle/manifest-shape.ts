@@ -26,43 +26,88 @@ function expectArray(value: unknown, where: string): unknown[] {
 }
 
 function describe(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** Fields that must be there (`required`) or may be missing, each of the given type. */
-function fields(object: Record<string, unknown>, where: string, required: Record<string, Shape>, optional: Record<string, Shape> = {}): void {
-  for (const [key, shape] of Object.entries({ ...required, ...optional })) {
+/** The fields nestbug reads: those in `required` must be there; all of the given type. */
+interface Schema {
+  required: Record<string, Shape>;
+  optional: Record<string, Shape>;
+}
+
+const MANIFEST: Schema = {
+  required: {},
+  optional: {
+    tool: 'string', version: 'string', startedAt: 'string', finishedAt: 'string', interrupted: 'boolean',
+    redacted: 'boolean',
+  },
+};
+const LEVEL: Schema = {
+  required: { target: 'string', reached: 'boolean' },
+  optional: { via: 'string', error: 'string', lostAt: 'string' },
+};
+const FACTS: Schema = {
+  required: { arch: 'string', user: 'string', hostname: 'string' },
+  optional: { vendor: 'string', uid: 'number', privilege: 'string', privilegeNote: 'string' },
+};
+const ITEM: Schema = {
+  required: { id: 'string' },
+  optional: {
+    title: 'string', source: 'string', reason: 'string', asRoot: 'boolean', exitCode: 'number|null',
+    signal: 'string|null', durationMs: 'number', file: 'string', bytes: 'number', sha256: 'string',
+    truncated: 'boolean', stderr: 'string',
+  },
+};
+const ITEM_FILE: Schema = {
+  required: { file: 'string' },
+  optional: { bytes: 'number', sha256: 'string', truncated: 'boolean', error: 'string' },
+};
+
+function fields(object: Record<string, unknown>, where: string, schema: Schema): void {
+  for (const [key, shape] of Object.entries({ ...schema.required, ...schema.optional })) {
     const value = object[key];
-    if (value === undefined && !(key in required)) continue;
+    if (value === undefined && !(key in schema.required)) continue;
     const ok = shape.split('|').some((t) => (t === 'null' ? value === null : typeof value === t));
-    if (!ok) throw new ShapeError(`${where}.${key} is ${value === undefined ? 'missing' : describe(value)}, expected ${shape.replace('|', ' or ')}`);
+    const found = value === undefined ? 'missing' : describe(value);
+    if (!ok) throw new ShapeError(`${where}.${key} is ${found}, expected ${shape.replace('|', ' or ')}`);
   }
+}
+
+function oneOf(value: unknown, allowed: readonly string[], where: string): void {
+  if (!allowed.includes(value as string)) throw new ShapeError(`${where} is not one of ${allowed.join(', ')}`);
 }
 
 function checkItem(value: unknown, where: string): void {
   const item = expectObject(value, where);
-  fields(item, where, { id: 'string' }, {
-    title: 'string', source: 'string', reason: 'string', asRoot: 'boolean', exitCode: 'number|null', signal: 'string|null',
-    durationMs: 'number', file: 'string', bytes: 'number', sha256: 'string', truncated: 'boolean', stderr: 'string',
+  fields(item, where, ITEM);
+  oneOf(item.status, STATUSES, `${where}.status`);
+  if (item.files === undefined) return;
+  expectArray(item.files, `${where}.files`).forEach((f, i) => {
+    const at = `${where}.files[${i}]`;
+    fields(expectObject(f, at), at, ITEM_FILE);
   });
-  if (!STATUSES.includes(item.status as ItemStatus)) throw new ShapeError(`${where}.status is not one of ${STATUSES.join(', ')}`);
-  if (item.files !== undefined) {
-    expectArray(item.files, `${where}.files`).forEach((f, i) => {
-      const file = expectObject(f, `${where}.files[${i}]`);
-      fields(file, `${where}.files[${i}]`, { file: 'string' }, { bytes: 'number', sha256: 'string', truncated: 'boolean', error: 'string' });
-    });
-  }
 }
 
 function checkLevel(value: unknown, where: string): void {
   const level = expectObject(value, where);
-  fields(level, where, { target: 'string', reached: 'boolean' }, { via: 'string', error: 'string', lostAt: 'string' });
-  if (!(LEVELS as readonly unknown[]).includes(level.level)) throw new ShapeError(`${where}.level is not one of ${LEVELS.join(', ')}`);
-  if (level.facts !== undefined) {
-    const facts = expectObject(level.facts, `${where}.facts`);
-    fields(facts, `${where}.facts`, { arch: 'string', user: 'string', hostname: 'string' }, { vendor: 'string', uid: 'number', privilege: 'string', privilegeNote: 'string' });
-  }
+  fields(level, where, LEVEL);
+  oneOf(level.level, LEVELS, `${where}.level`);
+  if (level.facts !== undefined) fields(expectObject(level.facts, `${where}.facts`), `${where}.facts`, FACTS);
   expectArray(level.items, `${where}.items`).forEach((item, i) => checkItem(item, `${where}.items[${i}]`));
+}
+
+function checkManifest(value: unknown): void {
+  const manifest = expectObject(value, 'the manifest');
+  fields(manifest, 'manifest', MANIFEST);
+  if (manifest.commandLine !== undefined) {
+    const words = expectArray(manifest.commandLine, 'manifest.commandLine');
+    if (!words.every((a) => typeof a === 'string')) {
+      throw new ShapeError('manifest.commandLine holds something other than strings');
+    }
+  }
+  expectArray(manifest.levels, 'manifest.levels').forEach((level, i) => checkLevel(level, `levels[${i}]`));
 }
 
 /** The manifest of a bundle, or undefined when there is none; throws a UsageError
@@ -76,15 +121,10 @@ export function parseManifest(text: string | undefined): Manifest | undefined {
     throw new UsageError('manifest.json: not a nestbug manifest (not valid JSON)');
   }
   try {
-    const manifest = expectObject(value, 'the manifest');
-    fields(manifest, 'manifest', {}, { tool: 'string', version: 'string', startedAt: 'string', finishedAt: 'string', interrupted: 'boolean', redacted: 'boolean' });
-    if (manifest.commandLine !== undefined && !expectArray(manifest.commandLine, 'manifest.commandLine').every((a) => typeof a === 'string')) {
-      throw new ShapeError('manifest.commandLine holds something other than strings');
-    }
-    expectArray(manifest.levels, 'manifest.levels').forEach((level, i) => checkLevel(level, `levels[${i}]`));
-    return manifest as unknown as Manifest;
+    checkManifest(value);
   } catch (error) {
     if (error instanceof ShapeError) throw new UsageError(`manifest.json: not a nestbug manifest (${error.message})`);
     throw error;
   }
+  return value as Manifest;
 }

@@ -10,7 +10,8 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import { OutputError } from '../errors.js';
-import { type Redaction, RedactionScanner, leftovers, redactStrings, redactor, spellingsByPlaceholder } from './redact.js';
+import { type Redaction, RedactionScanner, leftovers, redactStrings, redactor } from './redact.js';
+import { spellingsByPlaceholder } from './redact.js';
 
 export interface SpooledFile {
   bundlePath: string;
@@ -26,7 +27,12 @@ function userOf(target: string): string | undefined {
   return target.includes('@') ? target.split('@')[0] : undefined;
 }
 
-async function namesOf(manifest: Manifest, files: SpooledFile[]): Promise<{ hostnames: Set<string>; users: Set<string> }> {
+interface Names {
+  hostnames: Set<string>;
+  users: Set<string>;
+}
+
+async function namesOf(manifest: Manifest, files: SpooledFile[]): Promise<Names> {
   const hostnames = new Set<string>();
   const users = new Set<string>();
   for (const level of manifest.levels) {
@@ -63,9 +69,16 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
  * and the manifest. Spool files that are not archived are removed: the analysis that
  * follows must see exactly what the bundle will hold.
  */
-export async function redactSpool(spoolDir: string, files: SpooledFile[], manifest: Manifest, words: string[]): Promise<Redaction> {
+export async function redactSpool(
+  spoolDir: string,
+  files: SpooledFile[],
+  manifest: Manifest,
+  words: string[],
+): Promise<Redaction> {
   const archived = new Set(files.map((f) => path.resolve(f.spoolPath)));
-  for (const rel of await walk(spoolDir)) if (!archived.has(path.resolve(spoolDir, rel))) await rm(path.join(spoolDir, rel), { force: true });
+  for (const rel of await walk(spoolDir)) {
+    if (!archived.has(path.resolve(spoolDir, rel))) await rm(path.join(spoolDir, rel), { force: true });
+  }
   // Two passes, one file in memory at a time: find every value, then rewrite.
   const { hostnames, users } = await namesOf(manifest, files);
   const scanner = new RedactionScanner({ hostnames: [...hostnames], users: [...users], words });
@@ -105,7 +118,7 @@ export async function writeRedactionMap(bundle: string, redaction: Redaction): P
   const body = {
     note: 'PRIVATE: maps the placeholders in the bundle back to the real values. Do not attach it to a bug report.',
     bundle: path.basename(bundle),
-    placeholders: Object.fromEntries(Object.entries(spellings).map(([placeholder, values]) => [placeholder, values[0]])),
+    placeholders: Object.fromEntries(Object.entries(spellings).map(([p, values]) => [p, values[0]])),
     spellings,
     kept: redaction.kept,
   };
@@ -114,7 +127,8 @@ export async function writeRedactionMap(bundle: string, redaction: Redaction): P
 }
 
 function incomplete(left: string[], where: string, redaction: Redaction): string {
-  return `redaction incomplete: ${left.length} original value(s) still in ${where} (first: a ${redaction.map.get(left[0])?.split('-')[0]} value)`;
+  const kind = redaction.map.get(left[0])?.split('-')[0];
+  return `redaction incomplete: ${left.length} original value(s) still in ${where} (first: a ${kind} value)`;
 }
 
 /** Re-reads the finished archive; any original value left, in an entry name or a file,
@@ -125,7 +139,8 @@ export async function scanBundle(bundle: string, redaction: Redaction): Promise<
   const loaded = await loadBundle(bundle);
   try {
     // Every file, whole, one at a time: the evidence map holds only what the analysis reads.
-    const paths = [...loaded.files.list('L0/'), ...loaded.files.list('L1/'), ...loaded.files.list('L2/'), 'manifest.json', 'summary.md'];
+    const levels = ['L0/', 'L1/', 'L2/'].flatMap((level) => loaded.files.list(level));
+    const paths = [...levels, 'manifest.json', 'summary.md'];
     for (const name of paths) {
       const text = await readFile(path.join(loaded.root, name), 'latin1').catch(() => '');
       const ownText = name === 'summary.md' || name === 'manifest.json';

@@ -31,7 +31,8 @@ const TECHNICAL = new Set([
 ]);
 const USER_KEEP = new Set(['root', 'nobody', 'libvirt-qemu', 'qemu', 'kvm', 'daemon', 'sshd']);
 // Public names that appear in evidence (URLs in kernel messages, package origins).
-const PUBLIC_DOMAINS = /(^|\.)(kernel\.org|debian\.org|ubuntu\.com|redhat\.com|fedoraproject\.org|qemu\.org|libvirt\.org|gnu\.org|github\.com|freedesktop\.org)$/i;
+const PUBLIC_DOMAINS =
+  /(^|\.)(kernel\.org|debian\.org|ubuntu\.com|redhat\.com|fedoraproject\.org|qemu\.org|libvirt\.org|gnu\.org|github\.com|freedesktop\.org)$/i;
 
 const IPV4 = /(?<![\w.:])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w]|\.\d)/g;
 // IPv6 with "::" or all eight groups; times like 23:34:57 do not match. An IPv4 tail
@@ -46,13 +47,19 @@ const DMI_SERIAL = /^(\s*(?:Serial Number|Asset Tag|UUID|SKU Number|Service Tag)
 // Guest serials: libvirt <sysinfo> entries, disk <serial>, QEMU -smbios/-device serial=.
 const XML_SERIAL = /<entry\s+name=['"](?:serial|asset|sku)['"]\s*>([^<]+)<\/entry>|<serial>([^<]+)<\/serial>/g;
 const ARG_SERIAL = /(?:^|[,\s])serial=([^,\s]+)/gm;
+const HOME_DIR = /\/home\/([a-z_][a-z0-9_.-]{1,31})\b/g;
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-const TLD = '(?:com|org|net|edu|gov|mil|int|info|biz|io|dev|cloud|local|lan|internal|intranet|corp|home|localdomain|example|test|arpa)';
+const TLD = '(?:com|org|net|edu|gov|mil|int|info|biz|io|dev|cloud|local|lan|internal|intranet|corp|home|localdomain'
+  + '|example|test|arpa)';
 // Two-letter country domains, but not the file extensions evidence is full of (.so, .gz).
-const CC_TLD = '(?!(?:gz|xz|so|ko|py|sh|pl|js|ts|md|rs|go|cc|hh|el|mo|po|ps|db|rc|in|am|ac|hs|ml|mk|ld|cf|ok|fd)\\b)[a-z]{2}';
+const CC_TLD = '(?!(?:gz|xz|so|ko|py|sh|pl|js|ts|md|rs|go|cc|hh|el|mo|po|ps|db|rc|in|am|ac|hs|ml|mk|ld|cf|ok|fd)\\b)'
+  + '[a-z]{2}';
 // Another host's name seen in the evidence: at least three labels (two with a generic
 // top-level domain), the last one a top-level domain.
-const FQDN = new RegExp(`(?<![\\w.-])(?:${LABEL}\\.(?:${LABEL}\\.)*${TLD}|${LABEL}\\.(?:${LABEL}\\.)+${CC_TLD})(?![\\w-]|\\.\\w)`, 'gi');
+const FQDN = new RegExp(
+  `(?<![\\w.-])(?:${LABEL}\\.(?:${LABEL}\\.)*${TLD}|${LABEL}\\.(?:${LABEL}\\.)+${CC_TLD})(?![\\w-]|\\.\\w)`,
+  'gi',
+);
 
 function keepIpv4(ip: string): boolean {
   return /^(127\.|0\.0\.0\.0$|255\.|224\.0\.0\.)/.test(ip);
@@ -63,7 +70,8 @@ function keepIpv6(ip: string): boolean {
 }
 
 function keepDmiValue(value: string): boolean {
-  return /^(Not Specified|Not Settable|Not Present|To Be Filled By O\.E\.M\.|Default string|None|Unknown|System Serial Number|0+|\s*)$/i.test(value);
+  const placeholders = /^(Not Specified|Not Settable|Not Present|To Be Filled By O\.E\.M\.|Default string|None|Unknown)$/i;
+  return placeholders.test(value) || /^(System Serial Number|0+|\s*)$/i.test(value);
 }
 
 export interface RedactionInput {
@@ -118,7 +126,9 @@ class Builder {
     const placeholder = this.add(suffix, 'domain');
     if (!placeholder) return;
     const firstDot = suffix.indexOf('.');
-    for (let end = suffix.length - 1; end > firstDot + 1; end--) this.spelling(suffix.slice(0, end), placeholder, 'afterDot');
+    for (let end = suffix.length - 1; end > firstDot + 1; end--) {
+      this.spelling(suffix.slice(0, end), placeholder, 'afterDot');
+    }
   }
 
   /** A hostname: its first label and its domain suffix are redacted apart, so the FQDN
@@ -167,13 +177,15 @@ export class RedactionScanner {
     for (const m of text.matchAll(MAC)) b.mac(m[0]);
     for (const m of text.matchAll(MAC_IN_IFNAME)) b.mac(m[1]);
     for (const m of text.matchAll(UUID)) if (!/^[0-]+$/.test(m[0])) b.add(m[0].toLowerCase(), 'uuid', 'uuid');
-    for (const m of text.matchAll(DMI_SERIAL)) if (!keepDmiValue(m[2]) && !new RegExp(UUID.source, 'i').test(m[2])) b.add(m[2], 'serial');
+    for (const m of text.matchAll(DMI_SERIAL)) {
+      if (!keepDmiValue(m[2]) && !new RegExp(UUID.source, 'i').test(m[2])) b.add(m[2], 'serial');
+    }
     for (const m of text.matchAll(XML_SERIAL)) {
       const value = (m[1] ?? m[2]).trim();
       if (!keepDmiValue(value)) b.add(value, 'serial');
     }
     for (const m of text.matchAll(ARG_SERIAL)) if (!keepDmiValue(m[1])) b.add(m[1], 'serial');
-    for (const m of text.matchAll(/\/home\/([a-z_][a-z0-9_.-]{1,31})\b/g)) if (!USER_KEEP.has(m[1])) b.add(m[1], 'user');
+    for (const m of text.matchAll(HOME_DIR)) if (!USER_KEEP.has(m[1])) b.add(m[1], 'user');
     for (const m of text.matchAll(FQDN)) if (!PUBLIC_DOMAINS.test(m[0])) this.fqdns.add(m[0]);
   }
 
@@ -230,7 +242,8 @@ function placeholderOf(redaction: Redaction, lower: Map<string, string>, match: 
 }
 
 function lowerMap(redaction: Redaction): Map<string, string> {
-  return new Map([...redaction.map].filter(([k]) => redaction.style.get(k) !== 'word').map(([k, v]) => [k.toLowerCase(), v]));
+  const anyCaseValues = [...redaction.map].filter(([k]) => redaction.style.get(k) !== 'word');
+  return new Map(anyCaseValues.map(([k, v]) => [k.toLowerCase(), v]));
 }
 
 export function redactor(redaction: Redaction): (text: string) => string {
@@ -245,7 +258,9 @@ export function redactor(redaction: Redaction): (text: string) => string {
 export function redactStrings<T>(value: T, apply: (text: string) => string): T {
   if (typeof value === 'string') return apply(value) as T;
   if (Array.isArray(value)) return value.map((v) => redactStrings(v, apply)) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, apply)])) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, apply)])) as T;
+  }
   return value;
 }
 
