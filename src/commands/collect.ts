@@ -69,11 +69,6 @@ export interface CollectOutcome {
   redaction?: Redaction;
 }
 
-/** The output's folder is writable and the output is new or a regular file (see output-path.ts). */
-export async function assertWritableOutput(output: string, force = true): Promise<void> {
-  await checkOutputPath(output, { force });
-}
-
 export function defaultOutputName(now: Date, format: BundleFormat): string {
   return `nestbug-${stamp(now)}.${format === 'zip' ? 'zip' : 'tar.gz'}`;
 }

@@ -3,7 +3,8 @@ import { runsOnLabel } from '../analyse/runs-on.js';
 import { parseManifest } from '../bundle/manifest-shape.js';
 import { isPartial } from '../bundle/manifest.js';
 import { loadBundle } from '../bundle/reader.js';
-import { collectExitCode } from '../exit-codes.js';
+import { EXIT, collectExitCode } from '../exit-codes.js';
+import { onInterrupt } from '../signals.js';
 import type { Io } from '../io.js';
 import { jsonResult } from '../render/json.js';
 import { renderSummary } from '../render/summary.js';
@@ -11,7 +12,12 @@ import { summaryTemplate } from './finish-bundle.js';
 import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 
 export async function runInspect(target: string, flags: { json?: boolean; summary?: boolean }, io: Io): Promise<number> {
-  const bundle = await loadBundle(target);
+  // Interrupted, it ends at once; the unpacked copy is removed at exit.
+  const stopListening = onInterrupt(() => process.exit(EXIT.interrupted));
+  const bundle = await loadBundle(target).catch((error: unknown) => {
+    stopListening();
+    throw error;
+  });
   try {
     const manifest = parseManifest(bundle.manifestText);
     const verdict = analyseEvidence(bundle.files);
@@ -38,5 +44,6 @@ export async function runInspect(target: string, flags: { json?: boolean; summar
     return code;
   } finally {
     await bundle.cleanup();
+    stopListening();
   }
 }

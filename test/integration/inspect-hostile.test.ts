@@ -3,12 +3,12 @@
 // over-long entry names. One clear line and exit 2, or a bounded result; never a hang,
 // a TypeError or gigabytes of memory.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { newHome, runCli } from '../harness/cli.ts';
-import { isRoot } from '../harness/hosts.ts';
+import { HARNESS, isRoot } from '../harness/hosts.ts';
 import { run } from '../harness/processes.ts';
 
 const inspect = suite('inspect on hostile input');
@@ -121,6 +121,28 @@ z.close()`], { cwd: home });
   assert.ok(peak > 0, 'the peak was measured');
   assert.ok(peak < 300 * 1024 * 1024, `peak RSS ${Math.round(peak / 1048576)} MB`);
   assert.ok(Date.now() - started < 60000, `took ${Date.now() - started} ms`);
+});
+
+inspect('SIGTERM while a large archive unpacks: exit 130 at once, the unpacked copy removed', async () => {
+  const home = newHome();
+  const tmp = mkdtempSync(path.join(HARNESS, 'tmp-'));
+  execFileSync('python3', ['-c', `
+import zipfile
+z = zipfile.ZipFile('slow.zip', 'w', zipfile.ZIP_DEFLATED, compresslevel=9)
+for i in range(8):
+    z.writestr(f'nestbug-x/L1/libvirt/d{i}.log', b'starting up libvirt version: 9.0.0\\n' * (100 * 1024 * 1024 // 35))
+z.close()`], { cwd: home });
+  let pid = 0;
+  const done = runCli(['inspect', 'slow.zip'], { home, env: { TMPDIR: tmp }, onSpawn: (p) => (pid = p) });
+  const deadline = Date.now() + 20000;
+  while (readdirSync(tmp).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(readdirSync(tmp).length > 0, 'unpacking started');
+  const sent = Date.now();
+  process.kill(pid, 'SIGTERM');
+  const r = await done;
+  assert.is(r.code, 130, r.stderr);
+  assert.ok(Date.now() - sent < 3000, 'at once');
+  assert.equal(readdirSync(tmp), [], 'no unpacked copy left');
 });
 
 inspect('over-long entry names are refused with a short message', async () => {
