@@ -10,12 +10,6 @@ import { removeOnExit } from '../signals.js';
 
 export type BundleFormat = 'zip' | 'tar.gz';
 
-export function formatFromPath(file: string): BundleFormat | undefined {
-  if (/\.zip$/i.test(file)) return 'zip';
-  if (/\.(tar\.gz|tgz)$/i.test(file)) return 'tar.gz';
-  return undefined;
-}
-
 export class BundleWriter {
   private readonly archive: Archiver;
   private readonly done: Promise<void>;
@@ -53,10 +47,6 @@ export class BundleWriter {
     const dir = path.dirname(outputPath);
     const temp = path.join(dir, `.${path.basename(outputPath)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
     return new BundleWriter(outputPath, temp, topFolder, format);
-  }
-
-  get error(): Error | undefined {
-    return this.failure;
   }
 
   addFile(bundlePath: string, sourcePath: string): void {
