@@ -1,14 +1,14 @@
 // Where the bundle may go. The output is a regular file or nothing yet: a device node
 // (/dev/null), a FIFO, a socket, a directory or a symbolic link (/dev/stdout) is refused,
 // never replaced by a rename. An existing file is replaced only when the user said so.
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { access, link, lstat, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError, messageOf } from './errors.js';
+import { messageOf, UsageError } from './errors.js';
 
 export type OutputState = 'absent' | 'file';
 
-function kindOf(info: import('node:fs').Stats): string {
+function kindOf(info: Stats): string {
   if (info.isSymbolicLink()) return 'a symbolic link';
   if (info.isDirectory()) return 'a directory';
   if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
@@ -19,7 +19,7 @@ function kindOf(info: import('node:fs').Stats): string {
 
 /** What is at the output path now; throws for anything but a regular file or nothing. */
 export async function outputState(output: string): Promise<OutputState> {
-  let info;
+  let info: Stats;
   try {
     info = await lstat(output);
   } catch (error) {
@@ -49,7 +49,7 @@ export async function checkOutputPath(
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such directory' : code ?? messageOf(error);
+    const why = code === 'ENOENT' ? 'no such directory' : (code ?? messageOf(error));
     throw new UsageError(`-o ${output}: cannot write in ${dir} (${why})`);
   }
   if ((await outputState(output)) === 'absent' || options.force) return true;

@@ -1,10 +1,10 @@
 // Reads the evidence of a bundle folder (or of the spool during collection): the text
 // files of the level folders and the manifest. No archive code here: collect loads it.
-import { constants } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
+import { constants, type Dirent } from 'node:fs';
+import { type FileHandle, lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
 import { isAnalysed } from '../analyse/evidence.js';
+import { UsageError } from '../errors.js';
 import { LEVELS } from '../levels.js';
 
 /** The analysis reads at most this much of any one file, and of all files together,
@@ -27,7 +27,8 @@ function firstLinesLength(bytes: Buffer, count: number): number {
 
 export async function findRoot(dir: string): Promise<string> {
   const names = await readdir(dir);
-  const isRoot = (list: string[]) => list.some((n) => (LEVELS as readonly string[]).includes(n) || n === 'manifest.json');
+  const isRoot = (list: string[]) =>
+    list.some((n) => (LEVELS as readonly string[]).includes(n) || n === 'manifest.json');
   if (isRoot(names)) return dir;
   const subdirs: string[] = [];
   for (const n of names) if ((await lstat(path.join(dir, n))).isDirectory()) subdirs.push(n);
@@ -35,13 +36,15 @@ export async function findRoot(dir: string): Promise<string> {
     const inner = path.join(dir, subdirs[0]);
     if (isRoot(await readdir(inner))) return inner;
   }
-  throw new UsageError(`${dir}: no L0/, L1/, L2/ folder or manifest.json found (expected a nestbug bundle or files in its layout)`);
+  throw new UsageError(
+    `${dir}: no L0/, L1/, L2/ folder or manifest.json found (expected a nestbug bundle or files in its layout)`,
+  );
 }
 
 /** The first `limit` bytes of a regular file; anything else (a FIFO, a device, a link
  * that appeared since the listing) is never opened for reading: undefined. */
 async function readCapped(file: string, limit: number, buffer: Buffer): Promise<string | undefined> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
@@ -68,7 +71,7 @@ export async function readEvidenceFolder(root: string): Promise<Map<string, stri
   const analysed: Array<{ bundlePath: string; full: string; size: number }> = [];
   for (const level of LEVELS) {
     const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch {
@@ -101,4 +104,3 @@ export async function readEvidenceFolder(root: string): Promise<Map<string, stri
   if (manifest !== undefined) files.set('manifest.json', manifest);
   return files;
 }
-

@@ -40,7 +40,11 @@ interface Schema {
 const MANIFEST: Schema = {
   required: {},
   optional: {
-    tool: 'string', version: 'string', startedAt: 'string', finishedAt: 'string', interrupted: 'boolean',
+    tool: 'string',
+    version: 'string',
+    startedAt: 'string',
+    finishedAt: 'string',
+    interrupted: 'boolean',
     redacted: 'boolean',
   },
 };
@@ -55,9 +59,18 @@ const FACTS: Schema = {
 const ITEM: Schema = {
   required: { id: 'string' },
   optional: {
-    title: 'string', source: 'string', reason: 'string', asRoot: 'boolean', exitCode: 'number|null',
-    signal: 'string|null', durationMs: 'number', file: 'string', bytes: 'number', sha256: 'string',
-    truncated: 'boolean', stderr: 'string',
+    title: 'string',
+    source: 'string',
+    reason: 'string',
+    asRoot: 'boolean',
+    exitCode: 'number|null',
+    signal: 'string|null',
+    durationMs: 'number',
+    file: 'string',
+    bytes: 'number',
+    sha256: 'string',
+    truncated: 'boolean',
+    stderr: 'string',
   },
 };
 const ITEM_FILE: Schema = {
@@ -95,7 +108,7 @@ function checkLevel(value: unknown, where: string): void {
   fields(level, where, LEVEL);
   oneOf(level.level, LEVELS, `${where}.level`);
   if (level.facts !== undefined) fields(expectObject(level.facts, `${where}.facts`), `${where}.facts`, FACTS);
-  expectArray(level.items, `${where}.items`).forEach((item, i) => checkItem(item, `${where}.items[${i}]`));
+  for (const [i, item] of expectArray(level.items, `${where}.items`).entries()) checkItem(item, `${where}.items[${i}]`);
 }
 
 function checkManifest(value: unknown): void {
@@ -107,7 +120,7 @@ function checkManifest(value: unknown): void {
       throw new ShapeError('manifest.commandLine holds something other than strings');
     }
   }
-  expectArray(manifest.levels, 'manifest.levels').forEach((level, i) => checkLevel(level, `levels[${i}]`));
+  for (const [i, level] of expectArray(manifest.levels, 'manifest.levels').entries()) checkLevel(level, `levels[${i}]`);
 }
 
 /** The manifest of a bundle, or undefined when there is none; throws a UsageError

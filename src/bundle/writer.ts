@@ -1,9 +1,10 @@
 // The archive is written under a temporary name next to the output and renamed only
 // when complete: the output path never holds a broken archive.
+
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { type Archiver, TarArchive, ZipArchive } from 'archiver';
 import { moveIntoPlace } from '../output-path.js';
 import { removeOnExit } from '../signals.js';
@@ -22,7 +23,10 @@ export class BundleWriter {
     readonly topFolder: string,
     format: BundleFormat,
   ) {
-    this.archive = format === 'zip' ? new ZipArchive({ zlib: { level: 6 } }) : new TarArchive({ gzip: true, gzipOptions: { level: 6 } });
+    this.archive =
+      format === 'zip'
+        ? new ZipArchive({ zlib: { level: 6 } })
+        : new TarArchive({ gzip: true, gzipOptions: { level: 6 } });
     this.forget = removeOnExit(tempPath);
     const out = createWriteStream(tempPath, { flags: 'wx', mode: 0o644 });
     this.done = new Promise((resolve, reject) => {
@@ -45,7 +49,10 @@ export class BundleWriter {
 
   static create(outputPath: string, format: BundleFormat, topFolder: string): BundleWriter {
     const dir = path.dirname(outputPath);
-    const temp = path.join(dir, `.${path.basename(outputPath)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const temp = path.join(
+      dir,
+      `.${path.basename(outputPath)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
     return new BundleWriter(outputPath, temp, topFolder, format);
   }
 

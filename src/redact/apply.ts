@@ -6,12 +6,18 @@
 // bundle (never inside), and the finished archive (entry names included) and the JSON
 // are scanned for any original value.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import { OutputError } from '../errors.js';
-import { type Redaction, RedactionScanner, leftovers, redactStrings, redactor } from './redact.js';
-import { spellingsByPlaceholder } from './redact.js';
+import {
+  leftovers,
+  type Redaction,
+  RedactionScanner,
+  redactor,
+  redactStrings,
+  spellingsByPlaceholder,
+} from './redact.js';
 
 export interface SpooledFile {
   bundlePath: string;
@@ -20,7 +26,10 @@ export interface SpooledFile {
 
 function hostOf(target: string): string | undefined {
   if (target === 'local') return undefined;
-  return target.replace(/^[^@]*@/, '').replace(/^\[([^\]]+)\](:\d+)?$/, '$1').replace(/:\d+$/, '');
+  return target
+    .replace(/^[^@]*@/, '')
+    .replace(/^\[([^\]]+)\](:\d+)?$/, '$1')
+    .replace(/:\d+$/, '');
 }
 
 function userOf(target: string): string | undefined {

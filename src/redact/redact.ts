@@ -25,9 +25,42 @@ type Style = 'name' | 'word' | 'afterDot' | 'ipv4' | 'colon' | 'hex' | 'uuid';
 
 // Words kernel developers need: a host called "kvm" or "debian" keeps its name.
 const TECHNICAL = new Set([
-  'kvm', 'qemu', 'tcg', 'linux', 'debian', 'ubuntu', 'fedora', 'centos', 'rhel', 'localhost', 'root', 'host', 'guest',
-  'none', 'local', 'libvirt', 'amd', 'intel', 'x86_64', 'vm', 'l0', 'l1', 'l2', 'cpu', 'processor', 'flags', 'model',
-  'vendor', 'domain', 'default', 'www', 'mail', 'localdomain', 'lan', 'home', 'example',
+  'kvm',
+  'qemu',
+  'tcg',
+  'linux',
+  'debian',
+  'ubuntu',
+  'fedora',
+  'centos',
+  'rhel',
+  'localhost',
+  'root',
+  'host',
+  'guest',
+  'none',
+  'local',
+  'libvirt',
+  'amd',
+  'intel',
+  'x86_64',
+  'vm',
+  'l0',
+  'l1',
+  'l2',
+  'cpu',
+  'processor',
+  'flags',
+  'model',
+  'vendor',
+  'domain',
+  'default',
+  'www',
+  'mail',
+  'localdomain',
+  'lan',
+  'home',
+  'example',
 ]);
 const USER_KEEP = new Set(['root', 'nobody', 'libvirt-qemu', 'qemu', 'kvm', 'daemon', 'sshd']);
 // Public names that appear in evidence (URLs in kernel messages, package origins).
@@ -37,8 +70,10 @@ const PUBLIC_DOMAINS =
 const IPV4 = /(?<![\w.:])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w]|\.\d)/g;
 // IPv6 with "::" or all eight groups; times like 23:34:57 do not match. An IPv4 tail
 // (::ffff:10.1.2.3) is part of the address.
-const IPV6_V4 = /(?<![\w:.])(?:(?:[0-9a-f]{1,4}:){1,6}:?|::(?:[0-9a-f]{1,4}:){0,5})((?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d))(?![\w.:])/gi;
-const IPV6 = /(?<![\w:.])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?|::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}))(?![\w:]|\.\d)/gi;
+const IPV6_V4 =
+  /(?<![\w:.])(?:(?:[0-9a-f]{1,4}:){1,6}:?|::(?:[0-9a-f]{1,4}:){0,5})((?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d))(?![\w.:])/gi;
+const IPV6 =
+  /(?<![\w:.])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?|::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}))(?![\w:]|\.\d)/gi;
 const MAC = /(?<![\w:-])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![\w:-])/gi;
 // systemd's interface names spell the MAC without separators: enx0011223344aa
 const MAC_IN_IFNAME = /(?<![\w])enx([0-9a-f]{12})(?![\w])/gi;
@@ -49,11 +84,12 @@ const XML_SERIAL = /<entry\s+name=['"](?:serial|asset|sku)['"]\s*>([^<]+)<\/entr
 const ARG_SERIAL = /(?:^|[,\s])serial=([^,\s]+)/gm;
 const HOME_DIR = /\/home\/([a-z_][a-z0-9_.-]{1,31})\b/g;
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-const TLD = '(?:com|org|net|edu|gov|mil|int|info|biz|io|dev|cloud|local|lan|internal|intranet|corp|home|localdomain'
-  + '|example|test|arpa)';
+const TLD =
+  '(?:com|org|net|edu|gov|mil|int|info|biz|io|dev|cloud|local|lan|internal|intranet|corp|home|localdomain' +
+  '|example|test|arpa)';
 // Two-letter country domains, but not the file extensions evidence is full of (.so, .gz).
-const CC_TLD = '(?!(?:gz|xz|so|ko|py|sh|pl|js|ts|md|rs|go|cc|hh|el|mo|po|ps|db|rc|in|am|ac|hs|ml|mk|ld|cf|ok|fd)\\b)'
-  + '[a-z]{2}';
+const CC_TLD =
+  '(?!(?:gz|xz|so|ko|py|sh|pl|js|ts|md|rs|go|cc|hh|el|mo|po|ps|db|rc|in|am|ac|hs|ml|mk|ld|cf|ok|fd)\\b)' + '[a-z]{2}';
 // Another host's name seen in the evidence: at least three labels (two with a generic
 // top-level domain), the last one a top-level domain.
 const FQDN = new RegExp(
@@ -70,7 +106,8 @@ function keepIpv6(ip: string): boolean {
 }
 
 function keepDmiValue(value: string): boolean {
-  const placeholders = /^(Not Specified|Not Settable|Not Present|To Be Filled By O\.E\.M\.|Default string|None|Unknown)$/i;
+  const placeholders =
+    /^(Not Specified|Not Settable|Not Present|To Be Filled By O\.E\.M\.|Default string|None|Unknown)$/i;
   return placeholders.test(value) || /^(System Serial Number|0+|\s*)$/i.test(value);
 }
 
@@ -279,6 +316,9 @@ export function leftovers(text: string, redaction: Redaction, options: { ownText
 /** placeholder -> every spelling it replaced, for the private mapping file. */
 export function spellingsByPlaceholder(redaction: Redaction): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [value, placeholder] of redaction.map) (out[placeholder] ??= []).push(value);
+  for (const [value, placeholder] of redaction.map) {
+    out[placeholder] ??= [];
+    out[placeholder].push(value);
+  }
   return out;
 }

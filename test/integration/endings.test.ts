@@ -3,18 +3,27 @@
 // Ctrl-C, SIGHUP, a closed pipe, Ctrl-C while connecting) leaves no `*.partial-*` file,
 // no spool folder and no local child process.
 import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
-import { ROOT } from '../helpers.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { HARNESS, have, isRoot } from '../harness/hosts.ts';
-import { Terminal } from '../harness/tmux.ts';
 import { killPid, run } from '../harness/processes.ts';
 import { processesMatching } from '../harness/procs.ts';
+import { Terminal } from '../harness/tmux.ts';
+import { ROOT } from '../helpers.ts';
 
 const endings = suite('endings');
 
@@ -38,12 +47,20 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
 }
 
 function assertNoLeftovers(home: string, tmp: string, marker?: string): void {
-  assert.equal(readdirSync(home).filter((f) => f.includes('.partial-')), [], 'no partial archive');
+  assert.equal(
+    readdirSync(home).filter((f) => f.includes('.partial-')),
+    [],
+    'no partial archive',
+  );
   assert.equal(readdirSync(tmp), [], 'no spool folder in TMPDIR');
   if (marker) {
     const left = processesMatching(marker);
     for (const p of left) killPid(p.pid);
-    assert.equal(left.map((p) => p.cmdline), [], 'no local child left running');
+    assert.equal(
+      left.map((p) => p.cmdline),
+      [],
+      'no local child left running',
+    );
   }
 }
 
@@ -66,7 +83,10 @@ if (!isRoot()) {
       ['dir.zip', /is a directory/],
     ];
     for (const [name, message] of cases) {
-      const r = await runCli(['collect', '--l1', 'local', '--no-input', '--force', '-o', name], { home, timeoutMs: 60000 });
+      const r = await runCli(['collect', '--l1', 'local', '--no-input', '--force', '-o', name], {
+        home,
+        timeoutMs: 60000,
+      });
       assert.is(r.code, 2, `${name}: exit ${r.code}\n${r.stderr}`);
       assert.match(r.stderr, message);
       assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -82,11 +102,18 @@ if (!isRoot()) {
     const home = newHome();
     const tmp = privateTmp();
     writeFileSync(path.join(home, 'old.zip'), 'previous bundle');
-    const refused = await runCli(['collect', '--l1', 'local', '--no-input', '-o', 'old.zip'], { home, env: { TMPDIR: tmp } });
+    const refused = await runCli(['collect', '--l1', 'local', '--no-input', '-o', 'old.zip'], {
+      home,
+      env: { TMPDIR: tmp },
+    });
     assert.is(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /old\.zip: the file exists; pass --force/);
     assert.is(readFileSync(path.join(home, 'old.zip'), 'utf8'), 'previous bundle');
-    const forced = await runCli(['collect', '--l1', 'local', '--no-input', '--force', '-o', 'old.zip'], { home, env: { TMPDIR: tmp }, timeoutMs: 180000 });
+    const forced = await runCli(['collect', '--l1', 'local', '--no-input', '--force', '-o', 'old.zip'], {
+      home,
+      env: { TMPDIR: tmp },
+      timeoutMs: 180000,
+    });
     assert.ok([0, 3, 4].includes(forced.code!), forced.stderr);
     const manifest = readJson<Manifest>(path.join(unpack(path.join(home, 'old.zip')), 'manifest.json'));
     assert.is(manifest.levels[0].level, 'L1');
@@ -110,7 +137,10 @@ if (!isRoot()) {
           assert.is(readFileSync(path.join(home, 'asked.zip'), 'utf8'), 'previous bundle');
         } else {
           assert.ok([0, 3, 4].includes(code), screen);
-          assert.is(readJson<Manifest>(path.join(unpack(path.join(home, 'asked.zip')), 'manifest.json')).levels[0].level, 'L1');
+          assert.is(
+            readJson<Manifest>(path.join(unpack(path.join(home, 'asked.zip')), 'manifest.json')).levels[0].level,
+            'L1',
+          );
         }
       } finally {
         term.close();
@@ -118,51 +148,72 @@ if (!isRoot()) {
     }
   });
 
-  endings('a second Ctrl-C quits at once: no partial file, no spool, the local item that ignores SIGTERM is killed', async () => {
-    const home = newHome();
-    const tmp = privateTmp();
-    const site = siteCollector(home, "trap '' TERM; sleep 37.1");
-    let pid = 0;
-    const done = runCli(['collect', '--l1', 'local', '--collectors', site, '--no-input', '-o', 'b.zip'], { home, env: { TMPDIR: tmp }, onSpawn: (p) => (pid = p) });
-    await waitFor(() => processesMatching('sleep 37.1').length > 0, 60000, 'the slow item');
-    process.kill(pid, 'SIGINT');
-    await new Promise((r) => setTimeout(r, 300));
-    const second = Date.now();
-    process.kill(pid, 'SIGINT');
-    const r = await done;
-    assert.is(r.code, 130, r.stderr);
-    assert.ok(Date.now() - second < 3000, 'quits at once');
-    await new Promise((r) => setTimeout(r, 300));
-    assertNoLeftovers(home, tmp, 'sleep 37.1');
-  });
+  endings(
+    'a second Ctrl-C quits at once: no partial file, no spool, the local item that ignores SIGTERM is killed',
+    async () => {
+      const home = newHome();
+      const tmp = privateTmp();
+      const site = siteCollector(home, "trap '' TERM; sleep 37.1");
+      let pid = 0;
+      const done = runCli(['collect', '--l1', 'local', '--collectors', site, '--no-input', '-o', 'b.zip'], {
+        home,
+        env: { TMPDIR: tmp },
+        onSpawn: (p) => (pid = p),
+      });
+      await waitFor(() => processesMatching('sleep 37.1').length > 0, 60000, 'the slow item');
+      process.kill(pid, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 300));
+      const second = Date.now();
+      process.kill(pid, 'SIGINT');
+      const r = await done;
+      assert.is(r.code, 130, r.stderr);
+      assert.ok(Date.now() - second < 3000, 'quits at once');
+      await new Promise((r) => setTimeout(r, 300));
+      assertNoLeftovers(home, tmp, 'sleep 37.1');
+    },
+  );
 
-  endings('SIGHUP (the terminal closed) stops like Ctrl-C: the bundle is written, marked interrupted, nothing left', async () => {
-    const home = newHome();
-    const tmp = privateTmp();
-    const site = siteCollector(home, 'sleep 37.2');
-    let pid = 0;
-    const done = runCli(['collect', '--l1', 'local', '--collectors', site, '--no-input', '-o', 'h.zip'], { home, env: { TMPDIR: tmp }, onSpawn: (p) => (pid = p) });
-    await waitFor(() => processesMatching('sleep 37.2').length > 0, 60000, 'the slow item');
-    const sent = Date.now();
-    process.kill(pid, 'SIGHUP');
-    const r = await done;
-    assert.is(r.code, 130, r.stderr);
-    assert.ok(Date.now() - sent < 15000, 'within seconds');
-    assert.is(readJson<Manifest>(path.join(unpack(path.join(home, 'h.zip')), 'manifest.json')).interrupted, true);
-    await new Promise((r) => setTimeout(r, 500));
-    assertNoLeftovers(home, tmp, 'sleep 37.2');
-  });
+  endings(
+    'SIGHUP (the terminal closed) stops like Ctrl-C: the bundle is written, marked interrupted, nothing left',
+    async () => {
+      const home = newHome();
+      const tmp = privateTmp();
+      const site = siteCollector(home, 'sleep 37.2');
+      let pid = 0;
+      const done = runCli(['collect', '--l1', 'local', '--collectors', site, '--no-input', '-o', 'h.zip'], {
+        home,
+        env: { TMPDIR: tmp },
+        onSpawn: (p) => (pid = p),
+      });
+      await waitFor(() => processesMatching('sleep 37.2').length > 0, 60000, 'the slow item');
+      const sent = Date.now();
+      process.kill(pid, 'SIGHUP');
+      const r = await done;
+      assert.is(r.code, 130, r.stderr);
+      assert.ok(Date.now() - sent < 15000, 'within seconds');
+      assert.is(readJson<Manifest>(path.join(unpack(path.join(home, 'h.zip')), 'manifest.json')).interrupted, true);
+      await new Promise((r) => setTimeout(r, 500));
+      assertNoLeftovers(home, tmp, 'sleep 37.2');
+    },
+  );
 
   endings('a closed stdout/stderr pipe (| head -2): the run goes on, writes its bundle, leaves nothing', async () => {
     const home = newHome();
     const tmp = privateTmp();
     const cli = path.join(ROOT, 'bin', 'nestbug.js');
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn('bash', ['-c', `"${process.execPath}" "${cli}" collect --l1 local --no-input -o p.zip 2>&1 | head -2 >/dev/null; exit \${PIPESTATUS[0]}`], {
-        cwd: home,
-        env: { PATH: process.env.PATH, HOME: home, TMPDIR: tmp, LANG: 'C.UTF-8' },
-        stdio: 'ignore',
-      });
+      const child = spawn(
+        'bash',
+        [
+          '-c',
+          `"${process.execPath}" "${cli}" collect --l1 local --no-input -o p.zip 2>&1 | head -2 >/dev/null; exit \${PIPESTATUS[0]}`,
+        ],
+        {
+          cwd: home,
+          env: { PATH: process.env.PATH, HOME: home, TMPDIR: tmp, LANG: 'C.UTF-8' },
+          stdio: 'ignore',
+        },
+      );
       const timer = setTimeout(() => child.kill('SIGKILL'), 180000);
       child.on('close', (c) => {
         clearTimeout(timer);
@@ -171,7 +222,10 @@ if (!isRoot()) {
     });
     assert.ok([0, 3, 4].includes(code!), `nestbug ended with ${code}`);
     const manifest = readJson<Manifest>(path.join(unpack(path.join(home, 'p.zip')), 'manifest.json'));
-    assert.ok(manifest.levels[0].items.some((i) => i.status === 'ok'), 'the bundle holds the collection');
+    assert.ok(
+      manifest.levels[0].items.some((i) => i.status === 'ok'),
+      'the bundle holds the collection',
+    );
     assertNoLeftovers(home, tmp);
   });
 
@@ -185,7 +239,11 @@ if (!isRoot()) {
     const port = (server.address() as net.AddressInfo).port;
     try {
       let pid = 0;
-      const done = runCli(['collect', '--l1', `root@127.0.0.1:${port}`, '--no-input', '-o', 'c.zip'], { home, env: { TMPDIR: tmp }, onSpawn: (p) => (pid = p) });
+      const done = runCli(['collect', '--l1', `root@127.0.0.1:${port}`, '--no-input', '-o', 'c.zip'], {
+        home,
+        env: { TMPDIR: tmp },
+        onSpawn: (p) => (pid = p),
+      });
       await waitFor(() => sockets.length > 0, 20000, 'the connection attempt');
       await new Promise((r) => setTimeout(r, 500));
       const sent = Date.now();

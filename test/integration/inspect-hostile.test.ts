@@ -3,7 +3,7 @@
 // over-long entry names. One clear line and exit 2, or a bounded result; never a hang,
 // a TypeError or gigabytes of memory.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -100,7 +100,11 @@ if (!isRoot()) {
 
 inspect('a 3 MB zip of large logs: memory stays under 300 MB, the result comes in seconds', async () => {
   const home = newHome();
-  execFileSync('python3', ['-c', `
+  execFileSync(
+    'python3',
+    [
+      '-c',
+      `
 import zipfile
 z = zipfile.ZipFile('logs.zip', 'w', zipfile.ZIP_DEFLATED, compresslevel=9)
 line = b"2026-11-26 10:15:00.000+0000: starting up libvirt version: 9.0.0, qemu version: 7.2.0, hostname: hv01\\n"
@@ -111,10 +115,17 @@ for level in ['L0', 'L1', 'L2']:
         z.writestr(f'nestbug-x/{level}/{item}.txt', tiny)
     for i in range(2):
         z.writestr(f'nestbug-x/{level}/libvirt/d{i}.log', line * (60 * 1024 * 1024 // len(line)))
-z.close()`], { cwd: home });
+z.close()`,
+    ],
+    { cwd: home },
+  );
   let watch: { stop(): number } | undefined;
   const started = Date.now();
-  const r = await runCli(['inspect', 'logs.zip', '--json'], { home, timeoutMs: 120000, onSpawn: (pid) => (watch = watchPeak(pid)) });
+  const r = await runCli(['inspect', 'logs.zip', '--json'], {
+    home,
+    timeoutMs: 120000,
+    onSpawn: (pid) => (watch = watchPeak(pid)),
+  });
   const peak = watch!.stop();
   assert.ok([0, 3, 4].includes(r.code!), `exit ${r.code}\n${r.stderr}`);
   JSON.parse(r.stdout);
@@ -126,12 +137,19 @@ z.close()`], { cwd: home });
 inspect('SIGTERM while a large archive unpacks: exit 130 at once, the unpacked copy removed', async () => {
   const home = newHome();
   const tmp = mkdtempSync(path.join(HARNESS, 'tmp-'));
-  execFileSync('python3', ['-c', `
+  execFileSync(
+    'python3',
+    [
+      '-c',
+      `
 import zipfile
 z = zipfile.ZipFile('slow.zip', 'w', zipfile.ZIP_DEFLATED, compresslevel=9)
 for i in range(8):
     z.writestr(f'nestbug-x/L1/libvirt/d{i}.log', b'starting up libvirt version: 9.0.0\\n' * (100 * 1024 * 1024 // 35))
-z.close()`], { cwd: home });
+z.close()`,
+    ],
+    { cwd: home },
+  );
   let pid = 0;
   const done = runCli(['inspect', 'slow.zip'], { home, env: { TMPDIR: tmp }, onSpawn: (p) => (pid = p) });
   const deadline = Date.now() + 20000;
@@ -147,7 +165,11 @@ z.close()`], { cwd: home });
 
 inspect('over-long entry names are refused with a short message', async () => {
   const home = newHome();
-  execFileSync('python3', ['-c', `
+  execFileSync(
+    'python3',
+    [
+      '-c',
+      `
 import zipfile
 z = zipfile.ZipFile('long.zip', 'w')
 z.writestr('nestbug-x/L1/cpuinfo.txt', 'flags : vmx\\n')
@@ -156,7 +178,10 @@ z.close()
 z = zipfile.ZipFile('deep.zip', 'w')
 z.writestr('nestbug-x/L1/cpuinfo.txt', 'flags : vmx\\n')
 z.writestr('nestbug-x/' + 'd/' * 700 + 'x.txt', 'x')
-z.close()`], { cwd: home });
+z.close()`,
+    ],
+    { cwd: home },
+  );
   for (const file of ['long.zip', 'deep.zip']) {
     const r = await runCli(['inspect', file], { home, timeoutMs: 30000 });
     assert.is(r.code, 2, `${file}: exit ${r.code}\n${r.stderr}`);
