@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { EXIT } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
-import { toleratePipeClose } from './signals.js';
 import { addCheckOptions, addCollectOptions, repeatable } from './options.js';
+import { toleratePipeClose } from './signals.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -15,8 +15,7 @@ import { isPartial } from '../bundle/manifest.js';
 import { BundleWriter } from '../bundle/writer.js';
 import type { ConnectSettings, LevelSpec } from '../collect/connect.js';
 import { probeHost, runSmall } from '../collect/probe.js';
-import { messageOf, UsageError } from '../errors.js';
-import { collectExitCode, EXIT } from '../exit-codes.js';
+import { collectExitCode } from '../exit-codes.js';
 import { canPrompt, type Io } from '../io.js';
 import type { Level } from '../levels.js';
 import {
@@ -27,23 +26,22 @@ import {
   type CollectOptions,
   commandLineOf,
 } from '../options.js';
+import { askYesNo, checkOutputPath } from '../output-path.js';
 import { redactJsonResult, redactSpool, type SpooledFile } from '../redact/apply.js';
 import type { Redaction } from '../redact/redact.js';
-import { askYesNo, checkOutputPath } from '../output-path.js';
-import { onInterrupt, removeOnExit } from '../signals.js';
-import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 import { jsonResult } from '../render/json.js';
 import { renderSummary } from '../render/summary.js';
+import { onInterrupt, removeOnExit } from '../signals.js';
 import { HostKeyStore } from '../transport/host-key-store.js';
 import { type Identity, isEncryptedKeyFile, loadIdentity } from '../transport/identities.js';
 import { LocalTransport } from '../transport/local.js';
 import { loadSshConfig, type SshConfigFile } from '../transport/ssh-config.js';
 import { stamp } from '../util/stamp.js';
+import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 import { collectLevels, type LevelsRequest } from './collect-levels.js';
 import { type BundleReport, closingReport, reportDryRun } from './collect-report.js';
 import { loadCollectorFiles } from './collectors-list.js';
 import { summaryTemplate, writeBundle } from './write-bundle.js';
-
 
 export interface Invocation {
   /** The command line as typed, recorded in the manifest. */
@@ -95,7 +93,8 @@ export async function runCollectCommand(
     if (options.mode === 'dry-run') return reportDryRun(collected, options.json, io);
     // With --redact the spool and the manifest are rewritten first: the analysis, the
     // summary and the JSON then see only placeholders, and nestbug's own words stay.
-    const redaction = writer && options.redact ? await redactSpool(spool, held, collected.manifest, options.redact.words) : undefined;
+    const redaction =
+      writer && options.redact ? await redactSpool(spool, held, collected.manifest, options.redact.words) : undefined;
     const verdict = analyseEvidence(evidenceFromMap(await readEvidenceFolder(spool)), collected.manifest.levels);
     const bundle = writer && (await finishBundle(writer, collected.manifest, verdict, held, { replace, redaction }));
     return report(verdict, collected.manifest, bundle, options, io, redaction);
@@ -162,7 +161,8 @@ function report(
     const shown = redaction ? redactJsonResult(result, redaction) : result;
     io.stdout.write(`${terminalSafeJson(JSON.stringify(shown, null, 2))}\n`);
   }
-  if (!options.quiet) io.stderr.write(`${terminalText(closingReport(verdict, manifest, bundle, !options.json).join('\n'))}\n`);
+  if (!options.quiet)
+    io.stderr.write(`${terminalText(closingReport(verdict, manifest, bundle, !options.json).join('\n'))}\n`);
   return code;
 }
 

@@ -11,9 +11,9 @@ import { type RunContext, runLevelItems } from '../collect/run.js';
 import { HostError, messageOf, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Level } from '../levels.js';
+import { untilAborted } from '../signals.js';
 import { describeTarget } from '../target.js';
 import type { Transport } from '../transport/types.js';
-import { untilAborted } from '../signals.js';
 import { terminalText } from '../util/terminal-text.js';
 
 export interface LevelsRequest {
@@ -59,7 +59,8 @@ export async function collectLevels(request: LevelsRequest, io: Io): Promise<Lev
   const records = request.levels.map(emptyRecord);
   // Without a terminal the progress writes its own lines (one per finished item).
   // Host data in them (names, reasons) is shown escaped.
-  const lines = request.quiet || io.stderr.isTTY ? undefined : (line: string) => void io.stderr.write(`${terminalText(line)}\n`);
+  const lines =
+    request.quiet || io.stderr.isTTY ? undefined : (line: string) => void io.stderr.write(`${terminalText(line)}\n`);
   const plans = new Map<Level, PlannedStep[]>();
   try {
     const tasks = request.levels.map(

@@ -2,17 +2,17 @@
 import { analyseEvidence } from '../analyse/index.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { Verdict } from '../analyse/types.js';
-import { checkLines } from '../render/check-line.js';
 import { isPartial } from '../bundle/manifest.js';
+import { parseManifest } from '../bundle/manifest-shape.js';
 import { readManifest } from '../bundle/read-manifest.js';
 import { loadBundle } from '../bundle/reader.js';
 import { collectExitCode, EXIT } from '../exit-codes.js';
-import { parseManifest } from '../bundle/manifest-shape.js';
-import { onInterrupt } from '../signals.js';
-import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 import type { Io } from '../io.js';
+import { checkLines } from '../render/check-line.js';
 import { jsonResult } from '../render/json.js';
 import { renderSummary } from '../render/summary.js';
+import { onInterrupt } from '../signals.js';
+import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 import { summaryTemplate } from './write-bundle.js';
 
 export interface InspectFlags {
@@ -57,7 +57,8 @@ function shortReport(verdict: Verdict): string[] {
     verdict.chainLine,
     '',
     ...Object.values(verdict.levels).map(
-      (v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}${v!.platform ? ` on ${v!.platform.name}` : ''}: ${v!.reason}`,
+      (v) =>
+        `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}${v!.platform ? ` on ${v!.platform.name}` : ''}: ${v!.reason}`,
     ),
     '',
     ...verdict.checks.map((c) => checkLines(c)),
