@@ -8,6 +8,7 @@ import { type Guest, type GuestIdentity, type GuestMatch, guestAccel, guestsOf, 
 import { levelCollected, levelTable } from './level-table.js';
 import { parseDmidecode, parseIdentity, parseUname } from './parsers/small.js';
 import { decideLevel, insideClues, runsOnLabel } from './runs-on.js';
+import { containerOf } from './container.js';
 import type { Check, LevelVerdict, RunsOn, Verdict } from './types.js';
 
 const STATUS_ORDER: Record<Check['status'], number> = { fail: 0, warn: 1, unknown: 2, pass: 3 };
@@ -114,6 +115,8 @@ export function analyseEvidence(files: EvidenceFiles): Verdict {
       }
     }
     levels[level] = decideLevel(level, inside, outside, note);
+    const container = containerOf(files, level);
+    if (container) levels[level] = { ...levels[level]!, container: container.container, containerEvidence: container.evidence };
   }
   const ctx = { files, collected, verdicts: levels, guests, matches, itemStates: itemStatesFromManifest(files) };
   const checks = CHECKS.map((def) => runCheck(def, ctx))

@@ -9,6 +9,7 @@ import {
 } from './hypervisors.js';
 import { hypervisorSignatures, printableSignature } from './parsers/cpuid.js';
 import { parseColonLines } from './parsers/key-value.js';
+import { lscpuContainer } from './parsers/container.js';
 import { parseDetectVirt, parseDmidecode } from './parsers/small.js';
 import type { Clue, LevelVerdict, RunsOn, Strength } from './types.js';
 
@@ -92,7 +93,9 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
   const hvEntry = hvLine ? byLscpuHypervisor(hvLine.value) : undefined;
   if (hvLine && hvEntry && (!vendorLine || /IBM/i.test(vendorLine.value))) {
     clues.push(clue(hvEntry.runsOn as RunsOn, 2, `lscpu: the hypervisor is ${hvLine.value} (${hvEntry.name})`, f('lscpu'), hvLine.line, `Hypervisor: ${hvLine.value}`));
-  } else if (vendorLine && vendorLine.value !== '(null)' && vendorLine.value !== '') {
+  } else if (vendorLine && vendorLine.value !== '(null)' && vendorLine.value !== '' && !lscpuContainer(files.get(f('lscpu')) ?? '')) {
+    // With "Virtualization type: container" the vendor made the container (OpenVZ shows
+    // Parallels): no VM clue; levels.LN.container says it.
     const says = (byLscpuVendor(vendorLine.value)?.runsOn ?? 'other') as RunsOn;
     const typeLine = lscpu.find((l) => l.key === 'Virtualization type');
     if (says === 'xen' && typeLine?.value === 'none') {

@@ -31,6 +31,10 @@ export interface LevelVerdict {
   /** One sentence saying how the verdict was reached. */
   reason: string;
   evidence: Clue[];
+  /** The container this level runs in (docker, podman, lxc, ...), null when none; the
+   * runsOn above is still the kernel's, which the container shares. */
+  container?: string | null;
+  containerEvidence?: Array<{ file: string; line?: number; text: string; why: string }>;
 }
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'unknown';

@@ -20,6 +20,9 @@ dockerTest('this machine: collect --l1 local says container docker, and the kern
   const r = await runCli(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'b.zip'], { home });
   const result = JSON.parse(r.stdout);
   assert.is(result.levels.L1.runsOn, 'kvm');
+  assert.is(result.levels.L1.container, 'docker');
+  const access = result.checks.find((c: { id: string }) => c.id === 'l1-kvm-access');
+  assert.ok(access, 'the /dev/kvm access check ran');
   const top = unpack(path.join(home, 'b.zip'));
   const verdict = decideContainer(item(top, 'container'), item(top, 'lscpu'));
   assert.is(verdict.container, 'docker');
@@ -40,7 +43,12 @@ nspawnTest('systemd-nspawn container without /dev/kvm: container systemd-nspawn,
   const access = parseKvmAccess(item(top, 'kvm-access'));
   assert.ok(access.device && 'absent' in access.device);
   // The kernel underneath is still the same KVM guest.
-  assert.is(JSON.parse(r.stdout).levels.L1.runsOn, 'kvm');
+  const result = JSON.parse(r.stdout);
+  assert.is(result.levels.L1.runsOn, 'kvm');
+  assert.is(result.levels.L1.container, 'systemd-nspawn');
+  const check = result.checks.find((c: { id: string }) => c.id === 'l1-kvm-access');
+  assert.is(check.status, 'fail');
+  assert.match(check.fix, /--bind=\/dev\/kvm/);
 });
 
 nspawnTest('systemd-nspawn container handed /dev/kvm, collected as nobody: the device is there, nobody cannot open it', async () => {
@@ -53,6 +61,9 @@ nspawnTest('systemd-nspawn container handed /dev/kvm, collected as nobody: the d
   assert.is(access.user?.name, 'nobody');
   assert.is(access.open?.ok, false);
   assert.match(item(top, 'container'), / \/dev\/kvm /, 'the bind mount of /dev/kvm is in the evidence');
+  const check = JSON.parse(r.stdout).checks.find((c: { id: string }) => c.id === 'l1-kvm-access');
+  assert.is(check.status, 'fail');
+  assert.match(check.summary, /nobody/);
 });
 
 test.run();

@@ -1,0 +1,71 @@
+// The platform checks and verdict fields on real captures (test/fixtures/platforms/SOURCES.md).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { analyseTexts, FIXTURES } from '../helpers.ts';
+
+const fixture = (...p: string[]) => readFileSync(path.join(FIXTURES, 'platforms', ...p), 'utf8');
+const checkOf = (files: Record<string, string>, id: string) => analyseTexts(files).checks.find((c) => c.id === id);
+
+test('this machine as root: container docker, runsOn untouched; only root can open /dev/kvm, libvirt-qemu cannot', () => {
+  const files = {
+    'L1/container.txt': fixture('this-machine', 'container.txt'),
+    'L1/lscpu.txt': fixture('this-machine', 'lscpu.txt'),
+    'L1/kvm-access.txt': fixture('this-machine', 'kvm-access-root.txt'),
+  };
+  const verdict = analyseTexts(files);
+  assert.is(verdict.levels.L1?.container, 'docker');
+  assert.ok(verdict.levels.L1?.containerEvidence?.some((e) => e.file === 'L1/container.txt' && /dockerenv/.test(e.text)));
+  const c = verdict.checks.find((x) => x.id === 'l1-kvm-access')!;
+  assert.is(c.status, 'fail');
+  assert.match(c.summary, /only root can open \/dev\/kvm in L1 \(0600 root:root\)/);
+  assert.match(c.summary, /libvirt-qemu/);
+  assert.match(c.summary, /docker container/);
+  assert.match(c.fix!, /GROUP="kvm", MODE="0660"/);
+  assert.match(c.fix!, /--group-add \$\(stat -c %g \/dev\/kvm\)/);
+  assert.ok(c.evidence.some((e) => e.file === 'L1/kvm-access.txt' && /mode=600/.test(e.text)));
+});
+
+test('a user the collection ran as who cannot open it: that user is named, with the fix for that device', () => {
+  const c = checkOf({ 'L0/kvm-access.txt': fixture('this-machine', 'kvm-access-nobody.txt') }, 'l0-kvm-access')!;
+  assert.is(c.status, 'fail');
+  assert.match(c.summary, /nobody/);
+  assert.match(c.fix!, /udev/);
+});
+
+test('elbe#164: docker container given /dev/kvm as root:root 0660, then chgrp kvm: fail, then pass', () => {
+  const [before, after] = fixture('containers', 'elbe-164-docker-ls-l-dev-kvm.excerpt.txt').split('\n').filter((l) => l.startsWith('crw'));
+  const container = fixture('this-machine', 'container.txt');
+  const fail = checkOf({ 'L1/kvm-device.txt': `${before}\n`, 'L1/container.txt': container }, 'l1-kvm-access')!;
+  assert.is(fail.status, 'fail');
+  assert.match(fail.summary, /only root can open/);
+  const pass = checkOf({ 'L1/kvm-device.txt': `${after}\n`, 'L1/container.txt': container }, 'l1-kvm-access')!;
+  assert.is(pass.status, 'pass');
+});
+
+test('systemd-nspawn container without /dev/kvm: its own fix (bind the device, allow it)', () => {
+  const c = checkOf({ 'L1/container.txt': fixture('nspawn', 'container-nokvm-root.txt'), 'L1/kvm-access.txt': fixture('nspawn', 'kvm-access-nokvm-root.txt') }, 'l1-kvm-access')!;
+  assert.is(c.status, 'fail');
+  assert.match(c.title, /systemd-nspawn container was not given \/dev\/kvm/);
+  assert.match(c.fix!, /--bind=\/dev\/kvm --property=DeviceAllow=\/dev\/kvm rw/);
+  assert.is(analyseTexts({ 'L1/container.txt': fixture('nspawn', 'container-nokvm-root.txt') }).levels.L1?.container, 'systemd-nspawn');
+});
+
+test('docker container without /dev/kvm: --device /dev/kvm', () => {
+  const c = checkOf({ 'L1/container.txt': fixture('this-machine', 'container.txt'), 'L1/kvm-access.txt': fixture('nspawn', 'kvm-access-nokvm-root.txt') }, 'l1-kvm-access')!;
+  assert.is(c.status, 'fail');
+  assert.match(c.fix!, /--device \/dev\/kvm/);
+});
+
+test('no container and no /dev/kvm: left to the KVM checks (no access check)', () => {
+  assert.is(checkOf({ 'L1/kvm-access.txt': fixture('nspawn', 'kvm-access-nokvm-root.txt') }, 'l1-kvm-access'), undefined);
+});
+
+test('lscpu container type with vendor Parallels: openvz container, not a Parallels VM underneath', () => {
+  const v = analyseTexts({ 'L1/lscpu.txt': 'Hypervisor vendor:     Parallels\nVirtualization type:   container\n' }).levels.L1!;
+  assert.is(v.container, 'openvz');
+  assert.is.not(v.runsOn, 'parallels');
+});
+
+test.run();
