@@ -68,4 +68,46 @@ test('lscpu container type with vendor Parallels: openvz container, not a Parall
   assert.is.not(v.runsOn, 'parallels');
 });
 
+
+
+// An L1 seen from inside (a real KVM guest) on an L0 whose own stack describes its VMs.
+const kvmGuestL1 = () => ({
+  'L1/cpuinfo.txt': readFileSync(path.join(FIXTURES, 'corpus', 'virt-what-kvm', 'L1', 'cpuinfo.txt'), 'utf8'),
+  'L1/dmidecode.txt': readFileSync(path.join(FIXTURES, 'corpus', 'virt-what-kvm', 'L1', 'dmidecode.txt'), 'utf8'),
+});
+const pveItem = (name: string) => `==> /etc/pve/qemu-server/100.conf <==\n${fixture('proxmox-ve', name)}\n`;
+
+test('Proxmox VE L0 with cpu: host: L1 is its VM 100, started with KVM and the host CPU', () => {
+  const verdict = analyseTexts({ ...kvmGuestL1(), 'L0/pve-vm-configs.txt': pveItem('qemu-server-100-cpu-host.conf') });
+  const c = verdict.checks.find((x) => x.id === 'l1-proxmox-config')!;
+  assert.is(c.status, 'pass');
+  assert.match(c.summary, /VM 100 \(Windows11\): cpu host/);
+  assert.ok(verdict.levels.L1!.evidence.some((e) => e.view === 'outside' && e.file === 'L0/pve-vm-configs.txt'));
+});
+
+test('Proxmox VE L0 with kvm: 0: the outside view says TCG, and the fix is qm set --kvm 1', () => {
+  const verdict = analyseTexts({ ...kvmGuestL1(), 'L0/pve-vm-configs.txt': pveItem('qemu-server-100-kvm0.conf.excerpt') });
+  assert.is(verdict.levels.L1!.outside, 'tcg');
+  const clue = verdict.levels.L1!.evidence.find((e) => e.view === 'outside')!;
+  assert.is(clue.text, 'kvm: 0');
+  const c = verdict.checks.find((x) => x.id === 'l1-proxmox-config')!;
+  assert.is(c.status, 'fail');
+  assert.match(c.summary, /kvm: 0/);
+  assert.match(c.fix!, /qm set 100 --kvm 1/);
+});
+
+test("Xen dom0 L0: the example HVM guest has no nestedhvm and xl info's virt_caps no hap", () => {
+  const verdict = analyseTexts({
+    ...kvmGuestL1(),
+    'L0/xen-info.txt': fixture('xen', 'xl-info-manpage.txt'),
+    'L0/xen-domains.txt': fixture('xen', 'xen-domains-xlexample.txt'),
+  });
+  const c = verdict.checks.find((x) => x.id === 'l1-xen-config')!;
+  assert.is(c.status, 'fail');
+  assert.match(c.summary, /example\.hvm has no nestedhvm setting/);
+  assert.match(c.summary, /no HAP \(virt_caps: hvm hvm_directio\)/);
+  assert.match(c.fix!, /nestedhvm=1/);
+  assert.ok(c.evidence.some((e) => e.file === 'L0/xen-info.txt' && /virt_caps/.test(e.text)));
+  assert.not.ok(verdict.checks.some((x) => x.id === 'xen-nesting'), 'the inside-only Xen check gives way to the dom0 evidence');
+});
 test.run();

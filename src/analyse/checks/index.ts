@@ -2,6 +2,7 @@
 // (failures first after sorting). Adding a check is one entry here plus its module.
 import { guestsOnKvmCheck } from './guests-on-kvm.js';
 import { kvmAccessCheck } from './kvm-access.js';
+import { pveL1Config, xenGuestNesting } from './l0-stacks.js';
 import { l0Kvm, l0Nested, l0Speed } from './l0.js';
 import { l0L1Flags, l1Kvm, l1Migration, l1VirtFlag } from './l1.js';
 import { onKvmCheck } from './on-kvm.js';
@@ -13,6 +14,8 @@ export const CHECKS: readonly CheckDef[] = [
   l0Nested,
   l0Speed,
   xenNesting,
+  xenGuestNesting,
+  pveL1Config,
   onKvmCheck('L1'),
   l1VirtFlag,
   l1Kvm,

@@ -13,8 +13,10 @@ export const xenNesting: CheckDef = {
     warn: 'Xen underneath: nesting needs a look',
     unknown: "Xen is underneath: its nesting setting can't be seen from inside",
   },
-  reads: [],
+  reads: ['xen-domains'],
   evaluate(ctx) {
+    // The dom0's guest configurations were collected: l1-xen-config reads them.
+    if (ctx.files.get('L0/xen-domains.txt')) return undefined;
     const v = ctx.verdicts.L0;
     const v1 = ctx.verdicts.L1;
     if (v?.runsOn !== 'xen' && v1?.runsOn !== 'xen') return undefined;
