@@ -9,7 +9,7 @@ import { CHECKS } from './checks/index.js';
 const VERDICT_ITEMS = {
   quick: ['uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains', 'container'],
   more: [
-    'dmesg', 'dmidecode', 'x86info', 'sysinfo', 'os-release', 'qemu-version', 'libvirt-version', 'libvirt-capabilities',
+    'dmesg', 'kernel-journal', 'dmidecode', 'x86info', 'sysinfo', 'os-release', 'qemu-version', 'libvirt-version', 'libvirt-capabilities',
     'libvirt-qemu-logs', 'libvirt-session-domains', 'pve-vm-configs', 'pve-qm-list', 'xen-domains',
   ],
   // what people paste next to the layout: a raw CPUID dump, a grep of dmesg (no collector)

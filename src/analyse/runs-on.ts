@@ -10,6 +10,7 @@ import {
 import { hypervisorSignatures, printableSignature } from './parsers/cpuid.js';
 import { parseColonLines } from './parsers/key-value.js';
 import { lscpuContainer } from './parsers/container.js';
+import { kernelLog } from './kernel-log.js';
 import { parseDetectVirt, parseDmidecode } from './parsers/small.js';
 import type { Clue, LevelVerdict, RunsOn, Strength } from './types.js';
 
@@ -45,7 +46,7 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
     if (dmiVendor === 'qemu') qemuMachine = clue('other', 1, 'DMI names a QEMU machine (same under KVM and TCG)', f('dmidecode'), dmi.line, text);
     else if (dmiVendor) clues.push(clue(dmiVendor, 2, `DMI names ${said.name}`, f('dmidecode'), dmi.line, text));
   }
-  const dmiLine = findLine(files, f('dmesg'), /\bDMI: /);
+  const dmiLine = findLine(files, kernelLog(files, level).file, /\bDMI: /);
   if (!qemuMachine && dmiLine && /QEMU|Bochs|Standard PC/.test(dmiLine.text)) {
     qemuMachine = clue('other', 1, 'the kernel reports a QEMU machine in its DMI line (same under KVM and TCG)', dmiLine.file, dmiLine.line, dmiLine.text);
   }
@@ -74,7 +75,7 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
     if (baseVendor) break;
   }
 
-  const dmesg = f('dmesg');
+  const dmesg = kernelLog(files, level).file;
   const detected = findLine(files, dmesg, /Hypervisor detected: /) ?? findLine(files, f('extra-dmesg-grep'), /Hypervisor detected: /);
   if (detected) {
     const name = detected.text.replace(/^.*Hypervisor detected: /, '');

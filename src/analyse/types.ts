@@ -66,6 +66,8 @@ export interface LevelTable {
   nested?: string;
   kvmDevice?: string;
   kvmModules: string[];
+  /** Which kernel log the analysis read, and why (dmesg, or the journal's copy of the boot). */
+  kernelLog?: string;
 }
 
 export interface Verdict {

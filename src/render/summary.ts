@@ -82,6 +82,7 @@ function levelTables(tables: LevelTable[], manifest: Manifest | undefined): stri
         ['Nested parameter', cell(t.nested)],
         ['/dev/kvm', cell(t.kvmDevice)],
         ['KVM modules', cell(t.kvmModules.join(' '))],
+        ['Kernel log', cell(t.kernelLog)],
       ];
       if (record?.facts) rows.push(['Collected as', cell(`${record.facts.user} (${record.facts.privilege === 'none' ? `no root: ${record.facts.privilegeNote ?? ''}` : record.facts.privilege})`)]);
       return `${title}\n\n${table(['', 'Value'], rows)}`;

@@ -2,7 +2,7 @@
 // stays), with the repository read-only inside, running the built CLI. Each run starts
 // its container and stops it by PID; nothing on the machine is changed.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../helpers.ts';
 import { HARNESS } from './hosts.ts';
@@ -22,12 +22,27 @@ export function nspawnAvailable(): string | undefined {
   return which ? undefined : 'systemd-nspawn is not installed (package systemd-container)';
 }
 
+// systemd-nspawn leaves these (empty) on the host; the tests remove what they created.
+const NSPAWN_STATE = ['/run/systemd/nspawn/propagate', '/run/systemd/nspawn', '/run/systemd/nspawn-root'];
+const stateBefore = new Set(NSPAWN_STATE.filter((d) => existsSync(d)));
+atExit(() => {
+  for (const dir of NSPAWN_STATE) {
+    if (stateBefore.has(dir)) continue;
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty (another container runs) or gone
+    }
+  }
+});
+let runs = 0;
+
 /** Runs `nestbug ARGS` in a fresh container; `kvm` hands it /dev/kvm, `user` runs it as that user. */
 export function nestbugInContainer(args: string[], options: { kvm: boolean; user?: string; timeoutMs?: number }): Promise<ContainerRun> {
   const outDir = mkdtempSync(path.join(HARNESS, 'container-'));
   chmodSync(outDir, 0o777);
   const argv = [
-    '--register=no', '--keep-unit', '--quiet', '--pipe', '--directory=/', '--volatile=yes', '--as-pid2',
+    '--register=no', '--keep-unit', '--quiet', '--pipe', `--machine=nestbug-${process.pid}-${++runs}`, '--directory=/', '--volatile=yes', '--as-pid2',
     '--bind-ro=/etc', `--bind-ro=${ROOT}`, `--bind=${outDir}:/mnt/out`, '--chdir=/mnt/out',
     '--setenv=HOME=/mnt/out', '--setenv=LANG=C.UTF-8',
     ...(options.kvm ? ['--bind=/dev/kvm'] : []),

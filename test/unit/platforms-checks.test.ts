@@ -110,4 +110,17 @@ test("Xen dom0 L0: the example HVM guest has no nestedhvm and xl info's virt_cap
   assert.ok(c.evidence.some((e) => e.file === 'L0/xen-info.txt' && /virt_caps/.test(e.text)));
   assert.not.ok(verdict.checks.some((x) => x.id === 'xen-nesting'), 'the inside-only Xen check gives way to the dom0 evidence');
 });
+test('a dmesg that lost the boot: the verdict reads the journal of this boot, and the level table says so', () => {
+  const verdict = analyseTexts({
+    'L1/dmesg.txt': fixture('this-machine', 'dmesg-without-boot.txt'),
+    'L1/kernel-journal.txt': fixture('this-machine', 'kernel-journal.txt'),
+  });
+  const detected = verdict.levels.L1!.evidence.find((e) => /Hypervisor detected: KVM/.test(e.text))!;
+  assert.is(detected.file, 'L1/kernel-journal.txt');
+  assert.is(verdict.levels.L1!.runsOn, 'kvm');
+  assert.match(verdict.tables[0].kernelLog!, /^journalctl -k -b 0 \(dmesg no longer starts at boot/);
+  const dmesgOnly = analyseTexts({ 'L1/dmesg.txt': fixture('this-machine', 'dmesg-without-boot.txt') });
+  assert.not.ok(dmesgOnly.levels.L1!.evidence.some((e) => /Hypervisor detected/.test(e.text)), 'the wrapped dmesg alone lacks the line');
+});
+
 test.run();

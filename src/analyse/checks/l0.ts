@@ -1,6 +1,7 @@
 // Pure: the checks of L0, the host at the bottom: hardware virtualization, KVM, the
 // nested parameter and the features that make nested guests fast.
 import { findLine, levelFile } from '../evidence.js';
+import { kernelLog } from '../kernel-log.js';
 import { nestedParam } from '../level-table.js';
 import { isOn, parseKvmParams } from '../parsers/kvm-params.js';
 import { parseKvmDevice } from '../parsers/small.js';
@@ -20,14 +21,14 @@ export const l0Kvm: CheckDef = {
     unknown: "L0's hardware virtualization is not known",
   },
   reads: ['cpuinfo', 'kvm-modules', 'kvm-params', 'kvm-device'],
-  alsoReads: ['dmesg'],
+  alsoReads: ['dmesg', 'kernel-journal'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;
     const cpu = cpuOf(files, 'L0');
     const kvm = kvmLoaded(files, 'L0');
     const device = parseKvmDevice(files.get(levelFile('L0', 'kvm-device')) ?? '');
-    const disabled = findLine(files, levelFile('L0', 'dmesg'), HW_OFF);
+    const disabled = findLine(files, kernelLog(files, 'L0').file, HW_OFF);
     const evidence: Citation[] = [];
     if (disabled) evidence.push(disabled);
     const flag = cpu ? virtFlagOf(cpu) : undefined;

@@ -19,6 +19,6 @@ export function chooseKernelLog(dmesg: string | undefined, journal: string | und
   if (dmesg === undefined && !hasJournal) return undefined;
   if (dmesg === undefined) return { item: 'kernel-journal', why: 'dmesg was not collected; the journal holds the kernel log' };
   if (!hasJournal) return { item: 'dmesg', why: dmesgStartsAtBoot(dmesg) === false ? 'dmesg no longer starts at boot and no journal was collected' : 'dmesg' };
-  if (dmesgStartsAtBoot(dmesg) === false) return { item: 'kernel-journal', why: 'dmesg no longer starts at boot: the journal (journalctl -k -b 0) holds the whole boot' };
+  if (dmesgStartsAtBoot(dmesg) === false) return { item: 'kernel-journal', why: 'dmesg no longer starts at boot' };
   return { item: 'dmesg', why: 'dmesg starts at boot' };
 }
