@@ -44,10 +44,12 @@ function evaluateAccess(level: Level, access: KvmAccess, file: string, container
   const people = [user, access.loginUser].filter((u): u is KvmUser => u !== undefined && u.uid !== 0);
   const qemuUsers = access.qemuUsers.filter((u) => u.uid !== 0);
   for (const u of [access.loginUser, ...qemuUsers]) if (u) evidence.push(cite(file, u.line, u.text));
-  const blocked = [...people, ...qemuUsers].filter((u) => !bitsAllow(device, u));
-  const canOpen = [...people, ...qemuUsers].filter((u) => bitsAllow(device, u));
+  // The open test outranks the bits for the user it ran as (an ACL, e.g. logind's uaccess).
+  const opened = (u: KvmUser) => u === user && access.open?.ok === true;
+  const blocked = [...people, ...qemuUsers].filter((u) => !opened(u) && !bitsAllow(device, u));
+  const canOpen = [...people, ...qemuUsers].filter((u) => opened(u) || bitsAllow(device, u));
   const groupFix = kind && groupUnmapped(device) ? `In the container: ${containerDeviceFix(kind).group}.` : undefined;
-  if (onlyRoot(device)) {
+  if (onlyRoot(device) && !(user && user.uid !== 0 && opened(user))) {
     const names = blocked.length ? blocked.map((u) => u.name).join(', ') : 'any user but root';
     const fix = kind ? `On the container's host: ${UDEV_FIX}; then ${containerDeviceFix(kind).group}.` : `${UDEV_FIX}.`;
     return result('fail', `only root can open /dev/kvm in ${level} (${describe(device)})${where}: QEMU run by ${names} gets "Permission denied" and, with accel kvm:tcg, silently falls back to TCG`, [...evidence, ...containerCite], fix, `${level}: only root can open /dev/kvm`);

@@ -5,7 +5,7 @@
 import { parseColonLines } from './key-value.js';
 
 export const CONTAINERS = [
-  'docker', 'podman', 'lxc', 'lxc-libvirt', 'kubernetes', 'systemd-nspawn', 'openvz', 'wsl', 'proot', 'rkt',
+  'docker', 'podman', 'lxc', 'lxc-libvirt', 'kubernetes', 'systemd-nspawn', 'openvz', 'proot', 'rkt',
   'containerd', 'container-other',
 ] as const;
 export type ContainerKind = (typeof CONTAINERS)[number];
@@ -27,7 +27,8 @@ export interface ContainerVerdict {
 /** Words systemd-detect-virt --container and /run/systemd/container use. */
 const SYSTEMD_WORDS: Record<string, ContainerKind | 'none'> = {
   docker: 'docker', podman: 'podman', lxc: 'lxc', 'lxc-libvirt': 'lxc-libvirt', 'systemd-nspawn': 'systemd-nspawn',
-  openvz: 'openvz', wsl: 'wsl', proot: 'proot', rkt: 'rkt', pouch: 'container-other', 'container-other': 'container-other',
+  // systemd calls WSL a container; for KVM it is a Hyper-V VM (the platform says WSL2).
+  openvz: 'openvz', wsl: 'none', proot: 'proot', rkt: 'rkt', pouch: 'container-other', 'container-other': 'container-other',
   none: 'none',
 };
 
