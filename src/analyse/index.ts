@@ -1,5 +1,6 @@
 // Pure: evidence files in, verdicts out. The same for a fresh collection, a received
 // bundle, or a folder with a few files pasted from a bug report.
+import type { LevelRecord } from '../bundle/manifest.js';
 import { LEVELS, type Level, levelBelow } from '../levels.js';
 import { CHECKS } from './checks/index.js';
 import { type ItemState, runCheck } from './checks/registry.js';
@@ -13,41 +14,13 @@ import type { Check, LevelVerdict, RunsOn, Verdict } from './types.js';
 
 const STATUS_ORDER: Record<Check['status'], number> = { fail: 0, warn: 1, unknown: 2, pass: 3 };
 
-interface TargetInfo {
-  level: Level;
-  target: string;
-}
-
-function targetsFromManifest(files: EvidenceFiles): TargetInfo[] {
-  const text = files.get('manifest.json');
-  if (!text) return [];
-  try {
-    const manifest = JSON.parse(text) as { levels?: Array<{ level?: string; target?: string }> };
-    return (manifest.levels ?? [])
-      .filter((l): l is TargetInfo => typeof l.level === 'string' && typeof l.target === 'string' && (LEVELS as readonly string[]).includes(l.level))
-      .map((l) => ({ level: l.level, target: l.target }));
-  } catch {
-    return [];
-  }
-}
-
 /** Manifest status of each item file: a failed item's empty file is no evidence. */
-function itemStatesFromManifest(files: EvidenceFiles): Map<string, ItemState> {
+function itemStatesOf(targets: readonly LevelRecord[]): Map<string, ItemState> {
   const states = new Map<string, ItemState>();
-  const text = files.get('manifest.json');
-  if (!text) return states;
-  try {
-    const manifest = JSON.parse(text) as { levels?: Array<{ level?: unknown; items?: Array<{ id?: unknown; file?: unknown; status?: unknown; reason?: unknown }> }> };
-    for (const level of Array.isArray(manifest.levels) ? manifest.levels : []) {
-      if (typeof level?.level !== 'string' || !Array.isArray(level.items)) continue;
-      for (const item of level.items) {
-        if (typeof item?.id !== 'string' || typeof item.status !== 'string') continue;
-        const file = typeof item.file === 'string' ? item.file : `${level.level}/${item.id}.txt`;
-        states.set(file, { status: item.status as ItemState['status'], ...(typeof item.reason === 'string' ? { reason: item.reason } : {}) });
-      }
+  for (const level of targets) {
+    for (const item of level.items) {
+      states.set(item.file ?? `${level.level}/${item.id}.txt`, { status: item.status, ...(item.reason ? { reason: item.reason } : {}) });
     }
-  } catch {
-    // not a manifest nestbug wrote: no states
   }
   return states;
 }
@@ -56,7 +29,7 @@ const LOOPBACK = /^(?:[^@]*@)?(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)(?::(\d+
 
 /** When a level was reached at a loopback port and the level below is this same machine,
  * that port is forwarded by the QEMU that runs the level (user networking hostfwd). */
-function forwardedPort(targets: TargetInfo[], level: Level): number | undefined {
+function forwardedPort(targets: readonly LevelRecord[], level: Level): number | undefined {
   const below = levelBelow(level);
   const me = targets.find((t) => t.level === level);
   const host = targets.find((t) => t.level === below);
@@ -66,7 +39,7 @@ function forwardedPort(targets: TargetInfo[], level: Level): number | undefined 
   return m[2] ? Number(m[2]) : 22;
 }
 
-function identityOf(files: EvidenceFiles, level: Level, targets: TargetInfo[]): GuestIdentity {
+function identityOf(files: EvidenceFiles, level: Level, targets: readonly LevelRecord[]): GuestIdentity {
   const id = parseIdentity(files.get(levelFile(level, 'identity')) ?? '');
   const dmi = parseDmidecode(files.get(levelFile(level, 'dmidecode')) ?? '');
   return {
@@ -85,9 +58,10 @@ export function chainName(levels: Partial<Record<Level, LevelVerdict>>): string 
   return upper.map(word).join(' on ');
 }
 
-export function analyseEvidence(files: EvidenceFiles): Verdict {
+/** `targets`: the manifest's levels (how each was reached, what each item gave), typed;
+ * none for a folder of pasted files. */
+export function analyseEvidence(files: EvidenceFiles, targets: readonly LevelRecord[]): Verdict {
   const collected = LEVELS.filter((l) => levelCollected(files, l));
-  const targets = targetsFromManifest(files);
   const guests: Partial<Record<Level, Guest[]>> = {};
   const matches: Partial<Record<Level, GuestMatch>> = {};
   for (const level of collected) guests[level] = guestsOf(files, level);
@@ -118,7 +92,7 @@ export function analyseEvidence(files: EvidenceFiles): Verdict {
     const container = containerOf(files, level);
     if (container) levels[level] = { ...levels[level]!, container: container.container, containerEvidence: container.evidence };
   }
-  const ctx = { files, collected, verdicts: levels, guests, matches, itemStates: itemStatesFromManifest(files) };
+  const ctx = { files, collected, verdicts: levels, guests, matches, itemStates: itemStatesOf(targets) };
   const checks = CHECKS.map((def) => runCheck(def, ctx))
     .filter((c) => c !== undefined)
     .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);

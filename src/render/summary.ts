@@ -3,7 +3,7 @@
 import type { Check, LevelTable, Verdict } from '../analyse/types.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { LevelRecord, Manifest } from '../bundle/manifest.js';
-import { LEVELS, type Level } from '../levels.js';
+import { LEVELS } from '../levels.js';
 import { cell, code, escapeText, fillTemplate, table } from './markdown.js';
 
 export const SUMMARY_LIMIT = 60 * 1024;
@@ -125,8 +125,4 @@ export function renderSummary(template: string, verdict: Verdict, manifest?: Man
   }
   if (Buffer.byteLength(text) > SUMMARY_LIMIT) text = `${Buffer.from(text).subarray(0, SUMMARY_LIMIT - 200).toString('utf8')}\n\n_(summary cut at 60 KB; see the bundle)_\n`;
   return text;
-}
-
-export function levelsCollected(manifest: Manifest): Level[] {
-  return manifest.levels.filter((l) => l.reached).map((l) => l.level);
 }

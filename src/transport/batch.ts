@@ -42,10 +42,6 @@ export class BatchDemux extends Writable {
     this.marker = Buffer.from(`\n${token} E `);
   }
 
-  get index(): number {
-    return this.current;
-  }
-
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     this.drain().then(() => done(), done);

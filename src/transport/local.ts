@@ -8,7 +8,6 @@ const KILL_GRACE_MS = 2000;
  * timeout kills the whole tree, not only the direct child. */
 export class LocalTransport implements Transport {
   readonly label = 'local';
-  readonly kind = 'local' as const;
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
   /** Commands at once on this machine. */
   private readonly slots = new Semaphore(8);

@@ -48,7 +48,6 @@ interface Queued {
 }
 
 export class SshTransport implements Transport {
-  readonly kind = 'ssh' as const;
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
   lostReason?: string;
   private readonly channels = new Semaphore(CHANNELS_PER_HOST);

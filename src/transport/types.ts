@@ -35,7 +35,6 @@ export interface RunResult {
 export interface Transport {
   /** `local` or `user@host:port`, for messages. */
   readonly label: string;
-  readonly kind: 'local' | 'ssh';
   privilege: Privilege;
   /** Bounds by itself how many commands run on the host at once (sshd's MaxSessions is 10). */
   run(request: RunRequest): Promise<RunResult>;

@@ -34,7 +34,6 @@ export const USERS: Record<string, { uid: number; shell: string; home?: string }
   // root with this machine's own home: its ~/.bashrc runs for every command, as on real hosts
   rootrc: { uid: 0, shell: '/bin/bash', home: os.homedir() },
 };
-export type TestUser = keyof typeof USERS;
 
 export const SUDO_TEST_PASSWORD = 'nb-sudo-pw-5521';
 

@@ -10,6 +10,7 @@ import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { CLIENT_KEY, type TestHost, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
 import { childrenOf, processesMatching } from '../harness/procs.ts';
 import { run } from '../harness/processes.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const faults = suite<{ host?: TestHost }>('faults');
 faults.before(async (ctx) => {
@@ -28,7 +29,7 @@ function collectorsFile(home: string, yaml: string): string {
 const sleepers = (marker: string) => processesMatching(marker);
 
 if (!isRoot()) {
-  console.log('  integration/faults: needs root; skipped');
+  skipTest('integration/faults', 'needs root');
 } else {
   faults('a hanging command is killed on the remote host at --timeout, its children too', async ({ host }) => {
     const home = newHome();

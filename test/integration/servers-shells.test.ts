@@ -8,6 +8,7 @@ import type { Manifest } from '../../src/bundle/manifest.ts';
 import { parseKvmDevice } from '../../src/analyse/parsers/small.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { CLIENT_KEY, type TestHost, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const shells = suite<{ openssh?: TestHost; dropbear?: TestHost }>('servers and shells');
 shells.before(async (ctx) => {
@@ -33,7 +34,7 @@ async function collectAs(host: TestHost, user: string) {
 }
 
 if (!isRoot()) {
-  console.log('  integration/servers-shells: needs root; skipped');
+  skipTest('integration/servers-shells', 'needs root');
 } else {
   let reference: Record<string, string> | undefined;
   for (const [server, user] of [['openssh', 'root'], ['openssh', 'rootdash'], ['openssh', 'rootash'], ['dropbear', 'root'], ['dropbear', 'rootash']] as const) {
