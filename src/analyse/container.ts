@@ -20,7 +20,13 @@ export function containerOf(files: EvidenceFiles, level: Level): ContainerFindin
     container: verdict.container,
     evidence: verdict.clues
       .filter((c) => c.says !== 'none' || verdict.container === null)
-      .map((c) => ({ file: /^Virtualization type/.test(c.text) ? lscpuFile : itemFile, line: c.line, text: c.text, says: c.says, why: c.why })),
+      .map((c) => ({
+        file: /^Virtualization type/.test(c.text) ? lscpuFile : itemFile,
+        line: c.line,
+        text: c.text,
+        says: c.says,
+        why: c.why,
+      })),
   };
 }
 
@@ -35,19 +41,23 @@ export function containerDeviceFix(kind: ContainerKind | null): { device: string
       };
     case 'kubernetes':
       return {
-        device: 'give the pod /dev/kvm through a device plugin (KubeVirt: devices.kubevirt.io/kvm; a node with 0 allocatable has no usable /dev/kvm) or a privileged container with a hostPath volume',
+        device:
+          'give the pod /dev/kvm through a device plugin (KubeVirt: devices.kubevirt.io/kvm; a node with 0 allocatable has no usable /dev/kvm) or a privileged container with a hostPath volume',
         group: "set securityContext.supplementalGroups to the host's kvm group id (stat -c %g /dev/kvm on the node)",
       };
     case 'lxc':
     case 'lxc-libvirt':
       return {
-        device: 'in the container config: lxc.cgroup2.devices.allow = c 10:232 rwm and lxc.mount.entry = /dev/kvm dev/kvm none bind,optional,create=file (Proxmox CT: /etc/pve/lxc/CTID.conf; LXD/Incus: lxc config device add CT kvm unix-char source=/dev/kvm)',
-        group: 'map the kvm group into the container (lxc.idmap) or give the device mode 0666 inside (LXD/Incus: lxc config device set CT kvm mode 0666)',
+        device:
+          'in the container config: lxc.cgroup2.devices.allow = c 10:232 rwm and lxc.mount.entry = /dev/kvm dev/kvm none bind,optional,create=file (Proxmox CT: /etc/pve/lxc/CTID.conf; LXD/Incus: lxc config device add CT kvm unix-char source=/dev/kvm)',
+        group:
+          'map the kvm group into the container (lxc.idmap) or give the device mode 0666 inside (LXD/Incus: lxc config device set CT kvm mode 0666)',
       };
     case 'systemd-nspawn':
       return {
-        device: 'start it with --bind=/dev/kvm --property=DeviceAllow=/dev/kvm rw (or Bind=/dev/kvm in the .nspawn file and DeviceAllow= in its service)',
-        group: 'create the kvm group inside with the host\'s gid (stat -c %g /dev/kvm) and add the user to it',
+        device:
+          'start it with --bind=/dev/kvm --property=DeviceAllow=/dev/kvm rw (or Bind=/dev/kvm in the .nspawn file and DeviceAllow= in its service)',
+        group: "create the kvm group inside with the host's gid (stat -c %g /dev/kvm) and add the user to it",
       };
     case 'openvz':
       return {
@@ -56,8 +66,10 @@ export function containerDeviceFix(kind: ContainerKind | null): { device: string
       };
     default:
       return {
-        device: 'hand the host\'s /dev/kvm into the container (docker/podman --device /dev/kvm; LXC lxc.cgroup2.devices.allow = c 10:232 rwm plus a bind mount)',
-        group: "add the host's kvm group to the user running QEMU in the container (docker/podman --group-add $(stat -c %g /dev/kvm))",
+        device:
+          "hand the host's /dev/kvm into the container (docker/podman --device /dev/kvm; LXC lxc.cgroup2.devices.allow = c 10:232 rwm plus a bind mount)",
+        group:
+          "add the host's kvm group to the user running QEMU in the container (docker/podman --group-add $(stat -c %g /dev/kvm))",
       };
   }
 }

@@ -13,5 +13,7 @@ export function kernelLog(files: EvidenceFiles, level: Level): { file: string; w
 export function kernelLogNote(files: EvidenceFiles, level: Level): string | undefined {
   const { file, why } = kernelLog(files, level);
   if (why === undefined) return undefined;
-  return file.endsWith('kernel-journal.txt') ? `journalctl -k -b 0 (${why}; the journal holds the whole boot)` : `dmesg${why === 'dmesg' ? '' : ` (${why})`}`;
+  return file.endsWith('kernel-journal.txt')
+    ? `journalctl -k -b 0 (${why}; the journal holds the whole boot)`
+    : `dmesg${why === 'dmesg' ? '' : ` (${why})`}`;
 }

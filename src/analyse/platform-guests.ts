@@ -2,24 +2,47 @@
 // Xen dom0 guests, libvirt session domains and logs), added to the guests found from QEMU
 // processes and libvirt, as outside evidence on what the level above runs on.
 import type { Level } from '../levels.js';
-import { levelFile, type EvidenceFiles } from './evidence.js';
+import { type EvidenceFiles, levelFile } from './evidence.js';
 import type { Guest } from './guests.js';
 import { type PveVm, parsePveConfigs, parseQmList } from './parsers/proxmox.js';
-import { type XenGuest, parseXenGuests } from './parsers/xen.js';
+import { parseXenGuests, type XenGuest } from './parsers/xen.js';
 import type { Clue } from './types.js';
 
 export type PveGuest = PveVm & { file: string };
 
-function findGuest(guests: Guest[], name: string | undefined, uuid: string | undefined, macs: string[]): Guest | undefined {
-  return guests.find((g) => (uuid && g.uuid === uuid) || (name && g.name === name) || g.macs.some((m) => macs.includes(m)));
+function findGuest(
+  guests: Guest[],
+  name: string | undefined,
+  uuid: string | undefined,
+  macs: string[],
+): Guest | undefined {
+  return guests.find(
+    (g) => (uuid && g.uuid === uuid) || (name && g.name === name) || g.macs.some((m) => macs.includes(m)),
+  );
 }
 
 function pveClue(vm: PveVm, file: string): Clue {
   if (vm.kvm && !vm.kvm.on) {
-    return { view: 'outside', says: 'tcg', strength: 2, why: `Proxmox VE VM ${vm.vmid ?? ''} has kvm: 0: KVM is off and QEMU emulates it (TCG)`, file, line: vm.kvm.line, text: vm.kvm.text };
+    return {
+      view: 'outside',
+      says: 'tcg',
+      strength: 2,
+      why: `Proxmox VE VM ${vm.vmid ?? ''} has kvm: 0: KVM is off and QEMU emulates it (TCG)`,
+      file,
+      line: vm.kvm.line,
+      text: vm.kvm.text,
+    };
   }
   const text = vm.name ? `name: ${vm.name}` : `VM ${vm.vmid}`;
-  return { view: 'outside', says: 'kvm', strength: 1, why: `Proxmox VE VM ${vm.vmid ?? ''} keeps KVM on (no kvm: 0 in its configuration)`, file, line: vm.line, text };
+  return {
+    view: 'outside',
+    says: 'kvm',
+    strength: 1,
+    why: `Proxmox VE VM ${vm.vmid ?? ''} keeps KVM on (no kvm: 0 in its configuration)`,
+    file,
+    line: vm.line,
+    text,
+  };
 }
 
 function addPveGuests(files: EvidenceFiles, level: Level, guests: Guest[]): void {
@@ -27,9 +50,17 @@ function addPveGuests(files: EvidenceFiles, level: Level, guests: Guest[]): void
   const rows = parseQmList(files.get(levelFile(level, 'pve-qm-list')) ?? '');
   for (const vm of parsePveConfigs(files.get(file) ?? '', file)) {
     const row = rows.find((r) => r.vmid === vm.vmid);
-    let guest = findGuest(guests, vm.name, vm.uuid, vm.macs) ?? (row?.pid ? guests.find((g) => g.pid === row.pid) : undefined);
+    let guest =
+      findGuest(guests, vm.name, vm.uuid, vm.macs) ?? (row?.pid ? guests.find((g) => g.pid === row.pid) : undefined);
     if (!guest) {
-      guest = { name: vm.name, uuid: vm.uuid, macs: [...vm.macs], hostForwards: [], running: row?.status === 'running', clues: [] };
+      guest = {
+        name: vm.name,
+        uuid: vm.uuid,
+        macs: [...vm.macs],
+        hostForwards: [],
+        running: row?.status === 'running',
+        clues: [],
+      };
       guests.push(guest);
     }
     guest.uuid ??= vm.uuid;
@@ -47,7 +78,16 @@ function addXenGuests(files: EvidenceFiles, level: Level, guests: Guest[]): void
       guests.push(guest);
     }
     guest.xen = xen;
-    if (xen.hvm) guest.clues.push({ view: 'outside', says: 'xen', strength: 2, why: `an HVM guest of this Xen dom0 (${xen.name ?? 'unnamed'})`, file, line: xen.line, text: xen.text });
+    if (xen.hvm)
+      guest.clues.push({
+        view: 'outside',
+        says: 'xen',
+        strength: 2,
+        why: `an HVM guest of this Xen dom0 (${xen.name ?? 'unnamed'})`,
+        file,
+        line: xen.line,
+        text: xen.text,
+      });
   }
 }
 

@@ -38,16 +38,33 @@ atExit(() => {
 let runs = 0;
 
 /** Runs `nestbug ARGS` in a fresh container; `kvm` hands it /dev/kvm, `user` runs it as that user. */
-export function nestbugInContainer(args: string[], options: { kvm: boolean; user?: string; timeoutMs?: number }): Promise<ContainerRun> {
+export function nestbugInContainer(
+  args: string[],
+  options: { kvm: boolean; user?: string; timeoutMs?: number },
+): Promise<ContainerRun> {
   const outDir = mkdtempSync(path.join(HARNESS, 'container-'));
   chmodSync(outDir, 0o777);
   const argv = [
-    '--register=no', '--keep-unit', '--quiet', '--pipe', `--machine=nestbug-${process.pid}-${++runs}`, '--directory=/', '--volatile=yes', '--as-pid2',
-    '--bind-ro=/etc', `--bind-ro=${ROOT}`, `--bind=${outDir}:/mnt/out`, '--chdir=/mnt/out',
-    '--setenv=HOME=/mnt/out', '--setenv=LANG=C.UTF-8',
+    '--register=no',
+    '--keep-unit',
+    '--quiet',
+    '--pipe',
+    `--machine=nestbug-${process.pid}-${++runs}`,
+    '--directory=/',
+    '--volatile=yes',
+    '--as-pid2',
+    '--bind-ro=/etc',
+    `--bind-ro=${ROOT}`,
+    `--bind=${outDir}:/mnt/out`,
+    '--chdir=/mnt/out',
+    '--setenv=HOME=/mnt/out',
+    '--setenv=LANG=C.UTF-8',
     ...(options.kvm ? ['--bind=/dev/kvm'] : []),
     ...(options.user ? [`--user=${options.user}`] : []),
-    '--', process.execPath, path.join(ROOT, 'bin', 'nestbug.js'), ...args,
+    '--',
+    process.execPath,
+    path.join(ROOT, 'bin', 'nestbug.js'),
+    ...args,
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('systemd-nspawn', argv, { stdio: ['ignore', 'pipe', 'pipe'] });

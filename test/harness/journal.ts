@@ -29,13 +29,28 @@ export function journaldAvailable(): string | undefined {
   return undefined;
 }
 
-export function nestbugWithWrappedDmesg(args: string[], options: { home: string; dropLines: number; timeoutMs?: number }): Promise<CliResult> {
+export function nestbugWithWrappedDmesg(
+  args: string[],
+  options: { home: string; dropLines: number; timeoutMs?: number },
+): Promise<CliResult> {
   const bin = mkdtempSync(path.join(HARNESS, 'bin-'));
   const realDmesg = ['/usr/bin/dmesg', '/bin/dmesg'].find((p) => p) ?? 'dmesg';
   writeFileSync(path.join(bin, 'dmesg'), `#!/bin/sh\n${realDmesg} "$@" | tail -n +${options.dropLines + 1}\n`);
   chmodSync(path.join(bin, 'dmesg'), 0o755);
   const env = { PATH: `${bin}:${process.env.PATH}`, HOME: options.home, LANG: 'C.UTF-8' };
-  const argv = ['-m', '--propagation', 'private', 'sh', '-c', SCRIPT, 'journal', '--', process.execPath, path.join(ROOT, 'bin', 'nestbug.js'), ...args];
+  const argv = [
+    '-m',
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
+    SCRIPT,
+    'journal',
+    '--',
+    process.execPath,
+    path.join(ROOT, 'bin', 'nestbug.js'),
+    ...args,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('unshare', argv, { cwd: options.home, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const pid = child.pid;

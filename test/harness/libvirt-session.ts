@@ -11,7 +11,20 @@ export const SESSION_USER = { name: 'nobody', uid: 65534, gid: 65534 };
 
 /** argv that runs a command as the session user, with its HOME (setpriv execs: the PID is the command's). */
 export function asSessionUser(home: string, argv: string[]): string[] {
-  return ['setpriv', `--reuid=${SESSION_USER.uid}`, `--regid=${SESSION_USER.gid}`, '--clear-groups', '--', 'env', `HOME=${home}`, 'XDG_RUNTIME_DIR=', 'LIBVIRT_AUTOSTART=0', `PATH=${process.env.PATH}`, 'LANG=C.UTF-8', ...argv];
+  return [
+    'setpriv',
+    `--reuid=${SESSION_USER.uid}`,
+    `--regid=${SESSION_USER.gid}`,
+    '--clear-groups',
+    '--',
+    'env',
+    `HOME=${home}`,
+    'XDG_RUNTIME_DIR=',
+    'LIBVIRT_AUTOSTART=0',
+    `PATH=${process.env.PATH}`,
+    'LANG=C.UTF-8',
+    ...argv,
+  ];
 }
 
 export interface Session {
@@ -24,8 +37,13 @@ export async function startSessionWithDomain(): Promise<Session> {
   // Short: QEMU's monitor socket lives below it, and a UNIX socket path has 108 bytes.
   const home = mkdtempSync(path.join(HARNESS, 'h-'));
   chownSync(home, SESSION_USER.uid, SESSION_USER.gid);
-  const virsh = (...args: string[]) => run(asSessionUser(home, ['virsh', '-c', 'qemu:///session', ...args]), { allowFail: true, timeoutMs: 30000 });
-  const daemon = startProcess('libvirtd (session)', asSessionUser(home, ['/usr/sbin/libvirtd']), path.join(HARNESS, `libvirtd-session-${process.pid}.log`));
+  const virsh = (...args: string[]) =>
+    run(asSessionUser(home, ['virsh', '-c', 'qemu:///session', ...args]), { allowFail: true, timeoutMs: 30000 });
+  const daemon = startProcess(
+    'libvirtd (session)',
+    asSessionUser(home, ['/usr/sbin/libvirtd']),
+    path.join(HARNESS, `libvirtd-session-${process.pid}.log`),
+  );
   const stopDaemons = async () => {
     await stopProcess(daemon);
     // libvirtd started the user's virtlogd itself; its pidfile names it.
@@ -43,7 +61,9 @@ export async function startSessionWithDomain(): Promise<Session> {
   }
   const domain = `nbs-${process.pid}`;
   const xml = path.join(home, 'domain.xml');
-  run(['sh', '-c', `cat > '${xml}'`], { input: `<domain type='qemu'><name>${domain}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='none'/></devices></domain>` });
+  run(['sh', '-c', `cat > '${xml}'`], {
+    input: `<domain type='qemu'><name>${domain}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='none'/></devices></domain>`,
+  });
   chownSync(xml, SESSION_USER.uid, SESSION_USER.gid);
   const [cmd, ...args] = asSessionUser(home, ['virsh', '-c', 'qemu:///session', 'create', xml]);
   const create = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000, killSignal: 'SIGKILL' });

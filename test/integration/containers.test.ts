@@ -13,28 +13,34 @@ const item = (top: string, id: string) => readFileSync(path.join(top, 'L1', `${i
 
 // This project's machines are Docker containers in KVM guests; elsewhere the test is skipped.
 const dockerTest = existsSync('/.dockerenv') ? test : test.skip;
-if (!existsSync('/.dockerenv')) console.log('  integration/containers: no /.dockerenv here: the docker test is skipped');
+if (!existsSync('/.dockerenv'))
+  console.log('  integration/containers: no /.dockerenv here: the docker test is skipped');
 
-dockerTest('this machine: collect --l1 local says container docker, and the kernel underneath still runs on KVM', async () => {
-  const home = newHome();
-  const r = await runCli(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'b.zip'], { home });
-  const result = JSON.parse(r.stdout);
-  assert.is(result.levels.L1.runsOn, 'kvm');
-  assert.is(result.levels.L1.container, 'docker');
-  const access = result.checks.find((c: { id: string }) => c.id === 'l1-kvm-access');
-  assert.ok(access, 'the /dev/kvm access check ran');
-  const top = unpack(path.join(home, 'b.zip'));
-  const verdict = decideContainer(item(top, 'container'), item(top, 'lscpu'));
-  assert.is(verdict.container, 'docker');
-  assert.ok(verdict.clues.some((c) => /\.dockerenv/.test(c.text)));
-});
+dockerTest(
+  'this machine: collect --l1 local says container docker, and the kernel underneath still runs on KVM',
+  async () => {
+    const home = newHome();
+    const r = await runCli(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'b.zip'], { home });
+    const result = JSON.parse(r.stdout);
+    assert.is(result.levels.L1.runsOn, 'kvm');
+    assert.is(result.levels.L1.container, 'docker');
+    const access = result.checks.find((c: { id: string }) => c.id === 'l1-kvm-access');
+    assert.ok(access, 'the /dev/kvm access check ran');
+    const top = unpack(path.join(home, 'b.zip'));
+    const verdict = decideContainer(item(top, 'container'), item(top, 'lscpu'));
+    assert.is(verdict.container, 'docker');
+    assert.ok(verdict.clues.some((c) => /\.dockerenv/.test(c.text)));
+  },
+);
 
 const skipWhy = nspawnAvailable();
 const nspawnTest = skipWhy ? test.skip : test;
 if (skipWhy) console.log(`  integration/containers: ${skipWhy}: the systemd-nspawn tests are skipped`);
 
 nspawnTest('systemd-nspawn container without /dev/kvm: container systemd-nspawn, /dev/kvm absent', async () => {
-  const r = await nestbugInContainer(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'c.zip'], { kvm: false });
+  const r = await nestbugInContainer(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'c.zip'], {
+    kvm: false,
+  });
   assert.ok(r.stdout.trim().startsWith('{'), `no JSON from nestbug in the container (exit ${r.code})\n${r.stderr}`);
   const top = unpack(path.join(r.outDir, 'c.zip'));
   const verdict = decideContainer(item(top, 'container'), item(top, 'lscpu'));
@@ -51,19 +57,25 @@ nspawnTest('systemd-nspawn container without /dev/kvm: container systemd-nspawn,
   assert.match(check.fix, /--bind=\/dev\/kvm/);
 });
 
-nspawnTest('systemd-nspawn container handed /dev/kvm, collected as nobody: the device is there, nobody cannot open it', async () => {
-  const r = await nestbugInContainer(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'c.zip'], { kvm: true, user: 'nobody' });
-  assert.ok(r.stdout.trim().startsWith('{'), `no JSON from nestbug in the container (exit ${r.code})\n${r.stderr}`);
-  const top = unpack(path.join(r.outDir, 'c.zip'));
-  assert.is(decideContainer(item(top, 'container')).container, 'systemd-nspawn');
-  const access = parseKvmAccess(item(top, 'kvm-access'));
-  assert.ok(isNode(access.device));
-  assert.is(access.user?.name, 'nobody');
-  assert.is(access.open?.ok, false);
-  assert.match(item(top, 'container'), / \/dev\/kvm /, 'the bind mount of /dev/kvm is in the evidence');
-  const check = JSON.parse(r.stdout).checks.find((c: { id: string }) => c.id === 'l1-kvm-access');
-  assert.is(check.status, 'fail');
-  assert.match(check.summary, /nobody/);
-});
+nspawnTest(
+  'systemd-nspawn container handed /dev/kvm, collected as nobody: the device is there, nobody cannot open it',
+  async () => {
+    const r = await nestbugInContainer(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'c.zip'], {
+      kvm: true,
+      user: 'nobody',
+    });
+    assert.ok(r.stdout.trim().startsWith('{'), `no JSON from nestbug in the container (exit ${r.code})\n${r.stderr}`);
+    const top = unpack(path.join(r.outDir, 'c.zip'));
+    assert.is(decideContainer(item(top, 'container')).container, 'systemd-nspawn');
+    const access = parseKvmAccess(item(top, 'kvm-access'));
+    assert.ok(isNode(access.device));
+    assert.is(access.user?.name, 'nobody');
+    assert.is(access.open?.ok, false);
+    assert.match(item(top, 'container'), / \/dev\/kvm /, 'the bind mount of /dev/kvm is in the evidence');
+    const check = JSON.parse(r.stdout).checks.find((c: { id: string }) => c.id === 'l1-kvm-access');
+    assert.is(check.status, 'fail');
+    assert.match(check.summary, /nobody/);
+  },
+);
 
 test.run();

@@ -14,7 +14,10 @@ if (why) console.log(`  integration/kernel-journal: ${why}: skipped`);
 
 journalTest('dmesg without its boot lines: kernel-journal is collected and the verdict cites it', async () => {
   const home = newHome();
-  const r = await nestbugWithWrappedDmesg(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'j.zip'], { home, dropLines: 100 });
+  const r = await nestbugWithWrappedDmesg(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'j.zip'], {
+    home,
+    dropLines: 100,
+  });
   assert.ok(r.stdout.trim().startsWith('{'), `exit ${r.code}\n${r.stderr}`);
   const top = unpack(path.join(home, 'j.zip'));
   const manifest = readJson<Manifest>(path.join(top, 'manifest.json'));
@@ -25,15 +28,28 @@ journalTest('dmesg without its boot lines: kernel-journal is collected and the v
   assert.not.match(readFileSync(path.join(top, 'L1', 'dmesg.txt'), 'utf8').split('\n')[0], /^\[\s*0\.000000\]/);
   const result = JSON.parse(r.stdout);
   if (/Hypervisor detected/.test(journal)) {
-    assert.ok(result.levels.L1.evidence.some((e: { file: string }) => e.file === 'L1/kernel-journal.txt'), 'a verdict line comes from the journal');
+    assert.ok(
+      result.levels.L1.evidence.some((e: { file: string }) => e.file === 'L1/kernel-journal.txt'),
+      'a verdict line comes from the journal',
+    );
   }
   const summary = readFileSync(path.join(top, 'summary.md'), 'utf8');
-  assert.match(summary, /\| Kernel log \| `?journalctl -k -b 0 \(dmesg no longer starts at boot/, summary.split('\n').filter((l) => /Kernel|dmesg/.test(l)).join('\n'));
+  assert.match(
+    summary,
+    /\| Kernel log \| `?journalctl -k -b 0 \(dmesg no longer starts at boot/,
+    summary
+      .split('\n')
+      .filter((l) => /Kernel|dmesg/.test(l))
+      .join('\n'),
+  );
 });
 
 journalTest('dmesg that starts at boot: the journal item is skipped with the reason', async () => {
   const home = newHome();
-  const r = await nestbugWithWrappedDmesg(['collect', '--l1', 'local', '--no-input', '-o', 'k.zip'], { home, dropLines: 0 });
+  const r = await nestbugWithWrappedDmesg(['collect', '--l1', 'local', '--no-input', '-o', 'k.zip'], {
+    home,
+    dropLines: 0,
+  });
   const top = unpack(path.join(home, 'k.zip'));
   const manifest = readJson<Manifest>(path.join(top, 'manifest.json'));
   const item = manifest.levels[0].items.find((i) => i.id === 'kernel-journal')!;

@@ -16,7 +16,9 @@ test('this machine as root: container docker, runsOn untouched; only root can op
   };
   const verdict = analyseTexts(files);
   assert.is(verdict.levels.L1?.container, 'docker');
-  assert.ok(verdict.levels.L1?.containerEvidence?.some((e) => e.file === 'L1/container.txt' && /dockerenv/.test(e.text)));
+  assert.ok(
+    verdict.levels.L1?.containerEvidence?.some((e) => e.file === 'L1/container.txt' && /dockerenv/.test(e.text)),
+  );
   const c = verdict.checks.find((x) => x.id === 'l1-kvm-access')!;
   assert.is(c.status, 'fail');
   assert.match(c.summary, /only root can open \/dev\/kvm in L1 \(0600 root:root\)/);
@@ -35,7 +37,9 @@ test('a user the collection ran as who cannot open it: that user is named, with 
 });
 
 test('elbe#164: docker container given /dev/kvm as root:root 0660, then chgrp kvm: fail, then pass', () => {
-  const [before, after] = fixture('containers', 'elbe-164-docker-ls-l-dev-kvm.excerpt.txt').split('\n').filter((l) => l.startsWith('crw'));
+  const [before, after] = fixture('containers', 'elbe-164-docker-ls-l-dev-kvm.excerpt.txt')
+    .split('\n')
+    .filter((l) => l.startsWith('crw'));
   const container = fixture('this-machine', 'container.txt');
   const fail = checkOf({ 'L1/kvm-device.txt': `${before}\n`, 'L1/container.txt': container }, 'l1-kvm-access')!;
   assert.is(fail.status, 'fail');
@@ -45,30 +49,47 @@ test('elbe#164: docker container given /dev/kvm as root:root 0660, then chgrp kv
 });
 
 test('systemd-nspawn container without /dev/kvm: its own fix (bind the device, allow it)', () => {
-  const c = checkOf({ 'L1/container.txt': fixture('nspawn', 'container-nokvm-root.txt'), 'L1/kvm-access.txt': fixture('nspawn', 'kvm-access-nokvm-root.txt') }, 'l1-kvm-access')!;
+  const c = checkOf(
+    {
+      'L1/container.txt': fixture('nspawn', 'container-nokvm-root.txt'),
+      'L1/kvm-access.txt': fixture('nspawn', 'kvm-access-nokvm-root.txt'),
+    },
+    'l1-kvm-access',
+  )!;
   assert.is(c.status, 'fail');
   assert.match(c.title, /systemd-nspawn container was not given \/dev\/kvm/);
   assert.match(c.fix!, /--bind=\/dev\/kvm --property=DeviceAllow=\/dev\/kvm rw/);
-  assert.is(analyseTexts({ 'L1/container.txt': fixture('nspawn', 'container-nokvm-root.txt') }).levels.L1?.container, 'systemd-nspawn');
+  assert.is(
+    analyseTexts({ 'L1/container.txt': fixture('nspawn', 'container-nokvm-root.txt') }).levels.L1?.container,
+    'systemd-nspawn',
+  );
 });
 
 test('docker container without /dev/kvm: --device /dev/kvm', () => {
-  const c = checkOf({ 'L1/container.txt': fixture('this-machine', 'container.txt'), 'L1/kvm-access.txt': fixture('nspawn', 'kvm-access-nokvm-root.txt') }, 'l1-kvm-access')!;
+  const c = checkOf(
+    {
+      'L1/container.txt': fixture('this-machine', 'container.txt'),
+      'L1/kvm-access.txt': fixture('nspawn', 'kvm-access-nokvm-root.txt'),
+    },
+    'l1-kvm-access',
+  )!;
   assert.is(c.status, 'fail');
   assert.match(c.fix!, /--device \/dev\/kvm/);
 });
 
 test('no container and no /dev/kvm: left to the KVM checks (no access check)', () => {
-  assert.is(checkOf({ 'L1/kvm-access.txt': fixture('nspawn', 'kvm-access-nokvm-root.txt') }, 'l1-kvm-access'), undefined);
+  assert.is(
+    checkOf({ 'L1/kvm-access.txt': fixture('nspawn', 'kvm-access-nokvm-root.txt') }, 'l1-kvm-access'),
+    undefined,
+  );
 });
 
 test('lscpu container type with vendor Parallels: openvz container, not a Parallels VM underneath', () => {
-  const v = analyseTexts({ 'L1/lscpu.txt': 'Hypervisor vendor:     Parallels\nVirtualization type:   container\n' }).levels.L1!;
+  const v = analyseTexts({ 'L1/lscpu.txt': 'Hypervisor vendor:     Parallels\nVirtualization type:   container\n' })
+    .levels.L1!;
   assert.is(v.container, 'openvz');
   assert.is.not(v.runsOn, 'parallels');
 });
-
-
 
 // An L1 seen from inside (a real KVM guest) on an L0 whose own stack describes its VMs.
 const kvmGuestL1 = () => ({
@@ -86,7 +107,10 @@ test('Proxmox VE L0 with cpu: host: L1 is its VM 100, started with KVM and the h
 });
 
 test('Proxmox VE L0 with kvm: 0: the outside view says TCG, and the fix is qm set --kvm 1', () => {
-  const verdict = analyseTexts({ ...kvmGuestL1(), 'L0/pve-vm-configs.txt': pveItem('qemu-server-100-kvm0.conf.excerpt') });
+  const verdict = analyseTexts({
+    ...kvmGuestL1(),
+    'L0/pve-vm-configs.txt': pveItem('qemu-server-100-kvm0.conf.excerpt'),
+  });
   assert.is(verdict.levels.L1!.outside, 'tcg');
   const clue = verdict.levels.L1!.evidence.find((e) => e.view === 'outside')!;
   assert.is(clue.text, 'kvm: 0');
@@ -108,7 +132,10 @@ test("Xen dom0 L0: the example HVM guest has no nestedhvm and xl info's virt_cap
   assert.match(c.summary, /no HAP \(virt_caps: hvm hvm_directio\)/);
   assert.match(c.fix!, /nestedhvm=1/);
   assert.ok(c.evidence.some((e) => e.file === 'L0/xen-info.txt' && /virt_caps/.test(e.text)));
-  assert.not.ok(verdict.checks.some((x) => x.id === 'xen-nesting'), 'the inside-only Xen check gives way to the dom0 evidence');
+  assert.not.ok(
+    verdict.checks.some((x) => x.id === 'xen-nesting'),
+    'the inside-only Xen check gives way to the dom0 evidence',
+  );
 });
 test('a dmesg that lost the boot: the verdict reads the journal of this boot, and the level table says so', () => {
   const verdict = analyseTexts({
@@ -120,7 +147,10 @@ test('a dmesg that lost the boot: the verdict reads the journal of this boot, an
   assert.is(verdict.levels.L1!.runsOn, 'kvm');
   assert.match(verdict.tables[0].kernelLog!, /^journalctl -k -b 0 \(dmesg no longer starts at boot/);
   const dmesgOnly = analyseTexts({ 'L1/dmesg.txt': fixture('this-machine', 'dmesg-without-boot.txt') });
-  assert.not.ok(dmesgOnly.levels.L1!.evidence.some((e) => /Hypervisor detected/.test(e.text)), 'the wrapped dmesg alone lacks the line');
+  assert.not.ok(
+    dmesgOnly.levels.L1!.evidence.some((e) => /Hypervisor detected/.test(e.text)),
+    'the wrapped dmesg alone lacks the line',
+  );
 });
 
 test.run();

@@ -4,10 +4,17 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decideContainer, lscpuContainer } from '../../src/analyse/parsers/container.ts';
-import { bitsAllow, groupUnmapped, isNode, onlyRoot, parseKvmAccess, parseLsLine } from '../../src/analyse/parsers/kvm-access.ts';
+import { chooseKernelLog, dmesgStartsAtBoot } from '../../src/analyse/parsers/kernel-log.ts';
+import {
+  bitsAllow,
+  groupUnmapped,
+  isNode,
+  onlyRoot,
+  parseKvmAccess,
+  parseLsLine,
+} from '../../src/analyse/parsers/kvm-access.ts';
 import { parsePveConfigs, parseQmList, pveCpuNests } from '../../src/analyse/parsers/proxmox.ts';
 import { parseXenGuests, parseXlInfo } from '../../src/analyse/parsers/xen.ts';
-import { chooseKernelLog, dmesgStartsAtBoot } from '../../src/analyse/parsers/kernel-log.ts';
 import { FIXTURES } from '../helpers.ts';
 
 const fixture = (...p: string[]) => readFileSync(path.join(FIXTURES, 'platforms', ...p), 'utf8');
@@ -17,11 +24,17 @@ test('this machine: /.dockerenv makes it a docker container (systemd agrees)', (
   const v = decideContainer(fixture('this-machine', 'container.txt'), fixture('this-machine', 'lscpu.txt'));
   assert.is(v.container, 'docker');
   assert.ok(v.clues.some((c) => c.why === '/.dockerenv exists' && c.strength === 3));
-  assert.ok(v.clues.every((c) => c.says === 'docker'), 'no other container named');
+  assert.ok(
+    v.clues.every((c) => c.says === 'docker'),
+    'no other container named',
+  );
 });
 
 test('podman: libpod scope in the cgroup path; a cgroup namespace root above / is a container', () => {
-  const cgroup = lines(fixture('containers', 'freeipa-healthcheck-pr99-podman-proc-self-cgroup.excerpt.txt'), /libpod-/);
+  const cgroup = lines(
+    fixture('containers', 'freeipa-healthcheck-pr99-podman-proc-self-cgroup.excerpt.txt'),
+    /libpod-/,
+  );
   assert.is(decideContainer(`==> /proc/1/cgroup <==\n${cgroup.join('\n')}\n`).container, 'podman');
   const mount = lines(fixture('containers', 'systemd-pr17902-cgroupns-mountinfo.excerpt.txt'), /^1118 /);
   const v = decideContainer(`==> /proc/self/mountinfo (/, cgroup) <==\n${mount.join('\n')}\n`);
@@ -36,7 +49,7 @@ test('docker on cgroup v1: the cgroup mount root /docker/ID', () => {
   assert.match(v.clues[0].text, /\/docker\/1ebedb/);
 });
 
-test("old systemd answers none inside docker: /.dockerenv still decides; none alone is not a container", () => {
+test('old systemd answers none inside docker: /.dockerenv still decides; none alone is not a container', () => {
   const word = /^none$/m.exec(fixture('containers', 'systemd-15393-detect-virt-in-docker.excerpt.txt'))![0];
   assert.is(decideContainer(`systemd-detect-virt --container: ${word}\n`).container, null);
   assert.is(decideContainer(`systemd-detect-virt --container: ${word}\nexists: /.dockerenv\n`).container, 'docker');
@@ -63,7 +76,12 @@ test('/dev/kvm here: 0600 root:root; root opens it, nobody is refused; libvirt-q
   assert.is(bitsAllow(root.device, qemu), false);
   const nobody = parseKvmAccess(fixture('this-machine', 'kvm-access-nobody.txt'));
   assert.is(nobody.user?.name, 'nobody');
-  assert.equal(nobody.open, { ok: false, error: 'Permission denied', line: nobody.open!.line, text: nobody.open!.text });
+  assert.equal(nobody.open, {
+    ok: false,
+    error: 'Permission denied',
+    line: nobody.open!.line,
+    text: nobody.open!.text,
+  });
   assert.is(bitsAllow(root.device, nobody.user!), false);
 });
 
@@ -81,7 +99,9 @@ test('elbe#164: passed into docker as root:root 0660, then chgrp kvm: only then 
 });
 
 test('Proxmox VE: cpu host nests; kvm: 0 runs the VM on TCG; qemu64 has no vmx', () => {
-  const host = parsePveConfigs(`==> /etc/pve/qemu-server/100.conf <==\n${fixture('proxmox-ve', 'qemu-server-100-cpu-host.conf')}`);
+  const host = parsePveConfigs(
+    `==> /etc/pve/qemu-server/100.conf <==\n${fixture('proxmox-ve', 'qemu-server-100-cpu-host.conf')}`,
+  );
   assert.is(host.length, 1);
   assert.is(host[0].vmid, 100);
   assert.is(host[0].name, 'Windows11');
@@ -106,8 +126,13 @@ test('Proxmox VE: a snapshot section is not the running configuration', () => {
 });
 
 test('qm list rows', () => {
-  const rows = parseQmList('      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID\n       100 Windows11            running    28672            1500.00 2345\n');
-  assert.equal(rows.map((r) => [r.vmid, r.name, r.status, r.pid]), [[100, 'Windows11', 'running', 2345]]);
+  const rows = parseQmList(
+    '      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID\n       100 Windows11            running    28672            1500.00 2345\n',
+  );
+  assert.equal(
+    rows.map((r) => [r.vmid, r.name, r.status, r.pid]),
+    [[100, 'Windows11', 'running', 2345]],
+  );
 });
 
 test('xl info (the man page sample): virt_caps hvm without hap', () => {
@@ -128,7 +153,10 @@ test("Xen's example HVM config: an HVM guest with neither hap nor nestedhvm set"
 test('dmesg that lost the boot: the journal is used, and the choice says why', () => {
   assert.is(dmesgStartsAtBoot('[    0.000000] Linux version 6.1.0\n'), true);
   assert.is(dmesgStartsAtBoot('[123456.789012] kvm: exiting hardware virtualization\n'), false);
-  assert.is(chooseKernelLog('[123456.789012] x\n', '[    0.000000] host kernel: Linux version 6.1\n')?.item, 'kernel-journal');
+  assert.is(
+    chooseKernelLog('[123456.789012] x\n', '[    0.000000] host kernel: Linux version 6.1\n')?.item,
+    'kernel-journal',
+  );
   assert.is(chooseKernelLog('[    0.000000] Linux version\n', undefined)?.item, 'dmesg');
   assert.is(chooseKernelLog(undefined, undefined), undefined);
 });

@@ -4,7 +4,16 @@
 import type { Level } from '../../levels.js';
 import { containerDeviceFix, containerOf } from '../container.js';
 import { type Citation, levelFile } from '../evidence.js';
-import { type KvmAccess, type KvmNode, type KvmUser, bitsAllow, groupUnmapped, isNode, onlyRoot, parseKvmAccess } from '../parsers/kvm-access.js';
+import {
+  bitsAllow,
+  groupUnmapped,
+  isNode,
+  type KvmAccess,
+  type KvmNode,
+  type KvmUser,
+  onlyRoot,
+  parseKvmAccess,
+} from '../parsers/kvm-access.js';
 import { cite, result } from './common.js';
 import type { CheckDef, CheckResult } from './registry.js';
 
@@ -19,10 +28,17 @@ function addToGroupFix(users: KvmUser[], node: KvmNode): string {
   return `Add ${names} to group ${node.group}: usermod -aG ${node.group} ${users[0].name} (then log in again; QEMU started by libvirt needs libvirtd restarted)`;
 }
 
-function evaluateAccess(level: Level, access: KvmAccess, file: string, container: ReturnType<typeof containerOf>): CheckResult | undefined {
+function evaluateAccess(
+  level: Level,
+  access: KvmAccess,
+  file: string,
+  container: ReturnType<typeof containerOf>,
+): CheckResult | undefined {
   const kind = container?.container ?? null;
   const where = kind ? ` (${level} is a ${kind} container)` : '';
-  const containerCite = container?.evidence[0] ? [cite(container.evidence[0].file, container.evidence[0].line, container.evidence[0].text)] : [];
+  const containerCite = container?.evidence[0]
+    ? [cite(container.evidence[0].file, container.evidence[0].line, container.evidence[0].text)]
+    : [];
   const device = access.device;
   if (!device) return undefined;
   const evidence: Citation[] = [cite(file, device.line, device.text)];
@@ -30,15 +46,29 @@ function evaluateAccess(level: Level, access: KvmAccess, file: string, container
     // Outside a container the KVM checks say why /dev/kvm is missing (module, firmware).
     if (!kind) return undefined;
     const fix = containerDeviceFix(kind).device;
-    return result('fail', `${level} is a ${kind} container without /dev/kvm: nothing in it can use KVM, whatever the kernel underneath offers`, [...evidence, ...containerCite], `On the container's host, ${fix}.`, `${level}: the ${kind} container was not given /dev/kvm`);
+    return result(
+      'fail',
+      `${level} is a ${kind} container without /dev/kvm: nothing in it can use KVM, whatever the kernel underneath offers`,
+      [...evidence, ...containerCite],
+      `On the container's host, ${fix}.`,
+      `${level}: the ${kind} container was not given /dev/kvm`,
+    );
   }
   const user = access.user;
   if (access.open) evidence.push(cite(file, access.open.line, access.open.text));
   if (user) evidence.push(cite(file, user.line, user.text));
   if (access.open && !access.open.ok && user?.uid === 0) {
     // Bits do not stop root: a device cgroup (or an LSM) does; typical of a bind-mounted node.
-    const fix = kind ? `On the container's host, ${containerDeviceFix(kind).device}.` : 'Check the device cgroup and the security module (SELinux/AppArmor) of the process collecting: they refuse root.';
-    return result('fail', `even root cannot open /dev/kvm in ${level} (${access.open.error})${where}: the device is there but refused`, [...evidence, ...containerCite], fix, `${level}: /dev/kvm is there but refused even to root`);
+    const fix = kind
+      ? `On the container's host, ${containerDeviceFix(kind).device}.`
+      : 'Check the device cgroup and the security module (SELinux/AppArmor) of the process collecting: they refuse root.';
+    return result(
+      'fail',
+      `even root cannot open /dev/kvm in ${level} (${access.open.error})${where}: the device is there but refused`,
+      [...evidence, ...containerCite],
+      fix,
+      `${level}: /dev/kvm is there but refused even to root`,
+    );
   }
   // Who starts QEMU: the connecting user, the login user behind sudo, libvirt's QEMU user.
   const people = [user, access.loginUser].filter((u): u is KvmUser => u !== undefined && u.uid !== 0);
@@ -52,22 +82,50 @@ function evaluateAccess(level: Level, access: KvmAccess, file: string, container
   if (onlyRoot(device) && !(user && user.uid !== 0 && opened(user))) {
     const names = blocked.length ? blocked.map((u) => u.name).join(', ') : 'any user but root';
     const fix = kind ? `On the container's host: ${UDEV_FIX}; then ${containerDeviceFix(kind).group}.` : `${UDEV_FIX}.`;
-    return result('fail', `only root can open /dev/kvm in ${level} (${describe(device)})${where}: QEMU run by ${names} gets "Permission denied" and, with accel kvm:tcg, silently falls back to TCG`, [...evidence, ...containerCite], fix, `${level}: only root can open /dev/kvm`);
+    return result(
+      'fail',
+      `only root can open /dev/kvm in ${level} (${describe(device)})${where}: QEMU run by ${names} gets "Permission denied" and, with accel kvm:tcg, silently falls back to TCG`,
+      [...evidence, ...containerCite],
+      fix,
+      `${level}: only root can open /dev/kvm`,
+    );
   }
   if (access.open && !access.open.ok && user) {
     const fix = groupFix ?? (device.group !== 'root' ? `${addToGroupFix([user], device)}.` : `${UDEV_FIX}.`);
-    return result('fail', `${user.name} cannot open /dev/kvm in ${level} (${describe(device)}, ${access.open.error}; ${user.name}'s groups: ${user.groups.join(', ') || 'none'})${where}`, [...evidence, ...containerCite], fix, `${level}: ${user.name} cannot open /dev/kvm`);
+    return result(
+      'fail',
+      `${user.name} cannot open /dev/kvm in ${level} (${describe(device)}, ${access.open.error}; ${user.name}'s groups: ${user.groups.join(', ') || 'none'})${where}`,
+      [...evidence, ...containerCite],
+      fix,
+      `${level}: ${user.name} cannot open /dev/kvm`,
+    );
   }
   const blockedPeople = blocked.filter((u) => people.includes(u));
   if (blockedPeople.length) {
-    return result('fail', `${blockedPeople.map((u) => u.name).join(', ')} cannot open /dev/kvm in ${level} (${describe(device)})${where}`, evidence, groupFix ?? `${addToGroupFix(blockedPeople, device)}.`, `${level}: ${blockedPeople[0].name} cannot open /dev/kvm`);
+    return result(
+      'fail',
+      `${blockedPeople.map((u) => u.name).join(', ')} cannot open /dev/kvm in ${level} (${describe(device)})${where}`,
+      evidence,
+      groupFix ?? `${addToGroupFix(blockedPeople, device)}.`,
+      `${level}: ${blockedPeople[0].name} cannot open /dev/kvm`,
+    );
   }
   const blockedQemu = blocked.filter((u) => qemuUsers.includes(u));
   if (blockedQemu.length) {
-    return result('warn', `${blockedQemu.map((u) => u.name).join(', ')} (the user libvirt starts QEMU as) cannot open /dev/kvm in ${level} (${describe(device)})`, evidence, groupFix ?? `${addToGroupFix(blockedQemu, device)}.`, `${level}: libvirt's QEMU user cannot open /dev/kvm`);
+    return result(
+      'warn',
+      `${blockedQemu.map((u) => u.name).join(', ')} (the user libvirt starts QEMU as) cannot open /dev/kvm in ${level} (${describe(device)})`,
+      evidence,
+      groupFix ?? `${addToGroupFix(blockedQemu, device)}.`,
+      `${level}: libvirt's QEMU user cannot open /dev/kvm`,
+    );
   }
-  const who = canOpen.length ? canOpen.map((u) => u.name).join(', ') : user?.name ?? 'root';
-  return result('pass', `${who} can open /dev/kvm in ${level} (${describe(device)}${access.open?.ok ? ', opened' : ''})${where}`, evidence);
+  const who = canOpen.length ? canOpen.map((u) => u.name).join(', ') : (user?.name ?? 'root');
+  return result(
+    'pass',
+    `${who} can open /dev/kvm in ${level} (${describe(device)}${access.open?.ok ? ', opened' : ''})${where}`,
+    evidence,
+  );
 }
 
 /** One check per level that runs guests. Bundles without the kvm-access item (older

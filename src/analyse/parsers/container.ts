@@ -5,8 +5,17 @@
 import { parseColonLines } from './key-value.js';
 
 export const CONTAINERS = [
-  'docker', 'podman', 'lxc', 'lxc-libvirt', 'kubernetes', 'systemd-nspawn', 'openvz', 'proot', 'rkt',
-  'containerd', 'container-other',
+  'docker',
+  'podman',
+  'lxc',
+  'lxc-libvirt',
+  'kubernetes',
+  'systemd-nspawn',
+  'openvz',
+  'proot',
+  'rkt',
+  'containerd',
+  'container-other',
 ] as const;
 export type ContainerKind = (typeof CONTAINERS)[number];
 
@@ -26,9 +35,18 @@ export interface ContainerVerdict {
 
 /** Words systemd-detect-virt --container and /run/systemd/container use. */
 const SYSTEMD_WORDS: Record<string, ContainerKind | 'none'> = {
-  docker: 'docker', podman: 'podman', lxc: 'lxc', 'lxc-libvirt': 'lxc-libvirt', 'systemd-nspawn': 'systemd-nspawn',
+  docker: 'docker',
+  podman: 'podman',
+  lxc: 'lxc',
+  'lxc-libvirt': 'lxc-libvirt',
+  'systemd-nspawn': 'systemd-nspawn',
   // systemd calls WSL a container; for KVM it is a Hyper-V VM (the platform says WSL2).
-  openvz: 'openvz', wsl: 'none', proot: 'proot', rkt: 'rkt', pouch: 'container-other', 'container-other': 'container-other',
+  openvz: 'openvz',
+  wsl: 'none',
+  proot: 'proot',
+  rkt: 'rkt',
+  pouch: 'container-other',
+  'container-other': 'container-other',
   none: 'none',
 };
 
@@ -61,33 +79,55 @@ function sections(text: string): { head: Array<{ line: number; text: string }>; 
   text.split('\n').forEach((raw, index) => {
     const m = /^==> (\S+).* <==$/.exec(raw);
     if (m) parts.push({ name: m[1], lines: [] });
-    else if (raw.trim() !== '') (parts.length ? parts[parts.length - 1].lines : head).push({ line: index + 1, text: raw.trimEnd() });
+    else if (raw.trim() !== '')
+      (parts.length ? parts[parts.length - 1].lines : head).push({ line: index + 1, text: raw.trimEnd() });
   });
   return { head, parts };
 }
 
 function fromHead(head: Section['lines']): ContainerClue[] {
   const clues: ContainerClue[] = [];
-  const exists = new Set(head.flatMap((l) => (/^exists: (\S+)$/.exec(l.text)?.[1] ? [/^exists: (\S+)$/.exec(l.text)![1]] : [])));
+  const exists = new Set(
+    head.flatMap((l) => (/^exists: (\S+)$/.exec(l.text)?.[1] ? [/^exists: (\S+)$/.exec(l.text)![1]] : [])),
+  );
   for (const { line, text } of head) {
     let m = /^systemd-detect-virt --container: ([a-z-]+)$/.exec(text);
     if (m && SYSTEMD_WORDS[m[1]]) {
-      clues.push({ says: SYSTEMD_WORDS[m[1]], strength: 3, why: `systemd-detect-virt --container says ${m[1]}`, line, text });
+      clues.push({
+        says: SYSTEMD_WORDS[m[1]],
+        strength: 3,
+        why: `systemd-detect-virt --container says ${m[1]}`,
+        line,
+        text,
+      });
       continue;
     }
     m = /^(\/run\/systemd\/container|\/run\/host\/container-manager): (\S+)/.exec(text);
     if (m) {
       const word = m[2].toLowerCase();
-      const says = SYSTEMD_WORDS[word] ?? (/^podman/.test(word) ? 'podman' : /^docker/.test(word) ? 'docker' : 'container-other');
+      const says =
+        SYSTEMD_WORDS[word] ?? (/^podman/.test(word) ? 'podman' : /^docker/.test(word) ? 'docker' : 'container-other');
       clues.push({ says, strength: 3, why: `${m[1]} (written by the container manager) says ${m[2]}`, line, text });
       continue;
     }
     m = /^exists: (\S+)$/.exec(text);
     if (m && EXISTS[m[1]]) {
-      clues.push({ says: EXISTS[m[1]], strength: m[1] === '/var/run/secrets/kubernetes.io' ? 2 : 3, why: `${m[1]} exists`, line, text });
+      clues.push({
+        says: EXISTS[m[1]],
+        strength: m[1] === '/var/run/secrets/kubernetes.io' ? 2 : 3,
+        why: `${m[1]} exists`,
+        line,
+        text,
+      });
     } else if (m && m[1] === '/proc/vz' && !exists.has('/proc/bc')) {
       // The OpenVZ host has both; a container only /proc/vz (virt-what's rule).
-      clues.push({ says: 'openvz', strength: 3, why: '/proc/vz exists without /proc/bc: an OpenVZ/Virtuozzo container', line, text });
+      clues.push({
+        says: 'openvz',
+        strength: 3,
+        why: '/proc/vz exists without /proc/bc: an OpenVZ/Virtuozzo container',
+        line,
+        text,
+      });
     }
   }
   return clues;
@@ -109,7 +149,13 @@ function fromMounts(part: Section | undefined): ContainerClue[] {
     const fields = text.split(' ');
     const root = fields[3] ?? '';
     if (/ - fuse\.lxcfs /.test(text)) {
-      clues.push({ says: 'lxc', strength: 2, why: 'lxcfs is mounted over /proc files (LXC/LXD/Incus, Proxmox CT)', line, text });
+      clues.push({
+        says: 'lxc',
+        strength: 2,
+        why: 'lxcfs is mounted over /proc files (LXC/LXD/Incus, Proxmox CT)',
+        line,
+        text,
+      });
       break;
     }
     for (const [re, says] of CGROUP_PATHS) {
@@ -120,7 +166,13 @@ function fromMounts(part: Section | undefined): ContainerClue[] {
     }
     // cgroup namespaces show the host's cgroup root as /../..: some container mounted it.
     if (fields[4]?.startsWith('/sys/fs/cgroup') && root.startsWith('/..')) {
-      clues.push({ says: 'container-other', strength: 1, why: 'the cgroup mount starts above its namespace root (/..): a container', line, text });
+      clues.push({
+        says: 'container-other',
+        strength: 1,
+        why: 'the cgroup mount starts above its namespace root (/..): a container',
+        line,
+        text,
+      });
     }
   }
   return clues;
@@ -130,7 +182,7 @@ function fromMounts(part: Section | undefined): ContainerClue[] {
 export function lscpuContainer(lscpuText: string): ContainerClue | undefined {
   const lines = parseColonLines(lscpuText);
   const type = lines.find((l) => l.key === 'Virtualization type');
-  if (!type || type.value !== 'container') return undefined;
+  if (type?.value !== 'container') return undefined;
   const vendor = lines.find((l) => l.key === 'Hypervisor vendor')?.value;
   const says: ContainerKind = vendor && /Parallels|Virtuozzo|OpenVZ/i.test(vendor) ? 'openvz' : 'container-other';
   const why = `lscpu: virtualization type container${vendor ? ` (hypervisor vendor ${vendor} names the container's maker, not a VM)` : ''}`;

@@ -17,8 +17,13 @@ export function dmesgStartsAtBoot(text: string): boolean | undefined {
 export function chooseKernelLog(dmesg: string | undefined, journal: string | undefined): KernelLogChoice | undefined {
   const hasJournal = journal !== undefined && /\S/.test(journal);
   if (dmesg === undefined && !hasJournal) return undefined;
-  if (dmesg === undefined) return { item: 'kernel-journal', why: 'dmesg was not collected; the journal holds the kernel log' };
-  if (!hasJournal) return { item: 'dmesg', why: dmesgStartsAtBoot(dmesg) === false ? 'dmesg no longer starts at boot and no journal was collected' : 'dmesg' };
+  if (dmesg === undefined)
+    return { item: 'kernel-journal', why: 'dmesg was not collected; the journal holds the kernel log' };
+  if (!hasJournal)
+    return {
+      item: 'dmesg',
+      why: dmesgStartsAtBoot(dmesg) === false ? 'dmesg no longer starts at boot and no journal was collected' : 'dmesg',
+    };
   if (dmesgStartsAtBoot(dmesg) === false) return { item: 'kernel-journal', why: 'dmesg no longer starts at boot' };
   return { item: 'dmesg', why: 'dmesg starts at boot' };
 }

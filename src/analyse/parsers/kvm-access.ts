@@ -66,19 +66,37 @@ export function parseKvmAccess(text: string): KvmAccess {
     if (key === 'device') {
       const d = /^mode=([0-7]+) owner=(\S+?)\((\d+)\) group=(\S+?)\((\d+)\)/.exec(value);
       if (value === 'absent') out.device = { absent: true, line, text: t };
-      else if (d) out.device = { mode: parseInt(d[1], 8), owner: d[2], uid: Number(d[3]), group: d[4], gid: Number(d[5]), line, text: t };
+      else if (d)
+        out.device = {
+          mode: parseInt(d[1], 8),
+          owner: d[2],
+          uid: Number(d[3]),
+          group: d[4],
+          gid: Number(d[5]),
+          line,
+          text: t,
+        };
     } else if (key === 'user') out.user = parseUser(value, line, t);
     else if (key === 'login user') out.loginUser = parseUser(value, line, t);
     else if (key === 'qemu user') {
       const u = parseUser(value, line, t);
       if (u) out.qemuUsers.push(u);
     } else if (key === 'open') {
-      out.open = value === 'ok' ? { ok: true, line, text: t } : { ok: false, error: value.replace(/^failed: /, ''), line, text: t };
+      out.open =
+        value === 'ok'
+          ? { ok: true, line, text: t }
+          : { ok: false, error: value.replace(/^failed: /, ''), line, text: t };
     } else if (key === 'group kvm') {
       if (value === 'absent') out.kvmGroup = { absent: true, members: [], line, text: t };
       else {
         const f = value.split(':');
-        out.kvmGroup = { absent: false, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean), line, text: t };
+        out.kvmGroup = {
+          absent: false,
+          gid: Number(f[2]),
+          members: (f[3] ?? '').split(',').filter(Boolean),
+          line,
+          text: t,
+        };
       }
     } else if (key === 'udev') out.udev.push({ line, text: value });
   });

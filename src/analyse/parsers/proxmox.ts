@@ -29,7 +29,10 @@ export function parsePveConfigs(text: string, defaultFile = 'qemu-server.conf'):
   text.split('\n').forEach((raw, index) => {
     const line = index + 1;
     const header = /^==> (.+) <==$/.exec(raw);
-    if (header) return start(header[1], line);
+    if (header) {
+      start(header[1], line);
+      return;
+    }
     if (/^\[.*\]\s*$/.test(raw)) {
       inSnapshot = true;
       return;
@@ -54,7 +57,8 @@ export function parsePveConfigs(text: string, defaultFile = 'qemu-server.conf'):
 
 /** The CPU type passes vmx/svm: `host`, `max`, or a model with `+vmx`/`+svm` in flags. */
 export function pveCpuNests(cpu: string | undefined): { ok: boolean; type: string } {
-  const type = (cpu ?? 'kvm64').split(',').find((p) => !p.includes('=')) ?? /cputype=([^,]+)/.exec(cpu ?? '')?.[1] ?? 'kvm64';
+  const type =
+    (cpu ?? 'kvm64').split(',').find((p) => !p.includes('=')) ?? /cputype=([^,]+)/.exec(cpu ?? '')?.[1] ?? 'kvm64';
   const flags = /flags=([^,]+)/.exec(cpu ?? '')?.[1] ?? '';
   if (/(^|;)\+(vmx|svm)\b/.test(flags)) return { ok: true, type };
   if (/(^|;)-(vmx|svm)\b/.test(flags)) return { ok: false, type };
@@ -75,7 +79,15 @@ export function parseQmList(text: string): QmListRow[] {
   const rows: QmListRow[] = [];
   text.split('\n').forEach((raw, index) => {
     const m = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+\d+\s+[\d.]+\s+(\d+)\s*$/.exec(raw);
-    if (m) rows.push({ vmid: Number(m[1]), name: m[2], status: m[3], pid: Number(m[4]) || undefined, line: index + 1, text: raw.trim() });
+    if (m)
+      rows.push({
+        vmid: Number(m[1]),
+        name: m[2],
+        status: m[3],
+        pid: Number(m[4]) || undefined,
+        line: index + 1,
+        text: raw.trim(),
+      });
   });
   return rows;
 }

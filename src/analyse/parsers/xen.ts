@@ -67,15 +67,17 @@ function fromJson(text: string, file: string): XenGuest[] | undefined {
     if (!config?.b_info) return [];
     const name = config.c_info?.name;
     const nameLine = name ? text.slice(0, text.indexOf(`"${name}"`)).split('\n').length : 1;
-    return [{
-      name,
-      hvm: config.c_info?.type === 'hvm' || findKey(config.b_info, 'type.hvm') !== undefined,
-      hap: truth(findKey(config.b_info, 'hap')),
-      nestedHvm: truth(findKey(config.b_info, 'nested_hvm')),
-      file,
-      line: nameLine,
-      text: `"name": "${name ?? '?'}"`,
-    }];
+    return [
+      {
+        name,
+        hvm: config.c_info?.type === 'hvm' || findKey(config.b_info, 'type.hvm') !== undefined,
+        hap: truth(findKey(config.b_info, 'hap')),
+        nestedHvm: truth(findKey(config.b_info, 'nested_hvm')),
+        file,
+        line: nameLine,
+        text: `"name": "${name ?? '?'}"`,
+      },
+    ];
   });
 }
 
