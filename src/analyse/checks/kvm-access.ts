@@ -82,10 +82,15 @@ function evaluateAccess(
   if (onlyRoot(device) && !(user && user.uid !== 0 && opened(user))) {
     const names = blocked.length ? blocked.map((u) => u.name).join(', ') : 'any user but root';
     const fix = kind ? `On the container's host: ${UDEV_FIX}; then ${containerDeviceFix(kind).group}.` : `${UDEV_FIX}.`;
+    // A rule that sets group kvm, on a device that is not: udev never applied it here.
+    const rule = access.udev.find((u) => /GROUP="kvm"/.test(u.text));
+    const unapplied = rule
+      ? `; udev's rule ${rule.text.split(':')[0]} sets group kvm, but was not applied (no udevd here?)`
+      : '';
     return result(
       'fail',
-      `only root can open /dev/kvm in ${level} (${describe(device)})${where}: QEMU run by ${names} gets "Permission denied" and, with accel kvm:tcg, silently falls back to TCG`,
-      [...evidence, ...containerCite],
+      `only root can open /dev/kvm in ${level} (${describe(device)})${where}: QEMU run by ${names} gets "Permission denied" and, with accel kvm:tcg, silently falls back to TCG${unapplied}`,
+      [...evidence, ...(rule ? [cite(file, rule.line, rule.text)] : []), ...containerCite],
       fix,
       `${level}: only root can open /dev/kvm`,
     );
