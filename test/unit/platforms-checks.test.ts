@@ -120,7 +120,7 @@ test('Proxmox VE L0 with kvm: 0: the outside view says TCG, and the fix is qm se
   assert.match(c.fix!, /qm set 100 --kvm 1/);
 });
 
-test("Xen dom0 L0: the example HVM guest has no nestedhvm and xl info's virt_caps no hap", () => {
+test("Xen dom0 L0: the example HVM guest has no nestedhvm (Xen 4.2's virt_caps predates hap)", () => {
   const verdict = analyseTexts({
     ...kvmGuestL1(),
     'L0/xen-info.txt': fixture('xen', 'xl-info-manpage.txt'),
@@ -129,7 +129,7 @@ test("Xen dom0 L0: the example HVM guest has no nestedhvm and xl info's virt_cap
   const c = verdict.checks.find((x) => x.id === 'l1-xen-config')!;
   assert.is(c.status, 'fail');
   assert.match(c.summary, /example\.hvm has no nestedhvm setting/);
-  assert.match(c.summary, /no HAP \(virt_caps: hvm hvm_directio\)/);
+  assert.not.match(c.summary, /no HAP/, 'an old virt_caps list without hap or shadow says nothing about HAP');
   assert.match(c.fix!, /nestedhvm=1/);
   assert.ok(c.evidence.some((e) => e.file === 'L0/xen-info.txt' && /virt_caps/.test(e.text)));
   assert.not.ok(

@@ -1,7 +1,7 @@
 // Pure: what a Proxmox VE host or a Xen dom0 at L0 says about how it runs L1, from its
 // own VM configurations (outside evidence nestbug can read there, and only there).
 
-import { levelFile } from '../evidence.js';
+import { findLine, levelFile } from '../evidence.js';
 import type { Guest } from '../guests.js';
 import { pveCpuNests } from '../parsers/proxmox.js';
 import { parseXlInfo } from '../parsers/xen.js';
@@ -102,7 +102,7 @@ export const xenGuestNesting: CheckDef = {
     warn: 'some Xen guests cannot nest (L1 not identified among them)',
     unknown: 'how the Xen dom0 starts L1 is not known',
   },
-  reads: ['xen-domains', 'xen-info'],
+  reads: ['xen-domains', 'xen-info', 'xen-dmesg'],
   evaluate(ctx): CheckResult | undefined {
     const { guests, identified } = l1Candidates(ctx, (g) => g.xen !== undefined);
     if (guests.length === 0) return undefined;
@@ -110,7 +110,14 @@ export const xenGuestNesting: CheckDef = {
     const info = parseXlInfo(ctx.files.get(infoFile) ?? '');
     const evidence = guests.slice(0, 3).map((g) => cite(g.xen!.file, g.xen!.line, g.xen!.text));
     if (info.virtCapsLine) evidence.unshift(cite(infoFile, info.virtCapsLine, `virt_caps: ${info.virtCaps.join(' ')}`));
-    const noHap = info.virtCapsLine !== undefined && !info.virtCaps.includes('hap');
+    // Xen lists hap/shadow in virt_caps only since 4.12 or so: an older list says nothing.
+    const noHap = info.virtCaps.includes('shadow') && !info.virtCaps.includes('hap');
+    const hapLine = findLine(
+      ctx.files,
+      levelFile('L0', 'xen-dmesg'),
+      /Hardware Assisted Paging \(HAP\)|HVM: (VMX|SVM) enabled/,
+    );
+    if (hapLine) evidence.push(cite(hapLine.file, hapLine.line, hapLine.text));
     const problems = guests.map(xenProblem).filter((p): p is string => p !== undefined);
     if (noHap)
       problems.unshift(
