@@ -48,7 +48,9 @@ export const pveL1Config: CheckDef = {
     warn: 'some Proxmox VE VMs cannot nest (L1 not identified among them)',
     unknown: 'how Proxmox VE starts L1 is not known',
   },
-  reads: ['pve-vm-configs', 'pve-qm-list'],
+  // Only Proxmox/Xen hosts have them: `check` does not ask every host for them.
+  reads: [],
+  alsoReads: ['pve-vm-configs', 'pve-qm-list'],
   evaluate(ctx) {
     const { guests, identified } = l1Candidates(ctx, (g) => g.pve !== undefined);
     if (guests.length === 0) return undefined;
@@ -102,7 +104,8 @@ export const xenGuestNesting: CheckDef = {
     warn: 'some Xen guests cannot nest (L1 not identified among them)',
     unknown: 'how the Xen dom0 starts L1 is not known',
   },
-  reads: ['xen-domains', 'xen-info', 'xen-dmesg'],
+  reads: [],
+  alsoReads: ['xen-domains', 'xen-info', 'xen-dmesg'],
   evaluate(ctx): CheckResult | undefined {
     const { guests, identified } = l1Candidates(ctx, (g) => g.xen !== undefined);
     if (guests.length === 0) return undefined;

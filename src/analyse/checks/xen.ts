@@ -13,7 +13,8 @@ export const xenNesting: CheckDef = {
     warn: 'Xen underneath: nesting needs a look',
     unknown: "Xen is underneath: its nesting setting can't be seen from inside",
   },
-  reads: ['xen-domains'],
+  reads: [],
+  alsoReads: ['xen-domains'],
   evaluate(ctx) {
     // The dom0's guest configurations were collected: l1-xen-config reads them.
     if (ctx.files.get('L0/xen-domains.txt')) return undefined;
