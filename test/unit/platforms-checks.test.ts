@@ -153,4 +153,11 @@ test('a dmesg that lost the boot: the verdict reads the journal of this boot, an
   );
 });
 
+test('root of a user namespace (rootless container): /dev/kvm shows nobody:nogroup and is refused; keep-groups fix', () => {
+  const c = checkOf({ 'L1/kvm-access.txt': fixture('this-machine', 'kvm-access-userns.txt') }, 'l1-kvm-access')!;
+  assert.is(c.status, 'fail');
+  assert.match(c.summary, /not mapped into this user namespace/);
+  assert.match(c.fix!, /--group-add keep-groups/);
+});
+
 test.run();

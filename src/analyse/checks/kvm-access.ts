@@ -57,6 +57,22 @@ function evaluateAccess(
   const user = access.user;
   if (access.open) evidence.push(cite(file, access.open.line, access.open.text));
   if (user) evidence.push(cite(file, user.line, user.text));
+  if (
+    access.open &&
+    !access.open.ok &&
+    user?.uid === 0 &&
+    groupUnmapped(device) &&
+    /^(nobody|\d+|UNKNOWN)$/.test(device.owner)
+  ) {
+    // Root of a user namespace owns nothing of the host: the device's ids do not map.
+    return result(
+      'fail',
+      `root in ${level} cannot open /dev/kvm (${describe(device)}, ${access.open.error}): its owner and group are not mapped into this user namespace (a rootless container)${where}`,
+      [...evidence, ...containerCite],
+      `Keep the host user's kvm group in the container (podman run --group-add keep-groups, with that user in group kvm on the host; docker: --group-add $(stat -c %g /dev/kvm) in rootful mode), or give /dev/kvm mode 0666 on the host (udev: KERNEL=="kvm", MODE="0666").`,
+      `${level}: /dev/kvm's owner and group are not mapped into the container`,
+    );
+  }
   if (access.open && !access.open.ok && user?.uid === 0) {
     // Bits do not stop root: a device cgroup (or an LSM) does; typical of a bind-mounted node.
     const fix = kind
