@@ -1,6 +1,6 @@
 // Containers for real: this machine (a Docker container: /.dockerenv) and systemd-nspawn
 // containers the test starts and stops itself, with and without /dev/kvm.
-import { existsSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,6 +8,8 @@ import { decideContainer } from '../../src/analyse/parsers/container.ts';
 import { isNode, parseKvmAccess } from '../../src/analyse/parsers/kvm-access.ts';
 import { newHome, runCli, unpack } from '../harness/cli.ts';
 import { nestbugInContainer, nspawnAvailable } from '../harness/container.ts';
+import { run } from '../harness/processes.ts';
+import { ROOT } from '../helpers.ts';
 
 const item = (top: string, id: string) => readFileSync(path.join(top, 'L1', `${id}.txt`), 'utf8');
 
@@ -77,5 +79,28 @@ nspawnTest(
     assert.match(check.summary, /nobody/);
   },
 );
+
+const rootTest = process.getuid?.() === 0 && existsSync('/dev/kvm') ? test : test.skip;
+
+rootTest("a user namespace made by nobody (rootless): /dev/kvm's ids do not map, its root cannot open it", async () => {
+  const home = newHome();
+  chownSync(home, 65534, 65534);
+  const argv = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', 'unshare', '-U', '-r'];
+  const cli = [
+    process.execPath,
+    path.join(ROOT, 'bin', 'nestbug.js'),
+    'collect',
+    '--l1',
+    'local',
+    '--no-input',
+    '--json',
+  ];
+  const out = run([...argv, ...cli, '-o', path.join(home, 'u.zip')], { allowFail: true, timeoutMs: 120000 });
+  const result = JSON.parse(out);
+  const check = result.checks.find((c: { id: string }) => c.id === 'l1-kvm-access');
+  assert.is(check.status, 'fail');
+  assert.match(check.summary, /not mapped into this user namespace/);
+  assert.is(result.levels.L1.runsOn, 'kvm');
+});
 
 test.run();
