@@ -30,46 +30,69 @@ export function containerOf(files: EvidenceFiles, level: Level): ContainerFindin
   };
 }
 
-/** How each container manager hands a device in, and adds a group. */
-export function containerDeviceFix(kind: ContainerKind | null): { device: string; group: string } {
-  switch (kind) {
-    case 'docker':
-    case 'podman':
-      return {
-        device: `start the container with --device /dev/kvm (${kind} run --device /dev/kvm ...; compose: devices: ["/dev/kvm"]); a bind mount (-v /dev/kvm:/dev/kvm) is not enough, the device cgroup refuses it`,
-        group: `add the device's group from the host: ${kind} run --group-add $(stat -c %g /dev/kvm) ... (or chmod 666 /dev/kvm in the entrypoint)`,
-      };
-    case 'kubernetes':
-      return {
-        device:
-          'give the pod /dev/kvm through a device plugin (KubeVirt: devices.kubevirt.io/kvm; a node with 0 allocatable has no usable /dev/kvm) or a privileged container with a hostPath volume',
-        group: "set securityContext.supplementalGroups to the host's kvm group id (stat -c %g /dev/kvm on the node)",
-      };
-    case 'lxc':
-    case 'lxc-libvirt':
-      return {
-        device:
-          'in the container config: lxc.cgroup2.devices.allow = c 10:232 rwm and lxc.mount.entry = /dev/kvm dev/kvm none bind,optional,create=file (Proxmox CT: /etc/pve/lxc/CTID.conf; LXD/Incus: lxc config device add CT kvm unix-char source=/dev/kvm)',
-        group:
-          'map the kvm group into the container (lxc.idmap) or give the device mode 0666 inside (LXD/Incus: lxc config device set CT kvm mode 0666)',
-      };
-    case 'systemd-nspawn':
-      return {
-        device:
-          'start it with --bind=/dev/kvm --property=DeviceAllow=/dev/kvm rw (or Bind=/dev/kvm in the .nspawn file and DeviceAllow= in its service)',
-        group: "create the kvm group inside with the host's gid (stat -c %g /dev/kvm) and add the user to it",
-      };
-    case 'openvz':
-      return {
-        device: 'OpenVZ/Virtuozzo containers cannot run KVM guests: use a VM',
-        group: 'OpenVZ/Virtuozzo containers cannot run KVM guests: use a VM',
-      };
-    default:
-      return {
-        device:
-          "hand the host's /dev/kvm into the container (docker/podman --device /dev/kvm; LXC lxc.cgroup2.devices.allow = c 10:232 rwm plus a bind mount)",
-        group:
-          "add the host's kvm group to the user running QEMU in the container (docker/podman --group-add $(stat -c %g /dev/kvm))",
-      };
-  }
+interface DeviceFix {
+  device: string;
+  group: string;
+}
+
+const join = (...parts: string[]) => parts.join(' ');
+
+/** How each container manager hands /dev/kvm in, and adds the device's group. */
+const DEVICE_FIXES: Record<string, (kind: string) => DeviceFix> = {
+  docker: (kind) => ({
+    device: join(
+      `start the container with --device /dev/kvm (${kind} run --device /dev/kvm ...; compose: devices:`,
+      '["/dev/kvm"]); a bind mount (-v /dev/kvm:/dev/kvm) is not enough, the device cgroup refuses it',
+    ),
+    group: join(
+      `add the device's group from the host: ${kind} run --group-add $(stat -c %g /dev/kvm) ...`,
+      '(or chmod 666 /dev/kvm in the entrypoint)',
+    ),
+  }),
+  kubernetes: () => ({
+    device: join(
+      'give the pod /dev/kvm through a device plugin (KubeVirt: devices.kubevirt.io/kvm; a node with 0 allocatable',
+      'has no usable /dev/kvm) or a privileged container with a hostPath volume',
+    ),
+    group: "set securityContext.supplementalGroups to the host's kvm group id (stat -c %g /dev/kvm on the node)",
+  }),
+  lxc: () => ({
+    device: join(
+      'in the container config: lxc.cgroup2.devices.allow = c 10:232 rwm and',
+      'lxc.mount.entry = /dev/kvm dev/kvm none bind,optional,create=file (Proxmox CT: /etc/pve/lxc/CTID.conf;',
+      'LXD/Incus: lxc config device add CT kvm unix-char source=/dev/kvm)',
+    ),
+    group: join(
+      'map the kvm group into the container (lxc.idmap) or give the device mode 0666 inside',
+      '(LXD/Incus: lxc config device set CT kvm mode 0666)',
+    ),
+  }),
+  'systemd-nspawn': () => ({
+    device: join(
+      'start it with --bind=/dev/kvm --property=DeviceAllow=/dev/kvm rw',
+      '(or Bind=/dev/kvm in the .nspawn file and DeviceAllow= in its service)',
+    ),
+    group: "create the kvm group inside with the host's gid (stat -c %g /dev/kvm) and add the user to it",
+  }),
+  openvz: () => ({
+    device: 'OpenVZ/Virtuozzo containers cannot run KVM guests: use a VM',
+    group: 'OpenVZ/Virtuozzo containers cannot run KVM guests: use a VM',
+  }),
+  other: () => ({
+    device: join(
+      "hand the host's /dev/kvm into the container (docker/podman --device /dev/kvm;",
+      'LXC lxc.cgroup2.devices.allow = c 10:232 rwm plus a bind mount)',
+    ),
+    group: join(
+      "add the host's kvm group to the user running QEMU in the container",
+      '(docker/podman --group-add $(stat -c %g /dev/kvm))',
+    ),
+  }),
+};
+
+const SAME_FIX: Record<string, string> = { podman: 'docker', 'lxc-libvirt': 'lxc' };
+
+export function containerDeviceFix(kind: ContainerKind | null): DeviceFix {
+  const key = kind ? (SAME_FIX[kind] ?? kind) : 'other';
+  return (DEVICE_FIXES[key] ?? DEVICE_FIXES.other)(kind ?? 'docker');
 }

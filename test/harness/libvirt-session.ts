@@ -62,7 +62,11 @@ export async function startSessionWithDomain(): Promise<Session> {
   const domain = `nbs-${process.pid}`;
   const xml = path.join(home, 'domain.xml');
   run(['sh', '-c', `cat > '${xml}'`], {
-    input: `<domain type='qemu'><name>${domain}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='none'/></devices></domain>`,
+    input: [
+      `<domain type='qemu'><name>${domain}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>`,
+      `<os><type arch='x86_64' machine='q35'>hvm</type></os>`,
+      `<devices><emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='none'/></devices></domain>`,
+    ].join(''),
   });
   chownSync(xml, SESSION_USER.uid, SESSION_USER.gid);
   const [cmd, ...args] = asSessionUser(home, ['virsh', '-c', 'qemu:///session', 'create', xml]);

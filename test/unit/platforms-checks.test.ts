@@ -8,7 +8,7 @@ import { analyseTexts, FIXTURES } from '../helpers.ts';
 const fixture = (...p: string[]) => readFileSync(path.join(FIXTURES, 'platforms', ...p), 'utf8');
 const checkOf = (files: Record<string, string>, id: string) => analyseTexts(files).checks.find((c) => c.id === id);
 
-test('this machine as root: container docker, runsOn untouched; only root can open /dev/kvm, libvirt-qemu cannot', () => {
+test('this machine as root: container docker; only root can open /dev/kvm, libvirt-qemu cannot', () => {
   const files = {
     'L1/container.txt': fixture('this-machine', 'container.txt'),
     'L1/lscpu.txt': fixture('this-machine', 'lscpu.txt'),
@@ -153,7 +153,7 @@ test('a dmesg that lost the boot: the verdict reads the journal of this boot, an
   );
 });
 
-test('root of a user namespace (rootless container): /dev/kvm shows nobody:nogroup and is refused; keep-groups fix', () => {
+test('root of a user namespace (rootless): /dev/kvm shows nobody:nogroup, is refused; keep-groups', () => {
   const c = checkOf({ 'L1/kvm-access.txt': fixture('this-machine', 'kvm-access-userns.txt') }, 'l1-kvm-access')!;
   assert.is(c.status, 'fail');
   assert.match(c.summary, /not mapped into this user namespace/);

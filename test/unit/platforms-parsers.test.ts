@@ -127,7 +127,11 @@ test('Proxmox VE: a snapshot section is not the running configuration', () => {
 
 test('qm list rows', () => {
   const rows = parseQmList(
-    '      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID\n       100 Windows11            running    28672            1500.00 2345\n',
+    [
+      '      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID',
+      '       100 Windows11            running    28672            1500.00 2345',
+      '',
+    ].join('\n'),
   );
   assert.equal(
     rows.map((r) => [r.vmid, r.name, r.status, r.pid]),

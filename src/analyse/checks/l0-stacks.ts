@@ -64,7 +64,8 @@ export const pveL1Config: CheckDef = {
           )
     ).slice(0, 4);
     const hostFix =
-      'with kvm_intel/kvm_amd nested=1 on the Proxmox host; then stop and start the VM (a reboot inside it is not enough)';
+      'with kvm_intel/kvm_amd nested=1 on the Proxmox host; then stop and start the VM ' +
+      '(a reboot inside it is not enough)';
     if (problems.length === 0) {
       const which = guests
         .map((g) => `VM ${g.pve!.vmid} (${g.pve!.name ?? '?'}): cpu ${pveCpuNests(g.pve!.cpu?.value).type}`)
@@ -90,9 +91,9 @@ function xenProblem(g: Guest): string | undefined {
   const x = g.xen!;
   if (!x.hvm) return `${x.name ?? 'a guest'} is not an HVM guest (PV guests cannot run KVM)`;
   if (x.hap === false) return `${x.name ?? 'a guest'} has hap=0 (nested HVM needs hardware-assisted paging)`;
-  if (x.nestedHvm !== true)
-    return `${x.name ?? 'a guest'} has ${x.nestedHvm === false ? 'nestedhvm=0' : 'no nestedhvm setting (off by default)'}`;
-  return undefined;
+  if (x.nestedHvm === true) return undefined;
+  const setting = x.nestedHvm === false ? 'nestedhvm=0' : 'no nestedhvm setting (off by default)';
+  return `${x.name ?? 'a guest'} has ${setting}`;
 }
 
 export const xenGuestNesting: CheckDef = {
@@ -129,7 +130,10 @@ export const xenGuestNesting: CheckDef = {
     const names = guests.map((g) => g.xen!.name ?? '?');
     if (problems.length === 0)
       return result('pass', `${identified ? 'L1' : names.join(', ')}: HVM with hap and nestedhvm=1`, evidence);
-    const fix = `In the xl configuration of ${identified ? names[0] : 'the guest hypervisor'} (/etc/xen/NAME.cfg): type="hvm", hap=1, nestedhvm=1; then xl shutdown NAME and xl create /etc/xen/NAME.cfg (the settings apply at start).`;
+    const which = identified ? names[0] : 'the guest hypervisor';
+    const fix =
+      `In the xl configuration of ${which} (/etc/xen/NAME.cfg): type="hvm", hap=1, nestedhvm=1; ` +
+      'then xl shutdown NAME and xl create /etc/xen/NAME.cfg (the settings apply at start).';
     return result(
       identified ? 'fail' : 'warn',
       `${problems.join('; ')}${identified ? '' : ' (which guest is L1 was not identified)'}`,

@@ -185,7 +185,8 @@ export function lscpuContainer(lscpuText: string): ContainerClue | undefined {
   if (type?.value !== 'container') return undefined;
   const vendor = lines.find((l) => l.key === 'Hypervisor vendor')?.value;
   const says: ContainerKind = vendor && /Parallels|Virtuozzo|OpenVZ/i.test(vendor) ? 'openvz' : 'container-other';
-  const why = `lscpu: virtualization type container${vendor ? ` (hypervisor vendor ${vendor} names the container's maker, not a VM)` : ''}`;
+  const maker = vendor ? ` (hypervisor vendor ${vendor} names the container's maker, not a VM)` : '';
+  const why = `lscpu: virtualization type container${maker}`;
   return { says, strength: 2, why, line: type.line, text: `Virtualization type: ${type.value}` };
 }
 
