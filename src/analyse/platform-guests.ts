@@ -97,3 +97,24 @@ export function addPlatformGuests(files: EvidenceFiles, level: Level, guests: Gu
 }
 
 export type { XenGuest };
+
+/** The level below keeps Proxmox VE VM configurations or lists VMs with qm: a Proxmox VE
+ * host, whatever its kernel is called. */
+export function proxmoxHostClue(
+  files: EvidenceFiles,
+  below: Level,
+): { file: string; line?: number; text: string; why: string } | undefined {
+  const configs = levelFile(below, 'pve-vm-configs');
+  const vm = parsePveConfigs(files.get(configs) ?? '', configs)[0];
+  if (vm)
+    return {
+      file: configs,
+      line: vm.line,
+      text: vm.name ? `name: ${vm.name}` : `VM ${vm.vmid}`,
+      why: `${below} keeps Proxmox VE VM configurations (/etc/pve/qemu-server)`,
+    };
+  const list = levelFile(below, 'pve-qm-list');
+  const row = parseQmList(files.get(list) ?? '')[0];
+  if (row) return { file: list, line: row.line, text: row.text, why: `${below} lists its VMs with Proxmox VE's qm` };
+  return undefined;
+}

@@ -40,6 +40,7 @@ import { type BundleReport, closingReport, reportDryRun } from './collect-report
 import { loadCollectorFiles } from './collectors-list.js';
 import { summaryTemplate, writeBundle } from './write-bundle.js';
 
+
 export interface Invocation {
   /** The command line as typed, recorded in the manifest. */
   argv: string[];

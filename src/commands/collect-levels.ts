@@ -1,19 +1,18 @@
 // The levels' task list (listr2): each level is connected, probed, planned and its items
 // run, hosts in parallel. The functions return what happened; the tasks only show it.
 import { Listr, ListrLogger, type ListrTask, ProcessOutput } from 'listr2';
-import type { ItemRecord, LevelRecord, Manifest } from '../bundle/manifest.js';
+import type { LevelRecord, Manifest } from '../bundle/manifest.js';
 import type { Collector } from '../collect/collectors.js';
 import { Connector, type ConnectSettings, describeVia, type LevelSpec } from '../collect/connect.js';
 import { type PlannedStep, planCollection } from '../collect/plan.js';
 import { type HostFacts, probeHost } from '../collect/probe.js';
-import { type RunContext, runStep } from '../collect/run.js';
+import { LevelProgress } from '../collect/progress.js';
+import { type RunContext, runLevelItems } from '../collect/run.js';
 import { HostError, messageOf, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Level } from '../levels.js';
 import { describeTarget } from '../target.js';
 import type { Transport } from '../transport/types.js';
-import { type Deferred, deferred } from '../util/deferred.js';
-import { formatBytes } from '../util/stamp.js';
 
 export interface LevelsRequest {
   levels: LevelSpec[];
@@ -54,26 +53,31 @@ interface ReachedLevel {
 }
 
 export async function collectLevels(request: LevelsRequest, io: Io): Promise<LevelsCollected> {
-  const connector = new Connector(request.levels, request.connect);
+  const connector = new Connector(request.levels, { ...request.connect, signal: request.signal });
   const records = request.levels.map(emptyRecord);
+  // Without a terminal the progress writes its own lines (one per finished item).
+  const lines = request.quiet || io.stderr.isTTY ? undefined : (line: string) => void io.stderr.write(`${line}\n`);
   const plans = new Map<Level, PlannedStep[]>();
   try {
     const tasks = request.levels.map(
       (spec, i): ListrTask => ({
         title: levelTitle(records[i]),
         task: async (_ctx, task) => {
-          const reached = await reachLevel(spec, connector, request, (step) => (task.output = step)).catch(
+          const progress = new LevelProgress(task.title, task, lines);
+          const reached = await reachLevel(spec, connector, request, (step) => progress.phase(step)).catch(
             (error: unknown) => {
               records[i].error = hostProblem(error);
+              lines?.(`${task.title}: not reached: ${records[i].error}`);
               throw new Error(records[i].error);
             },
           );
           Object.assign(records[i], reachedRecord(reached));
           plans.set(spec.level, reached.steps);
-          task.title = reachedTitle(spec.level, reached);
+          progress.reached(reachedTitle(reached), request.planOnly ? [] : reached.steps);
           if (request.planOnly) return;
-          return task.newListr(itemTasks(records[i], reached, request), { concurrent: true, exitOnError: false });
+          await runLevelItems(reached.steps, records[i], runContext(reached, request), progress);
         },
+        rendererOptions: { outputBar: true },
       }),
     );
     await taskList(tasks, request.quiet, io).run();
@@ -114,16 +118,13 @@ function taskList(tasks: ListrTask[], quiet: boolean, io: Io): Listr {
     exitOnError: false,
     registerSignalListeners: false,
     renderer: 'default',
-    fallbackRenderer: 'simple',
-    fallbackRendererCondition: !io.stderr.isTTY,
-    silentRendererCondition: quiet,
+    silentRendererCondition: quiet || !io.stderr.isTTY,
     rendererOptions: { logger, collapseSubtasks: false, collapseSkips: false, showErrorMessage: true },
-    fallbackRendererOptions: { logger },
   });
 }
 
-function reachedTitle(level: Level, { transport, facts }: ReachedLevel): string {
-  return `${level} ${transport.label}: ${facts.hostname} (${facts.arch}, ${privilegeText(transport)})`;
+function reachedTitle({ transport, facts }: ReachedLevel): string {
+  return `${facts.hostname} (${facts.arch}, ${privilegeText(transport)})`;
 }
 
 function privilegeText(transport: Transport): string {
@@ -145,6 +146,7 @@ async function reachLevel(
     sudo: request.sudo,
     sudoPassword: request.sudoPassword,
     timeoutMs: request.timeoutSeconds * 1000,
+    signal: request.signal,
   }).catch((error: unknown) => {
     throw new HostError(messageOf(error), { cause: error });
   });
@@ -176,57 +178,7 @@ function reachedRecord({ transport, facts }: ReachedLevel): Partial<LevelRecord>
   };
 }
 
-/** One task per item; every item is handed to the transport at once: it bounds its
- * channels and puts what arrives together into one SSH channel. */
-function itemTasks(record: LevelRecord, level: ReachedLevel, request: LevelsRequest): ListrTask[] {
-  const { steps, transport } = level;
-  const done = new Map<string, Deferred<ItemRecord>>(steps.map((s) => [s.collector.id, deferred<ItemRecord>()]));
-  const started = new Map<string, () => void>();
-  const ctx: RunContext = {
-    transport,
-    spoolDir: request.spool,
-    maxBytes: request.maxOutputBytes,
-    signal: request.signal,
-    onFile: request.onFile,
-    finished: new Map([...done].map(([id, d]) => [id, d.promise])),
-    onStart: (id) => started.get(id)?.(),
-  };
-  record.items = new Array(steps.length);
-  return steps.map((step, index) => ({
-    title: step.collector.id,
-    task: async (_c, task) => {
-      if (!step.skip) {
-        task.output = 'waiting for a channel';
-        started.set(step.collector.id, () => (task.output = 'running'));
-      }
-      const item = await runStep(step, ctx);
-      record.items[index] = item;
-      done.get(step.collector.id)!.resolve(item);
-      noteLostConnection(record, transport, item, request.signal);
-      showItem(item, task);
-    },
-  }));
-}
-
-function noteLostConnection(record: LevelRecord, transport: Transport, item: ItemRecord, signal: AbortSignal): void {
-  const lost = transport.lostReason;
-  if (!lost || lost === 'closed' || item.status !== 'failed' || record.lostAt !== undefined || signal.aborted) return;
-  record.lostAt = new Date().toISOString();
-  record.error = `connection lost during collection: ${lost}`;
-}
-
-function showItem(item: ItemRecord, task: { title: string; skip(message: string): void }): void {
-  const size =
-    item.bytes !== undefined ? `, ${formatBytes(item.bytes)}` : item.files ? `, ${item.files.length} files` : '';
-  switch (item.status) {
-    case 'ok':
-      task.title = `${item.id}${size}${item.truncated ? ' (truncated)' : ''}`;
-      return;
-    case 'skipped':
-    case 'not-installed':
-      task.skip(`${item.id}: ${item.status === 'not-installed' ? 'not installed: ' : ''}${item.reason}`);
-      return;
-    default:
-      throw new Error(`${item.id}: ${item.status}: ${item.reason ?? ''}`);
-  }
+function runContext({ transport }: ReachedLevel, request: LevelsRequest) {
+  const { spool: spoolDir, maxOutputBytes: maxBytes, signal, onFile } = request;
+  return { transport, spoolDir, maxBytes, signal, onFile };
 }

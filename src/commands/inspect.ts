@@ -2,6 +2,7 @@
 import { analyseEvidence } from '../analyse/index.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { Verdict } from '../analyse/types.js';
+import { checkLines } from '../render/check-line.js';
 import { isPartial } from '../bundle/manifest.js';
 import { readManifest } from '../bundle/read-manifest.js';
 import { loadBundle } from '../bundle/reader.js';
@@ -44,10 +45,10 @@ function shortReport(verdict: Verdict): string[] {
     `Nested setup: ${verdict.chainName}`,
     verdict.chainLine,
     '',
-    ...Object.values(verdict.levels).map((v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)} (${v!.reason})`),
-    '',
-    ...verdict.checks.map(
-      (c) => `${c.status.toUpperCase().padEnd(7)} ${c.level} ${c.summary}${c.fix ? `\n        fix: ${c.fix}` : ''}`,
+    ...Object.values(verdict.levels).map(
+      (v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}${v!.platform ? ` on ${v!.platform.name}` : ''}: ${v!.reason}`,
     ),
+    '',
+    ...verdict.checks.map((c) => checkLines(c)),
   ];
 }

@@ -59,8 +59,9 @@ function levelVerdicts(verdict: Verdict): string {
   const rows = LEVELS.filter((l) => verdict.levels[l]).map((l) => {
     const v = verdict.levels[l]!;
     const best = v.evidence[0];
+    const platform = v.platform ? ` on ${escapeText(v.platform.name)} (${v.platform.evidence.slice(0, 1).map((e) => cell(`${e.file}${e.line ? `:${e.line}` : ''}`)).join('')})` : '';
     const inContainer = v.container ? ` (inside a ${escapeText(v.container)} container)` : '';
-    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**${inContainer}`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(v.reason), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
+    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**${platform}${inContainer}`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(v.reason), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
   });
   if (rows.length === 0) return '_No level collected._';
   return table(['Level', 'Runs on', 'Inside view', 'Outside view', 'How', 'Strongest evidence'], rows);

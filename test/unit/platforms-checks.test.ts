@@ -104,6 +104,8 @@ test('Proxmox VE L0 with cpu: host: L1 is its VM 100, started with KVM and the h
   assert.is(c.status, 'pass');
   assert.match(c.summary, /VM 100 \(Windows11\): cpu host/);
   assert.ok(verdict.levels.L1!.evidence.some((e) => e.view === 'outside' && e.file === 'L0/pve-vm-configs.txt'));
+  assert.is(verdict.levels.L1!.platform?.id, 'proxmox');
+  assert.ok(verdict.levels.L1!.platform?.evidence.some((e) => e.file === 'L0/pve-vm-configs.txt'));
 });
 
 test('Proxmox VE L0 with kvm: 0: the outside view says TCG, and the fix is qm set --kvm 1', () => {

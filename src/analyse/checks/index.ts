@@ -6,6 +6,7 @@ import { pveL1Config, xenGuestNesting } from './l0-stacks.js';
 import { l0Kvm, l0Nested, l0Speed } from './l0.js';
 import { l0L1Flags, l1Kvm, l1Migration, l1VirtFlag } from './l1.js';
 import { onKvmCheck } from './on-kvm.js';
+import { qemuKvmCheck } from './qemu-kvm.js';
 import type { CheckDef } from './registry.js';
 import { xenNesting } from './xen.js';
 
@@ -13,12 +14,14 @@ export const CHECKS: readonly CheckDef[] = [
   l0Kvm,
   l0Nested,
   l0Speed,
+  qemuKvmCheck('L0'),
   xenNesting,
   xenGuestNesting,
   pveL1Config,
   onKvmCheck('L1'),
   l1VirtFlag,
   l1Kvm,
+  qemuKvmCheck('L1'),
   kvmAccessCheck('L0'),
   kvmAccessCheck('L1'),
   l0L1Flags,
