@@ -15,6 +15,7 @@ import {
 } from '../../src/analyse/parsers/kvm-access.ts';
 import { parsePveConfigs, parseQmList, pveCpuNests } from '../../src/analyse/parsers/proxmox.ts';
 import { parseXenGuests, parseXlInfo } from '../../src/analyse/parsers/xen.ts';
+import { scrubQemuSecretsLine } from '../../src/collect/scrub.ts';
 import { FIXTURES } from '../helpers.ts';
 
 const fixture = (...p: string[]) => readFileSync(path.join(FIXTURES, 'platforms', ...p), 'utf8');
@@ -163,6 +164,16 @@ test('dmesg that lost the boot: the journal is used, and the choice says why', (
   );
   assert.is(chooseKernelLog('[    0.000000] Linux version\n', undefined)?.item, 'dmesg');
   assert.is(chooseKernelLog(undefined, undefined), undefined);
+});
+
+test('Proxmox and xl passwords are scrubbed, keys kept; the Proxmox configurations keep their cpu and kvm lines', () => {
+  assert.is(scrubQemuSecretsLine('cipassword: $5$rounds=5000$abc$def'), 'cipassword: <redacted>');
+  assert.is(scrubQemuSecretsLine('vncpasswd="s3cret"'), 'vncpasswd="<redacted>"');
+  assert.is(scrubQemuSecretsLine('spicepasswd=s3cret'), 'spicepasswd=<redacted>');
+  assert.is(scrubQemuSecretsLine('"passwd": "s3cret",'), '"passwd": "<redacted>",');
+  for (const line of fixture('proxmox-ve', 'qemu-server-100-kvm0.conf.excerpt').split('\n')) {
+    assert.is(scrubQemuSecretsLine(line), line);
+  }
 });
 
 test.run();
