@@ -4,11 +4,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from '@commander-js/extra-typings';
+import { firstWord } from './cli-words.js';
 import { EXIT } from './exit-codes.js';
+import { CHECK_EXIT_HELP, INSPECT_EXIT_HELP, optionDescription } from './help-text.js';
 import { type Io, processIo } from './io.js';
 import { addCheckOptions, addCollectOptions, repeatable } from './options.js';
-import { firstWord } from './cli-words.js';
-import { CHECK_EXIT_HELP, INSPECT_EXIT_HELP, optionDescription } from './help-text.js';
+import { toleratePipeClose } from './signals.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -122,10 +123,18 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode: number = EXIT.ok;
+  toleratePipeClose(io.stdout);
+  toleratePipeClose(io.stderr);
   const program = buildProgram(io, argv, (code) => (exitCode = code));
   const word = firstWord(argv, [...program.commands.map((c) => c.name()), 'help', 'version']);
-  if (word.kind === 'version') return (io.stdout.write(`${version()}\n`), EXIT.ok);
-  if (word.kind === 'error') return (io.stderr.write(`nestbug: ${word.message}\n`), EXIT.usage);
+  if (word.kind === 'version') {
+    io.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  if (word.kind === 'error') {
+    io.stderr.write(`nestbug: ${word.message}\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -135,6 +144,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 }
 
 export async function reportError(error: unknown, io: Io): Promise<number> {
+  // Messages may quote host data (names, remote errors): shown escaped.
+  const { terminalText } = await import('./util/terminal-text.js');
+  const stderr = io.stderr;
+  io = { ...io, stderr: { write: (s: string) => stderr.write(terminalText(s)) } as Io['stderr'] };
   if (error instanceof CommanderError) {
     const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
     if (shown.includes(error.code)) return EXIT.ok;

@@ -2,7 +2,7 @@
 // its default and Enter accepts it; everything is asked before the task list starts.
 import { confirm, input, password, select } from '@inquirer/prompts';
 import { UsageError } from './errors.js';
-import { type Level, LEVELS, levelBelow } from './levels.js';
+import { LEVELS, type Level, levelBelow } from './levels.js';
 import type { WizardFlags } from './options.js';
 import { parseTarget } from './target.js';
 

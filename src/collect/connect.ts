@@ -4,9 +4,9 @@ import os from 'node:os';
 import { HostError, messageOf } from '../errors.js';
 import type { Level } from '../levels.js';
 import { parseTarget, type Target } from '../target.js';
-import type { HostKeyStore } from '../transport/host-key-store.js';
-import type { ConnectQuestions } from '../transport/connect-questions.js';
 import { explainConnectError } from '../transport/connect-errors.js';
+import type { ConnectQuestions } from '../transport/connect-questions.js';
+import type { HostKeyStore } from '../transport/host-key-store.js';
 import { defaultIdentityFiles, type Identity, loadIdentity } from '../transport/identities.js';
 import { LocalTransport } from '../transport/local.js';
 import { type SshEndpoint, SshTransport } from '../transport/ssh.js';
@@ -108,7 +108,11 @@ export class Connector {
     return this.connectExplained(target, endpoint, hop);
   }
 
-  private async connectExplained(target: Target & { kind: 'ssh' }, endpoint: SshEndpoint, via: SshTransport | undefined) {
+  private async connectExplained(
+    target: Target & { kind: 'ssh' },
+    endpoint: SshEndpoint,
+    via: SshTransport | undefined,
+  ) {
     try {
       return await SshTransport.connect(endpoint, this.connectOptions(via));
     } catch (error) {

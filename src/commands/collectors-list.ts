@@ -1,7 +1,8 @@
 // nestbug collectors: the collection list, as text or JSON.
-import { docColumnText } from '../collect/kernel-doc.js';
+
 import type { Collector } from '../collect/collectors.js';
 import { CollectorFileError } from '../collect/collectors.js';
+import { docColumnText } from '../collect/kernel-doc.js';
 import { loadCollectors } from '../collect/load-collectors.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';

@@ -1,13 +1,15 @@
 // Pure: verdict + manifest -> summary.md. Under 60 KB so it can be pasted into a bug
 // tracker comment; readable on GitHub and as plain text.
-import type { Check, LevelTable, Verdict } from '../analyse/types.js';
+
 import { runsOnLabel } from '../analyse/runs-on.js';
+import type { Check, Verdict } from '../analyse/types.js';
 import type { LevelRecord, Manifest } from '../bundle/manifest.js';
 import { LEVELS } from '../levels.js';
+import { terminalText } from '../util/terminal-text.js';
 import { cell, code, escapeText, fillTemplate, table } from './markdown.js';
+import { flattenParentheses } from './results.js';
 import { missingSection, summaryHead } from './summary-head.js';
 import { evidenceCell, levelTable, mermaidChain } from './summary-parts.js';
-import { flattenParentheses } from './results.js';
 
 export const SUMMARY_LIMIT = 60 * 1024;
 
@@ -33,8 +35,21 @@ function levelVerdicts(verdict: Verdict): string {
   const rows = LEVELS.filter((l) => verdict.levels[l]).map((l) => {
     const v = verdict.levels[l]!;
     const best = v.evidence[0];
-    const platform = v.platform ? ` on ${escapeText(v.platform.name)} (${v.platform.evidence.slice(0, 1).map((e) => cell(`${e.file}${e.line ? `:${e.line}` : ''}`)).join('')})` : '';
-    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**${platform}`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(flattenParentheses(v.reason)), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
+    const platform = v.platform
+      ? ` on ${escapeText(v.platform.name)} (${v.platform.evidence
+          .slice(0, 1)
+          .map((e) => cell(`${e.file}${e.line ? `:${e.line}` : ''}`))
+          .join('')})`
+      : '';
+    const inContainer = v.container ? ` (inside a ${escapeText(v.container)} container)` : '';
+    return [
+      l,
+      `**${escapeText(runsOnLabel(v.runsOn))}**${platform}${inContainer}`,
+      escapeText(runsOnLabel(v.inside)),
+      escapeText(runsOnLabel(v.outside)),
+      escapeText(flattenParentheses(v.reason)),
+      best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-',
+    ];
   });
   if (rows.length === 0) return '_No level collected._';
   return table(['Level', 'Runs on', 'Inside view', 'Outside view', 'How', 'Strongest evidence'], rows);
@@ -43,7 +58,10 @@ function levelVerdicts(verdict: Verdict): string {
 function problems(levels: LevelRecord[]): string {
   const lines: string[] = [];
   for (const level of levels) {
-    if (!level.reached || level.error) lines.push(`- **${level.level}** ${code(level.target)}: ${code(level.error ?? 'not reached', 400)}${level.lostAt ? ` (at ${level.lostAt})` : ''}`);
+    if (!level.reached || level.error)
+      lines.push(
+        `- **${level.level}** ${code(level.target)}: ${code(level.error ?? 'not reached', 400)}${level.lostAt ? ` (at ${level.lostAt})` : ''}`,
+      );
     for (const item of level.items) {
       if (item.status === 'ok' && !item.truncated && !item.reason) continue;
       const what = item.status !== 'ok' ? item.status : item.truncated ? 'truncated' : 'partly collected';
@@ -67,12 +85,15 @@ export function renderSummary(template: string, verdict: Verdict, manifest?: Man
       ? `nestbug ${escapeText(manifest.version)}, ${escapeText(manifest.startedAt)} to ${escapeText(manifest.finishedAt)}${manifest.interrupted ? ' (**interrupted**: partial bundle)' : ''}. Raw outputs are in the bundle, one file per item; manifest.json lists each with its command, status and sha256.`
       : 'nestbug inspect of a folder of evidence files.',
   };
-  let text = fillTemplate(template, values);
+  let text = terminalText(fillTemplate(template, values));
   if (Buffer.byteLength(text) > SUMMARY_LIMIT) {
     values.levelTables = '_Level tables omitted to stay under 60 KB; see the raw files._';
     values.problems = `_${manifest ? manifest.levels.reduce((n, l) => n + l.items.filter((i) => i.status !== 'ok').length, 0) : 0} items not collected; see manifest.json._`;
-    text = fillTemplate(template, values);
+    text = terminalText(fillTemplate(template, values));
   }
-  if (Buffer.byteLength(text) > SUMMARY_LIMIT) text = `${Buffer.from(text).subarray(0, SUMMARY_LIMIT - 200).toString('utf8')}\n\n_(summary cut at 60 KB; see the bundle)_\n`;
+  if (Buffer.byteLength(text) > SUMMARY_LIMIT)
+    text = `${Buffer.from(text)
+      .subarray(0, SUMMARY_LIMIT - 200)
+      .toString('utf8')}\n\n_(summary cut at 60 KB; see the bundle)_\n`;
   return text;
 }

@@ -7,8 +7,14 @@ import type ssh2 from 'ssh2';
 import { HostError, messageOf } from '../errors.js';
 import { BatchItem, BatchRun, dropStopped, type ExecChannel } from './batch.js';
 import { ChannelPool } from './channel-pool.js';
+import {
+  type AuthPlan,
+  authPlan,
+  type ConnectQuestions,
+  PausableDeadline,
+  refusedMessage,
+} from './connect-questions.js';
 import type { HostKeyStore } from './host-key-store.js';
-import { type AuthPlan, type ConnectQuestions, PausableDeadline, authPlan, refusedMessage } from './connect-questions.js';
 import type { Identity } from './identities.js';
 import { loginShellCommand } from './quote.js';
 import type { RemoteMode } from './remote-command.js';
@@ -79,23 +85,34 @@ export class SshTransport implements Transport {
     const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
       // Returns nothing: ssh2 then waits for verify (a returned value is taken as the answer).
       const outcome = options.hostKeys.check(endpoint.hostKeyName, endpoint.port, key, options.acceptNewHostKeys);
-      if (outcome.ok) return verify(true);
+      if (outcome.ok) {
+        verify(true);
+        return;
+      }
       keyProblem = outcome.message;
       const unknown = outcome.unknown;
-      if (!unknown || !ask) return verify(false);
-      asking(ask.trustHostKey(unknown, options.hostKeys.file)).then(
-        (yes) => {
-          if (!yes) return verify(false);
-          const added = options.hostKeys.add(unknown.name, unknown.blob);
-          if (!added.ok) return ((keyProblem = added.message), verify(false));
-          keyProblem = undefined;
-          ask.recorded(unknown, options.hostKeys.file);
-          verify(true);
-        },
-        () => verify(false),
-      );
+      if (!unknown || !ask) {
+        verify(false);
+        return;
+      }
+      const trusted = async (): Promise<boolean> => {
+        if (!(await asking(ask.trustHostKey(unknown, options.hostKeys.file)))) return false;
+        const added = options.hostKeys.add(unknown.name, unknown.blob);
+        if (!added.ok) {
+          keyProblem = added.message;
+          return false;
+        }
+        keyProblem = undefined;
+        ask.recorded(unknown, options.hostKeys.file);
+        return true;
+      };
+      trusted().then(verify, () => verify(false));
     };
-    const auth = authPlan(endpoint.user, authMethods(endpoint), ask && { password: () => asking(ask.password(endpoint.label)) });
+    const auth = authPlan(
+      endpoint.user,
+      authMethods(endpoint),
+      ask && { password: () => asking(ask.password(endpoint.label)) },
+    );
     const ssh = new NodeSSH();
     const onAbort = () => sock.destroy();
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -276,7 +293,12 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<net.
     });
     sock.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const why = error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'unknown host name' : error.message;
+      const why =
+        error.code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : error.code === 'ENOTFOUND'
+            ? 'unknown host name'
+            : error.message;
       // The cause keeps the code: connect-errors.ts says it in the words the user typed.
       reject(new HostError(`${host}:${port}: ${why}`, { cause: error }));
     });
