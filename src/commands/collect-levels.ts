@@ -72,6 +72,9 @@ export async function collectLevels(request: LevelsRequest, io: Io): Promise<Lev
           const progress = new LevelProgress(task.title, task, lines);
           // Ctrl-C while a host is still connecting or probing ends that level at once.
           const reaching = reachLevel(spec, connector, request, (step) => progress.phase(step));
+          // Interrupted already (Ctrl-C at a host-key question), the wait below rejects at
+          // once: the level's own failure must not go unhandled.
+          reaching.catch(() => undefined);
           const reached = await untilAborted(reaching, request.signal, 'connecting').catch((error: unknown) => {
             records[i].error = hostProblem(error);
             lines?.(`${task.title}: not reached: ${records[i].error}`);
