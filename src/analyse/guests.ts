@@ -2,6 +2,7 @@
 // logs and QEMU file descriptors, and which of them is the level above.
 import type { Level } from '../levels.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
+import { byLibvirtType, byQemuAccel } from './hypervisors.js';
 import { type LibvirtStart, libvirtCommandLines } from './parsers/libvirt-log.js';
 import { type DomainFacts, parseDomains } from './parsers/domain-xml.js';
 import { type QemuFacts, parseQemuCmdlines, qemuFacts } from './parsers/qemu-cmdline.js';
@@ -33,7 +34,7 @@ function accelClue(qemu: QemuFacts, file: string, line: number): Clue {
   if (accels.length > 1 && accels[0] === 'kvm') {
     return { view: 'outside', says: 'kvm', strength: 1, why: `started with ${accels.join(':')}: QEMU falls back to ${accels[1].toUpperCase()} silently when KVM fails`, file, line, text };
   }
-  const says: RunsOn = accels[0] === 'kvm' ? 'kvm' : accels[0] === 'tcg' ? 'tcg' : accels[0] === 'xen' ? 'xen' : 'other';
+  const says = (byQemuAccel(accels[0])?.runsOn ?? 'other') as RunsOn;
   return { view: 'outside', says, strength: 2, why: `started with ${accels[0].toUpperCase()} (${text})`, file, line, text };
 }
 
@@ -70,7 +71,7 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
     guest.macs.push(...dom.macs.filter((m) => !guest!.macs.includes(m)));
     if (dom.qemuArgs.length) guest.hostForwards.push(...qemuFacts(['qemu', ...dom.qemuArgs]).hostForwards);
     if (dom.type) {
-      const says: RunsOn = dom.type === 'kvm' ? 'kvm' : dom.type === 'qemu' ? 'tcg' : dom.type === 'xen' ? 'xen' : 'other';
+      const says = (byLibvirtType(dom.type)?.runsOn ?? 'other') as RunsOn;
       guest.clues.push({ view: 'outside', says, strength: 2, why: `libvirt domain type='${dom.type}'${dom.type === 'qemu' ? ' means TCG emulation' : ''}`, file: domFile, line: dom.line, text: dom.typeLine });
     }
   }

@@ -1,7 +1,8 @@
 // Pure: evidence files in, verdicts out. The same for a fresh collection, a received
 // bundle, or a folder with a few files pasted from a bug report.
 import { LEVELS, type Level, levelBelow } from '../levels.js';
-import { allChecks } from './checks.js';
+import { CHECKS } from './checks/index.js';
+import { type ItemState, runCheck } from './checks/registry.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
 import { type Guest, type GuestIdentity, type GuestMatch, guestAccel, guestsOf, matchGuest } from './guests.js';
 import { levelCollected, levelTable } from './level-table.js';
@@ -27,6 +28,27 @@ function targetsFromManifest(files: EvidenceFiles): TargetInfo[] {
   } catch {
     return [];
   }
+}
+
+/** Manifest status of each item file: a failed item's empty file is no evidence. */
+function itemStatesFromManifest(files: EvidenceFiles): Map<string, ItemState> {
+  const states = new Map<string, ItemState>();
+  const text = files.get('manifest.json');
+  if (!text) return states;
+  try {
+    const manifest = JSON.parse(text) as { levels?: Array<{ level?: unknown; items?: Array<{ id?: unknown; file?: unknown; status?: unknown; reason?: unknown }> }> };
+    for (const level of Array.isArray(manifest.levels) ? manifest.levels : []) {
+      if (typeof level?.level !== 'string' || !Array.isArray(level.items)) continue;
+      for (const item of level.items) {
+        if (typeof item?.id !== 'string' || typeof item.status !== 'string') continue;
+        const file = typeof item.file === 'string' ? item.file : `${level.level}/${item.id}.txt`;
+        states.set(file, { status: item.status as ItemState['status'], ...(typeof item.reason === 'string' ? { reason: item.reason } : {}) });
+      }
+    }
+  } catch {
+    // not a manifest nestbug wrote: no states
+  }
+  return states;
 }
 
 const LOOPBACK = /^(?:[^@]*@)?(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)(?::(\d+))?$/;
@@ -93,7 +115,10 @@ export function analyseEvidence(files: EvidenceFiles): Verdict {
     }
     levels[level] = decideLevel(level, inside, outside, note);
   }
-  const checks = allChecks({ files, collected, verdicts: levels, guests, matches }).sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+  const ctx = { files, collected, verdicts: levels, guests, matches, itemStates: itemStatesFromManifest(files) };
+  const checks = CHECKS.map((def) => runCheck(def, ctx))
+    .filter((c) => c !== undefined)
+    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
   const chainLine = LEVELS.filter((l) => levels[l] || collected.includes(l))
     .map((l) => `${l} (${levels[l] ? runsOnLabel(levels[l]!.runsOn) : 'not collected'})`)
     .join(' -> ');

@@ -1,8 +1,10 @@
 import type { Level } from '../levels.js';
 import type { Citation } from './evidence.js';
+import { HYPERVISORS } from './hypervisors.js';
 
-export const RUNS_ON = ['bare-metal', 'kvm', 'tcg', 'xen', 'hyperv', 'vmware', 'virtualbox', 'parallels', 'zvm', 'lpar', 'other', 'unknown'] as const;
-export type RunsOn = (typeof RUNS_ON)[number];
+/** `levels.LN.runsOn`: a value of the hypervisor table, or one of the three that no entry has. */
+export type RunsOn = (typeof HYPERVISORS)[number]['runsOn'] | 'bare-metal' | 'other' | 'unknown';
+export const RUNS_ON: readonly RunsOn[] = [...new Set<RunsOn>(['bare-metal', ...HYPERVISORS.map((h) => h.runsOn), 'other', 'unknown'])];
 
 /** 3: proof (CPUID signature, KVM file descriptor, QEMU's own fallback message);
  *  2: direct statement (dmesg/lscpu/systemd, domain type, explicit -accel);
@@ -37,6 +39,8 @@ export interface Check {
   id: string;
   level: Level;
   status: CheckStatus;
+  /** The finding in a few words ("L1 is not on KVM: it runs on TCG"), from the check registry. */
+  title: string;
   summary: string;
   fix?: string;
   evidence: Citation[];

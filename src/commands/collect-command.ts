@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { analyseEvidence } from '../analyse/index.js';
+import { checkItems } from '../analyse/items.js';
 import { evidenceFromMap } from '../analyse/evidence.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { Verdict } from '../analyse/types.js';
@@ -61,8 +62,6 @@ export interface CollectRunInput {
   mode: 'bundle' | 'check';
 }
 
-/** What `check` reads: small files and commands that decide the verdicts. */
-export const CHECK_ITEMS = new Set(['uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'kvm-params', 'kvm-device', 'kvm-modules', 'modprobe-conf', 'cmdline', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains']);
 
 async function localFacts() {
   const local = new LocalTransport();
@@ -171,7 +170,7 @@ export async function runCollectCommand(input: CollectRunInput, io: Io): Promise
         mode,
         levels,
         collectors,
-        only: mode === 'check' ? CHECK_ITEMS : undefined,
+        only: mode === 'check' ? checkItems() : undefined,
         connect: {
           sshConfig,
           hostKeys: new HostKeyStore(knownHosts, ['/etc/ssh/ssh_known_hosts'], sshConfig.lookup('*').hashKnownHosts ?? false),
