@@ -1,6 +1,7 @@
 // Pure: evidence files in, verdicts out. The same for a fresh collection, a received
 // bundle, or a folder with a few files pasted from a bug report.
 import { LEVELS, type Level, levelBelow } from '../levels.js';
+import { levelsDescribedFromAbove } from './arch/chain.js';
 import { CHECKS } from './checks/index.js';
 import { type ItemState, runCheck } from './checks/registry.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
@@ -119,8 +120,9 @@ export function analyseEvidence(files: EvidenceFiles): Verdict {
   const checks = CHECKS.map((def) => runCheck(def, ctx))
     .filter((c) => c !== undefined)
     .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
-  const chainLine = LEVELS.filter((l) => levels[l] || collected.includes(l))
-    .map((l) => `${l} (${levels[l] ? runsOnLabel(levels[l]!.runsOn) : 'not collected'})`)
+  const described = levelsDescribedFromAbove(files, collected);
+  const chainLine = LEVELS.filter((l) => levels[l] || collected.includes(l) || described[l])
+    .map((l) => `${l} (${levels[l] ? runsOnLabel(levels[l]!.runsOn) : described[l] ?? 'not collected'})`)
     .join(' -> ');
   return { levels, tables: LEVELS.map((l) => levelTable(files, l)).filter((t) => t.collected), checks, chainName: chainName(levels), chainLine };
 }

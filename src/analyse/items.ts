@@ -7,7 +7,7 @@ import { CHECKS } from './checks/index.js';
 
 /** Items the verdicts read apart from the checks: the quick ones are collected by `check`. */
 const VERDICT_ITEMS = {
-  quick: ['uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains'],
+  quick: ['uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains', 'device-tree'],
   more: [
     'dmesg', 'dmidecode', 'x86info', 'sysinfo', 'os-release', 'qemu-version', 'libvirt-version', 'libvirt-capabilities',
     'libvirt-qemu-logs',

@@ -99,13 +99,9 @@ export function kvmArmMode(cmdline: string): string | undefined {
   return /(?:^|\s)kvm-arm\.mode=(\S+)/.exec(cmdline)?.[1];
 }
 
-/** Does a QEMU command line give the arm64 vCPU EL2? `-machine virt,virtualization=on`. */
-export function qemuGivesEl2(args: readonly string[]): { el2: boolean; arg?: string } {
-  for (let i = 0; i < args.length - 1; i++) {
-    if (args[i] !== '-machine' && args[i] !== '-M') continue;
-    const value = args[i + 1];
-    const m = /(?:^|,)virtualization=(on|off|true|false|yes|no)\b/.exec(value);
-    return { el2: m ? /^(on|true|yes)$/.test(m[1]) : false, arg: `${args[i]} ${value}` };
-  }
-  return { el2: false };
+/** Does the machine option of a QEMU command line give the arm64 vCPU EL2?
+ * `-machine virt,virtualization=on` (TCG, or KVM on an L0 with nested virtualization). */
+export function machineGivesEl2(machineArg: string | undefined): boolean {
+  const m = /(?:[\s,])virtualization=(on|off|true|false|yes|no)\b/.exec(machineArg ?? '');
+  return m !== null && /^(on|true|yes)$/.test(m[1]);
 }

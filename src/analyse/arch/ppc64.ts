@@ -84,14 +84,11 @@ export function ppcNestedErrors(text: string): PpcNestedError[] {
   return out;
 }
 
-/** Does a QEMU command line ask for nested HV? `-machine pseries,cap-nested-hv=on`. */
-export function qemuNestedHv(args: readonly string[]): { on: boolean; arg?: string } {
-  for (let i = 0; i < args.length - 1; i++) {
-    if (args[i] !== '-machine' && args[i] !== '-M') continue;
-    const m = /(?:^|,)cap-nested-hv=(on|off|true|false|yes|no)\b/.exec(args[i + 1]);
-    return { on: m ? /^(on|true|yes)$/.test(m[1]) : false, arg: `${args[i]} ${args[i + 1]}` };
-  }
-  return { on: false };
+/** Does the machine option of a QEMU command line ask for nested HV?
+ * `-machine pseries,cap-nested-hv=on`. */
+export function machineNestedHv(machineArg: string | undefined): boolean {
+  const m = /(?:[\s,])cap-nested-hv=(on|off|true|false|yes|no)\b/.exec(machineArg ?? '');
+  return m !== null && /^(on|true|yes)$/.test(m[1]);
 }
 
 /** libvirt: `<nested-hv state='on'/>` under <features>. */

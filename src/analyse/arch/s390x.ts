@@ -93,3 +93,17 @@ export function levelsBelow(layers: readonly SysinfoLayer[]): LevelBelow[] {
   if (vms.length === 0 && lpar) return [];
   return out;
 }
+
+const LEVEL_NAMES = ['L0', 'L1', 'L2'] as const;
+
+/** Labels for the levels below `level` that its sysinfo describes, e.g. L0 -> "a KVM host
+ * in LPAR R17LP39, from L1's /proc/sysinfo; not collected". */
+export function reconstructedLevels(level: (typeof LEVEL_NAMES)[number], sysinfo: string): Partial<Record<(typeof LEVEL_NAMES)[number], string>> {
+  const out: Partial<Record<(typeof LEVEL_NAMES)[number], string>> = {};
+  const index = LEVEL_NAMES.indexOf(level);
+  for (const below of levelsBelow(parseSysinfoLayers(sysinfo))) {
+    const at = index - below.depth;
+    if (at >= 0) out[LEVEL_NAMES[at]] = `${below.is}, from ${level}'s /proc/sysinfo; not collected`;
+  }
+  return out;
+}

@@ -1,5 +1,6 @@
 // The check registry: every check nestbug runs, in the order the summary lists them
 // (failures first after sorting). Adding a check is one entry here plus its module.
+import { ARCH_CHECKS } from './arch.js';
 import { guestsOnKvmCheck } from './guests-on-kvm.js';
 import { l0Kvm, l0Nested, l0Speed } from './l0.js';
 import { l0L1Flags, l1Kvm, l1Migration, l1VirtFlag } from './l1.js';
@@ -19,4 +20,5 @@ export const CHECKS: readonly CheckDef[] = [
   guestsOnKvmCheck('L1'),
   onKvmCheck('L2'),
   l1Migration,
+  ...ARCH_CHECKS,
 ];

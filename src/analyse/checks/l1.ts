@@ -55,6 +55,8 @@ export const l1VirtFlag: CheckDef = {
     if (cpu?.flagsLine) evidence.push(cite(levelFile('L1', 'cpuinfo'), cpu.flagsLine, seen ? `flags: ... ${seen} ...` : `flags: (no vmx, svm or sie)`));
     if (started.cite) evidence.push(started.cite);
     if (!cpu) return result('unknown', "L1's cpuinfo was not collected", evidence);
+    // arm64 and ppc64 have no such flag: arm64-el2 and ppc64-nested-hv check them.
+    if (cpu.arch === 'arm' || cpu.arch === 'ppc') return undefined;
     const kvm = kvmLoaded(files, 'L1');
     if (seen) {
       const how = started.text ? `; started with ${started.text}` : '';
@@ -149,6 +151,8 @@ export const l0L1Flags: CheckDef = {
     const l0 = cpuOf(ctx.files, 'L0');
     const l1 = cpuOf(ctx.files, 'L1');
     if (!l0 || !l1 || l0.flags.size === 0 || l1.flags.size === 0) return undefined;
+    // An L1 of another architecture (under TCG) shares no flag names with L0.
+    if (l0.arch !== l1.arch) return undefined;
     const lost = [...l0.flags].filter((f) => !l1.flags.has(f)).sort();
     const evidence = [cite(levelFile('L0', 'cpuinfo'), l0.flagsLine, `${l0.flags.size} flags`), cite(levelFile('L1', 'cpuinfo'), l1.flagsLine, `${l1.flags.size} flags`)];
     const important = lost.filter((f) => IMPORTANT_FLAGS.includes(f));
