@@ -1,13 +1,13 @@
 // Real guests of the other architectures KVM nests on (arm64, ppc64le, s390x), booted here
 // under QEMU TCG from Debian's kernels and collected with nestbug as L1 of this machine:
 // each must come out TCG, with its architecture's own items collected and checked.
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
-import { FOREIGN_ARCHES, type ForeignGuest, type ForeignSet, startForeignGuests } from '../harness/foreign.ts';
+import { FOREIGN_ARCHES, FOREIGN_DIR, type ForeignGuest, type ForeignSet, startForeignGuests } from '../harness/foreign.ts';
 import { have, isRoot } from '../harness/hosts.ts';
 
 interface Collected {
@@ -33,6 +33,8 @@ foreign.before(async (ctx) => {
           '--no-input', '--json', '-o', 'bundle.zip', '--timeout', '60'],
         { home, timeoutMs: 300000 },
       );
+      // kept next to the cached images: the last run's bundles, to read when a test fails
+      copyFileSync(path.join(home, 'bundle.zip'), path.join(FOREIGN_DIR, `last-${guest.arch.debian}.zip`));
       ctx.runs[guest.arch.debian] = { guest, code: r.code, stderr: r.stderr, result: JSON.parse(r.stdout), top: unpack(path.join(home, 'bundle.zip')), ms: Date.now() - t1 };
     }
     const boots = ctx.set.guests.map((g) => `${g.arch.debian} ${g.bootMs} ms (${g.attempts} boot${g.attempts > 1 ? 's' : ''})`);

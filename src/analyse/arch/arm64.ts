@@ -31,7 +31,7 @@ export function parseArm64Dmesg(dmesg: string): Arm64Boot {
   const out: Arm64Boot = {};
   const started = scan(dmesg, /CPU: All CPU\(s\) started at EL[12]\b/);
   if (started) out.startedAt = { el: /EL2/.test(started.text) ? 2 : 1, at: started };
-  out.kvmReady = scan(dmesg, /kvm \[\d+\]: .*(Hyp|VHE|nVHE|hVHE|Protected nVHE) mode initialized successfully/i);
+  out.kvmReady = scan(dmesg, /\b(?:Hyp |Protected )?(?:nVHE|hVHE|VHE|Hyp|HYP) mode initialized successfully/i);
   out.hypUnavailable = scan(dmesg, /kvm \[\d+\]: HYP mode not available/i);
   out.modeIgnored = scan(dmesg, /KVM is not available\. Ignoring kvm-arm\.mode/);
   out.dmi = scan(dmesg, /\bDMI: |DMI not present or invalid/);
@@ -55,7 +55,8 @@ export function arm64DmiSays(vendor: string, product: string): Arm64Clue | undef
     if (/QEMU Virtual Machine/i.test(both)) return { says: 'tcg', strength: 2, why: `SMBIOS "${both}": QEMU's virt machine under TCG (it says KVM Virtual Machine under KVM)` };
   }
   if (/\.metal\b/i.test(product)) return { says: 'bare-metal', strength: 2, why: `SMBIOS product "${product}": a bare-metal cloud instance` };
-  if (/Amazon EC2/i.test(vendor)) return { says: 'kvm', strength: 2, why: 'SMBIOS vendor Amazon EC2: a Nitro (KVM-based) instance' };
+  // Every arm64 (Graviton) EC2 instance is Nitro; x86 ones may still be Xen.
+  if (/Amazon EC2/i.test(vendor)) return { says: 'kvm', strength: 2, why: 'SMBIOS vendor Amazon EC2 on arm64: a Graviton instance, always Nitro (KVM-based)' };
   if (/Google/i.test(vendor)) return { says: 'kvm', strength: 2, why: 'SMBIOS vendor Google: a Compute Engine (KVM) guest' };
   if (/Alibaba Cloud|Tencent Cloud|Huawei Cloud|OpenStack/i.test(both)) return { says: 'kvm', strength: 2, why: `SMBIOS "${both}": a KVM-based cloud guest` };
   if (/Microsoft/i.test(vendor) && /Virtual Machine/i.test(product)) return { says: 'hyperv', strength: 2, why: `SMBIOS "${both}": a Hyper-V guest` };

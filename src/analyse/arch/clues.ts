@@ -2,6 +2,7 @@
 // ppc64) and the s390x sysinfo trap (TCG claims KVM/Linux). Called by runs-on.ts.
 import type { Level } from '../../levels.js';
 import { type EvidenceFiles, findLine, levelFile } from '../evidence.js';
+import { parseCpuinfo } from '../parsers/cpuinfo.js';
 import { parseDmidecode } from '../parsers/small.js';
 import type { Clue, RunsOn, Strength } from '../types.js';
 import { arm64DmiFromDmesg, arm64DmiSays, deviceTreeHypervisorSays } from './arm64.js';
@@ -12,14 +13,18 @@ function clue(says: RunsOn, strength: Strength, why: string, file: string, line:
   return { view: 'inside', says, strength, why, file, line, text };
 }
 
-/** QEMU's virt machine names KVM or QEMU in its SMBIOS product (arm64, LoongArch, RISC-V). */
+/** QEMU's virt machine names KVM or QEMU in its SMBIOS product (arm64, LoongArch, RISC-V);
+ * `.metal` is a bare-metal cloud instance on every architecture; cloud vendor names are
+ * read the arm64 way only on arm64 (x86 EC2 instances may still be Xen). */
 function virtMachineDmi(files: EvidenceFiles, level: Level): Clue | undefined {
   const file = levelFile(level, 'dmidecode');
   const dmi = parseDmidecode(files.get(file) ?? '');
   if (dmi.manufacturer !== undefined) {
     const said = arm64DmiSays(dmi.manufacturer, dmi.product ?? '');
-    if (said && (said.says === 'kvm' || said.says === 'tcg') && /Virtual Machine/.test(dmi.product ?? '')) {
-      return clue(said.says, said.strength, said.why, file, dmi.line, `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product}`);
+    const qemuVirt = /^QEMU/i.test(dmi.manufacturer) && /Virtual Machine/.test(dmi.product ?? '');
+    const onArm = parseCpuinfo(files.get(levelFile(level, 'cpuinfo')) ?? '').arch === 'arm';
+    if (said && (qemuVirt || said.says === 'bare-metal' || onArm)) {
+      return clue(said.says as RunsOn, said.strength, said.why, file, dmi.line, `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product}`);
     }
   }
   const line = findLine(files, levelFile(level, 'dmesg'), /\bDMI: QEMU (KVM|QEMU) Virtual Machine\b/);
