@@ -86,6 +86,10 @@ if (skip) {
     assert.ok(sie, 'the L1 virtualization check ran');
     assert.match(sie.summary, /sie/);
     assert.ok(sie.status !== 'pass', sie.summary);
+    const layers = check(r.result, 's390x-layers');
+    assert.is(layers.status, 'warn');
+    assert.match(layers.summary, /written by QEMU's emulation/);
+    assert.match(readFileSync(path.join(r.top, 'summary.md'), 'utf8'), /an s390x level below is emulated, not KVM/);
   });
 
   foreign('ppc64le: device tree collected; pSeries emulated by QEMU; nested KVM-HV checked', ({ runs }) => {
@@ -97,7 +101,10 @@ if (skip) {
     assert.ok(hv, `checks: ${r.result.checks.map((c: { id: string }) => c.id).join(', ')}`);
     assert.is(hv.status, 'fail');
     assert.match(hv.fix, /cap-nested-hv=on/);
-    assert.ok(hv.evidence.some((e: { text: string }) => /does not support nesting|kvm_hv|cap-nested-hv/.test(e.text)), JSON.stringify(hv.evidence));
+    assert.ok(hv.evidence.some((e: { file: string; text: string }) => e.file === 'L1/dmesg.txt' && /does not support nesting/.test(e.text)), JSON.stringify(hv.evidence));
+    assert.ok(hv.evidence.some((e: { file: string; text: string }) => e.file === 'L0/qemu-cmdlines.txt' && /pseries/.test(e.text)), 'the -machine option below cited');
+    assert.match(readFileSync(path.join(r.top, 'summary.md'), 'utf8'), /L1 \(ppc64\) cannot run KVM-HV guests/);
+    assert.ok(r.result.levels.L1.evidence.some((e: { file: string; view: string }) => e.view === 'inside' && e.file === 'L1/device-tree.txt'), 'inside view from the device tree');
   });
 
   foreign('arm64: started at EL2 under TCG with virtualization=on; the EL2 check passes and says so', ({ runs }) => {
@@ -108,6 +115,8 @@ if (skip) {
     assert.ok(el2.evidence.some((e: { file: string; text: string }) => e.file === 'L1/dmesg.txt' && /started at EL2/.test(e.text)));
     const dt = readFileSync(path.join(r.top, 'L1', 'device-tree.txt'), 'utf8');
     assert.match(dt, /^compatible=linux,dummy-virt/m);
+    assert.ok(el2.evidence.some((e: { file: string; text: string }) => e.file === 'L0/qemu-cmdlines.txt' && /virtualization=on/.test(e.text)), 'the VMM option cited');
+    assert.match(readFileSync(path.join(r.top, 'summary.md'), 'utf8'), /L1 \(arm64\) started at EL2/);
   });
 
   foreign('summaries name the architecture checks and the L1 check fails on TCG', ({ runs }) => {

@@ -10,7 +10,7 @@ import { machineNestedHv, parsePpcPlatform, ppcNestedErrors } from '../../src/an
 import { levelsBelow, parseSysinfoLayers, reconstructedLevels, sysinfoSaysTcg } from '../../src/analyse/arch/s390x.ts';
 import { compareFeatures, svmFeatures, vmxFeatures } from '../../src/analyse/arch/x86-features.ts';
 import { parseKvmParams } from '../../src/analyse/parsers/kvm-params.ts';
-import { FIXTURES, analyseTexts } from '../helpers.ts';
+import { FIXTURES, analyseFixture, analyseTexts } from '../helpers.ts';
 
 const fx = (name: string) => readFileSync(path.join(FIXTURES, 'arch', name), 'utf8');
 const corpus = (...p: string[]) => readFileSync(path.join(FIXTURES, 'corpus', ...p), 'utf8');
@@ -217,6 +217,22 @@ test('s390x: KVM under z/VM; a TCG guest that claims KVM/Linux is seen through',
   assert.ok(sysinfoSaysTcg(parseSysinfoLayers(tcg)));
   assert.equal(levelsBelow(parseSysinfoLayers(tcg)), []);
   assert.is(analyseTexts({ 'L1/sysinfo.txt': tcg }).levels.L1!.runsOn, 'tcg');
+});
+
+
+test('TCG guests captured here: each inside view says TCG or stays silent, never KVM; arch checks fire', async () => {
+  const s390 = await analyseFixture('arch', 'tcg-s390x');
+  assert.is(s390.levels.L1!.inside, 'tcg', 'sysinfo says KVM/Linux, but the manufacturer is QEMU');
+  assert.match(s390.checks.find((c) => c.id === 's390x-layers')!.summary, /written by QEMU's emulation/);
+  const ppc = await analyseFixture('arch', 'tcg-ppc64el');
+  assert.is(ppc.levels.L1!.inside, 'tcg', 'no /hypervisor node in the device tree');
+  const hv = ppc.checks.find((c) => c.id === 'ppc64-nested-hv')!;
+  assert.is(hv.status, 'fail');
+  assert.ok(hv.evidence.some((e) => /Parent hypervisor does not support nesting/.test(e.text)));
+  const arm = await analyseFixture('arch', 'tcg-arm64');
+  assert.not.ok(['kvm', 'bare-metal'].includes(arm.levels.L1!.inside), arm.levels.L1!.inside);
+  assert.is(arm.checks.find((c) => c.id === 'arm64-el2')!.status, 'pass');
+  assert.is(arm.checks.find((c) => c.id === 'l1-virt-flag'), undefined);
 });
 
 test.run();

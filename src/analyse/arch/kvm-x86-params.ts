@@ -42,7 +42,6 @@ const RULES: Rule[] = [
 const NOTES: Record<string, (value: string) => Omit<ParamFinding, 'param'> | undefined> = {
   'kvm_intel.nested_early_check': (v) =>
     isOn(v) ? { status: 'warn', meaning: 'nested_early_check is on: every L2 entry is checked by hardware first (debug aid, slower)', fix: 'Turn it off unless you are debugging VM-entry failures: kvm_intel nested_early_check=0.' } : undefined,
-  'kvm.tdp_mmu': (v) => (isOn(v) === false ? { status: 'warn', meaning: 'the TDP MMU is off: the legacy MMU, slower for big guests' } : undefined),
 };
 
 function fixFor(rule: Rule, level: string): string {

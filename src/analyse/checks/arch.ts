@@ -217,13 +217,15 @@ export const ppc64NestedHv: CheckDef = {
 const hypervisorFixPowerVm = 'Use a Power10 system with firmware FW1060 or later, mark the LPAR KVM-capable on the HMC, and run a Linux kernel >= 6.8 in it.';
 
 /** The lowest collected s390x level with sysinfo tells what runs below it. */
-export function s390xBelow(files: EvidenceFiles, collected: readonly Level[]): { level: Level; below: ReturnType<typeof levelsBelow>; tcg: boolean; file: string } | undefined {
+export function s390xBelow(files: EvidenceFiles, collected: readonly Level[]): { level: Level; below: ReturnType<typeof levelsBelow>; tcg?: Citation; file: string } | undefined {
   for (const level of collected) {
     const file = levelFile(level, 'sysinfo');
     const text = files.get(file);
     if (!text) continue;
     const layers = parseSysinfoLayers(text);
-    return { level, below: levelsBelow(layers), tcg: sysinfoSaysTcg(layers) !== undefined, file };
+    const tcg = sysinfoSaysTcg(layers);
+    const what = tcg?.kind === 'machine' ? `Manufacturer: ${tcg.manufacturer}` : `VM00 Name: ${tcg?.name}`;
+    return { level, below: levelsBelow(layers), tcg: tcg ? cite(file, tcg.line, what) : undefined, file };
   }
   return undefined;
 }
@@ -243,7 +245,7 @@ export const s390xLayers: CheckDef = {
     if (!found) return undefined;
     const { level, below, tcg, file } = found;
     if (tcg) {
-      return { ...result('warn', `${level}'s /proc/sysinfo was written by QEMU's emulation: ${level} runs on TCG, no real s390x layer is below it`, [cite(file, undefined, 'Manufacturer: QEMU / VM00 Name: TCGguest')], 'Run the s390x guest on an s390x KVM host (an LPAR or z/VM guest with the sie facility) to test nested KVM.'), level };
+      return { ...result('warn', `${level}'s /proc/sysinfo was written by QEMU's emulation: ${level} runs on TCG, no real s390x layer is below it`, [tcg], 'Run the s390x guest on an s390x KVM host (an LPAR or z/VM guest with the sie facility) to test nested KVM.'), level };
     }
     if (below.length === 0) return { ...result('pass', `${level} runs directly in an LPAR (no VM layer in its /proc/sysinfo)`, []), level };
     const names = ['L0', 'L1', 'L2'] as const;
