@@ -235,4 +235,29 @@ test('TCG guests captured here: each inside view says TCG or stays silent, never
   assert.is(arm.checks.find((c) => c.id === 'l1-virt-flag'), undefined);
 });
 
+test('l1-virt-features: a VMX sub-feature disabled in the domain XML is cited by its line; a -cpu minus by its argument', () => {
+  const l1Text = SPR.replace(/^(vmx flags\s*:.*)$/m, (line) => line.replace(/ posted_intr/, '')).replace(/^(flags\s*:.*)$/m, '$1 hypervisor');
+  const uuid = '6f1c3c52-1111-4e8e-9a0e-3b5a2f0c9d11';
+  const domain = [
+    "<domain type='kvm' id='3'>",
+    '  <name>l1</name>',
+    `  <uuid>${uuid}</uuid>`,
+    "  <cpu mode='host-model' check='partial'>",
+    "    <feature policy='disable' name='vmx-posted-intr'/>",
+    '  </cpu>',
+    '</domain>',
+  ].join('\n');
+  const v = analyseTexts({ 'L0/cpuinfo.txt': SPR, 'L0/domains.txt': domain, 'L1/cpuinfo.txt': l1Text, 'L1/identity.txt': `hostname=l1\nproduct_uuid=${uuid}\n` });
+  const c = v.checks.find((x) => x.id === 'l1-virt-features')!;
+  assert.is(c.status, 'warn');
+  assert.match(c.summary, /posted_intr/);
+  assert.ok(c.evidence.some((e) => e.file === 'L0/domains.txt' && e.line === 5 && /vmx-posted-intr/.test(e.text)), JSON.stringify(c.evidence));
+  assert.match(c.fix!, /disables <feature policy='disable' name='vmx-posted-intr'\/>/);
+  const cmdline = `==> pid 4242 <==\n/usr/bin/qemu-system-x86_64\n-name\nguest=l1\n-uuid\n${uuid}\n-accel\nkvm\n-cpu\nSkylake-Server,vmx=on,-vmx-posted-intr\n`;
+  const q = analyseTexts({ 'L0/cpuinfo.txt': SPR, 'L0/qemu-cmdlines.txt': cmdline, 'L1/cpuinfo.txt': l1Text, 'L1/identity.txt': `hostname=l1\nproduct_uuid=${uuid}\n` });
+  const qc = q.checks.find((x) => x.id === 'l1-virt-features')!;
+  assert.ok(qc.evidence.some((e) => e.file === 'L0/qemu-cmdlines.txt' && /-cpu Skylake-Server/.test(e.text)), JSON.stringify(qc.evidence));
+  assert.match(qc.fix!, /switches off -vmx-posted-intr/);
+});
+
 test.run();

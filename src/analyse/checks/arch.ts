@@ -19,12 +19,19 @@ const isArch = (files: EvidenceFiles, level: Level, arch: 'arm' | 'ppc' | 's390x
 
 /** Where the CPU model given to L1 can hide features: the domain's <cpu> line (and any
  * disabled feature) or QEMU's -cpu argument. */
-function cpuModelCitations(guest: Guest | undefined, lost: string[]): { evidence: Citation[]; hint?: string } {
+/** libvirt and QEMU name VMX sub-features `vmx-posted-intr`, Linux `posted_intr`. */
+const sameFeature = (qemuName: string, linuxName: string) => qemuName === linuxName || qemuName.replace(/^(vmx|svm)-/, '').replace(/-/g, '_') === linuxName;
+
+function cpuModelCitations(files: EvidenceFiles, guest: Guest | undefined, lost: string[]): { evidence: Citation[]; hint?: string } {
   if (!guest) return { evidence: [] };
   const d = guest.domain;
   if (d?.cpuMode) {
-    const disabled = d.cpuFeatures.filter((f) => (f.policy === 'disable' || f.policy === 'forbid') && lost.some((l) => f.name.replace(/^vmx-/, '').replace(/-/g, '_').includes(l) || f.name === l));
+    const disabled = d.cpuFeatures.filter((f) => (f.policy === 'disable' || f.policy === 'forbid') && lost.some((l) => sameFeature(f.name, l)));
     const evidence = d.cpuLine ? [cite(d.file, d.cpuLine.line, d.cpuLine.text)] : [];
+    for (const f of disabled) {
+      const at = findLine(files, d.file, new RegExp(`<feature\\b[^>]*name=['"]${f.name.replace(/[^a-z0-9_-]/gi, '')}['"]`));
+      if (at) evidence.push(at);
+    }
     if (disabled.length) return { evidence, hint: `the domain XML disables ${disabled.map((f) => `<feature policy='${f.policy}' name='${f.name}'/>`).join(', ')}` };
     if (d.cpuMode === 'host-passthrough') return { evidence };
     const what = d.cpuMode === 'custom' ? `a named model (${d.cpuModel ?? 'custom'})` : `cpu mode='${d.cpuMode}'`;
@@ -34,7 +41,7 @@ function cpuModelCitations(guest: Guest | undefined, lost: string[]): { evidence
   if (q?.cpuArg) {
     const line = q.argLine?.(q.cpuArg.slice(5)) ?? q.line;
     const evidence = [cite(q.file, line, q.cpuArg)];
-    const minus = q.cpuArg.split(',').filter((p) => /^-|=off$/.test(p) && /vmx|svm|ept|vpid|npt|apicv|posted|shadow|avic|vgif/.test(p));
+    const minus = q.cpuArg.split(',').filter((p) => /^-|=off$/.test(p) && lost.some((l) => sameFeature(p.replace(/^[-+]/, '').replace(/=off$/, ''), l)));
     if (minus.length) return { evidence, hint: `QEMU's ${q.cpuArg} switches off ${minus.join(', ')}` };
     if (q.cpu !== 'host' && q.cpu !== 'max') return { evidence, hint: `QEMU's ${q.cpuArg} is a named model, which can drop VMX/SVM sub-features; -cpu host passes them all` };
     return { evidence };
@@ -68,7 +75,7 @@ export const l1VirtFeatures: CheckDef = {
     const loss = compareFeatures(kind, f0, f1)!;
     const scope = loss.compared === 'flags' ? ` (compared on the names both cpuinfo files show: ${kind === 'vmx' ? 'one has no `vmx flags` line' : 'the plain flags'})` : '';
     if (loss.lost.length === 0 && loss.otherLost.length === 0) return result('pass', `L1 has every ${kind.toUpperCase()} feature L0 shows${scope}`, evidence);
-    const model = cpuModelCitations(ctx.matches.L1?.guest, [...loss.lost.map((l) => l.name), ...loss.otherLost]);
+    const model = cpuModelCitations(files, ctx.matches.L1?.guest, [...loss.lost.map((l) => l.name), ...loss.otherLost]);
     evidence.push(...model.evidence);
     const major = loss.lost.filter((l) => l.major);
     const costs = loss.lost.map((l) => l.cost).join('; ');
