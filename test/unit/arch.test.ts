@@ -1,15 +1,18 @@
 // The architectures KVM nests on, on real captures (test/fixtures/arch/SOURCES.md): Intel's
 // `vmx flags`, AMD's SVM features, kvm_intel/kvm_amd parameters, arm64, ppc64 and s390x.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { kernelAtLeast, kvmArmMode, machineGivesEl2, parseArm64Dmesg } from '../../src/analyse/arch/arm64.ts';
 import { interpretKvmParams } from '../../src/analyse/arch/kvm-x86-params.ts';
-import { machineNestedHv, parsePpcPlatform, ppcNestedErrors } from '../../src/analyse/arch/ppc64.ts';
+import { machineNestedHv, parseDeviceTree, parsePpcPlatform, ppcNestedErrors } from '../../src/analyse/arch/ppc64.ts';
 import { levelsBelow, parseSysinfoLayers, reconstructedLevels, sysinfoSaysTcg } from '../../src/analyse/arch/s390x.ts';
 import { compareFeatures, svmFeatures, vmxFeatures } from '../../src/analyse/arch/x86-features.ts';
 import { parseKvmParams } from '../../src/analyse/parsers/kvm-params.ts';
+import { loadCollectors } from '../../src/collect/load-collectors.ts';
 import { FIXTURES, analyseFixture, analyseTexts } from '../helpers.ts';
 
 const fx = (name: string) => readFileSync(path.join(FIXTURES, 'arch', name), 'utf8');
@@ -258,6 +261,22 @@ test('l1-virt-features: a VMX sub-feature disabled in the domain XML is cited by
   const qc = q.checks.find((x) => x.id === 'l1-virt-features')!;
   assert.ok(qc.evidence.some((e) => e.file === 'L0/qemu-cmdlines.txt' && /-cpu Skylake-Server/.test(e.text)), JSON.stringify(qc.evidence));
   assert.match(qc.fix!, /switches off -vmx-posted-intr/);
+});
+
+test('device-tree item: NUL-separated properties become one name=value line each, read by the parser', async () => {
+  const item = (await loadCollectors()).find((c) => c.id === 'device-tree')!;
+  assert.ok(item.arch!.includes('aarch64') && item.arch!.includes('ppc64le'));
+  const root = mkdtempSync(path.join(os.tmpdir(), 'nb-dt-'));
+  mkdirSync(path.join(root, 'hypervisor'));
+  writeFileSync(path.join(root, 'model'), 'IBM pSeries (emulated by qemu)\0');
+  writeFileSync(path.join(root, 'compatible'), 'qemu,pseries\0');
+  writeFileSync(path.join(root, 'hypervisor', 'compatible'), 'linux,kvm\0');
+  // busybox sh, as in the guests (dash and bash behave the same for this script)
+  const out = spawnSync('busybox', ['sh', '-c', item.script!.replaceAll('/proc/device-tree', root)], { encoding: 'utf8' });
+  rmSync(root, { recursive: true });
+  assert.is(out.status, 0, out.stderr);
+  assert.is(out.stdout, 'model=IBM pSeries (emulated by qemu)\ncompatible=qemu,pseries\nhypervisor.compatible=linux,kvm\n');
+  assert.is(parseDeviceTree(out.stdout).get('hypervisor.compatible')!.value, 'linux,kvm');
 });
 
 test.run();
