@@ -70,6 +70,8 @@ if (skip) {
       const l1 = runs[a.debian].result.levels.L1;
       assert.is(l1.runsOn, 'tcg', `${a.debian}: ${l1.reason}`);
       assert.is(l1.outside, 'tcg', `${a.debian} outside view`);
+      // and from the guest's own files (sysinfo, device tree, boot log), not only from L0
+      assert.is(l1.inside, 'tcg', `${a.debian} inside view: ${JSON.stringify(l1.evidence.filter((e: { view: string }) => e.view === 'inside'))}`);
       assert.ok(l1.evidence.some((e: { view: string; file: string }) => e.view === 'outside' && e.file.startsWith('L0/')), `${a.debian}: L0 cited`);
       assert.not.match(runs[a.debian].result.chain ?? '', /KVM on/);
     }

@@ -33,6 +33,24 @@ function virtMachineDmi(files: EvidenceFiles, level: Level): Clue | undefined {
   return said && line ? clue(said.says as RunsOn, said.strength, `the kernel's DMI line: ${said.why}`, line.file, line.line, line.text) : undefined;
 }
 
+/** arm64 guests of KVM (Linux >= 5.11) log the KVM hypervisor services they found over SMCCC;
+ * a QEMU virt machine whose complete boot log lacks that line is emulated. */
+function arm64KvmServices(files: EvidenceFiles, level: Level): Clue | undefined {
+  const file = levelFile(level, 'dmesg');
+  const text = files.get(file);
+  if (text === undefined) return undefined;
+  const services = findLine(files, file, /smccc: KVM: hypervisor services detected/);
+  if (services) return clue('kvm', 3, 'the arm64 kernel found KVM hypervisor services over SMCCC', file, services.line, services.text);
+  const virt = findLine(files, file, /Machine model: linux,dummy-virt/);
+  const release = /Linux version (\d+)\.(\d+)/.exec(text);
+  const complete = /\[\s*0\.0+\] Booting Linux|\[\s*0\.0+\] Linux version/.test(text);
+  const recent = release !== null && (Number(release[1]) > 5 || (Number(release[1]) === 5 && Number(release[2]) >= 11));
+  if (virt && complete && recent && parseCpuinfo(files.get(levelFile(level, 'cpuinfo')) ?? '').arch !== 'x86') {
+    return clue('tcg', 1, "a QEMU virt machine whose whole boot log has no 'smccc: KVM: hypervisor services detected' (arm64 KVM guests since Linux 5.11 log it): TCG", file, virt.line, virt.text);
+  }
+  return undefined;
+}
+
 function ppcClues(files: EvidenceFiles, level: Level): Clue[] {
   const file = levelFile(level, 'cpuinfo');
   const platform = parsePpcPlatform(files.get(file) ?? '');
@@ -80,6 +98,8 @@ export function archClues(files: EvidenceFiles, level: Level): { clues: Clue[]; 
   const clues: Clue[] = [];
   const dmi = virtMachineDmi(files, level);
   if (dmi) clues.push(dmi);
+  const smccc = arm64KvmServices(files, level);
+  if (smccc) clues.push(smccc);
   clues.push(...ppcClues(files, level));
   const s390 = s390Clue(files, level);
   if (s390) clues.push(s390);
