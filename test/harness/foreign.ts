@@ -1,11 +1,12 @@
 // Guests of other CPU architectures (arm64, ppc64le, s390x) under QEMU TCG on this machine,
 // built from Debian packages by foreign/build.sh and reached over SSH at a forwarded port.
 // Each boot is bounded and retried once (a TCG boot under load can stall), like the chain.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { ROOT } from '../helpers.ts';
-import { freePort, waitForBanner } from './hosts.ts';
+import net from 'node:net';
+import { freePort } from './hosts.ts';
 import { atExit, killPid, run } from './processes.ts';
 
 /** Outside the repository: the .debs and built images are reused by later runs. */
@@ -79,23 +80,49 @@ async function bootOnce(g: ForeignGuest, key: string, knownHosts: string, timeou
     '-pidfile', pidFile, '-daemonize'], { timeoutMs: 30000 });
   g.pid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
   const t0 = Date.now();
-  await waitForBanner('127.0.0.1', g.port, timeoutMs);
+  await waitForSlowBanner(g.port, t0 + timeoutMs);
   while (!sshUp(g, key, knownHosts)) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`${g.hostname}: no ssh within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
+/** The SSH banner of a guest that may get a small share of a busy machine: dropbear forks
+ * per connection inside an emulated CPU, so each try waits up to 20 s for the banner. */
+async function waitForSlowBanner(port: number, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect({ host: '127.0.0.1', port });
+      const done = (v: boolean) => {
+        sock.destroy();
+        resolve(v);
+      };
+      sock.once('data', (d) => done(d.toString().startsWith('SSH-')));
+      sock.once('error', () => done(false));
+      // QEMU's user-net forward accepts and then closes while the guest boots.
+      sock.once('close', () => done(false));
+      sock.setTimeout(Math.max(1000, Math.min(20000, deadline - Date.now())), () => done(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no SSH banner on 127.0.0.1:${port} in time`);
+}
+
 function stopGuest(g: ForeignGuest): void {
   if (g.pid !== undefined) killPid(g.pid);
   g.pid = undefined;
+  // QEMU removes its pidfile only when it exits by itself
+  rmSync(path.join(FOREIGN_DIR, `${g.hostname}.pid`), { force: true });
 }
 
 async function boot(g: ForeignGuest, key: string, knownHosts: string): Promise<void> {
   const t0 = Date.now();
   for (g.attempts = 1; ; g.attempts++) {
     try {
-      await bootOnce(g, key, knownHosts, 120000);
+      // Alone on 2 cores a guest answers after 10-40 s; on a machine busy with other work
+      // (load 30) several minutes.
+      await bootOnce(g, key, knownHosts, 240000);
       g.bootMs = Date.now() - t0;
       return;
     } catch (error) {
@@ -132,7 +159,11 @@ export async function startForeignGuests(arches = FOREIGN_ARCHES): Promise<Forei
   }
   const knownHosts = path.join(FOREIGN_DIR, `known_hosts-${process.pid}`);
   writeFileSync(knownHosts, guests.map((g) => `[127.0.0.1]:${g.port} ${hostPub}\n`).join(''));
-  const stop = () => guests.forEach(stopGuest);
+  const stop = () => {
+    guests.forEach(stopGuest);
+    rmSync(knownHosts, { force: true });
+    for (const g of guests) rmSync(g.serial, { force: true });
+  };
   atExit(stop);
   try {
     await Promise.all(guests.map((g) => boot(g, key, knownHosts)));
