@@ -284,4 +284,16 @@ test('device-tree item: NUL-separated properties become one name=value line each
   assert.is(parseDeviceTree(out.stdout).get('hypervisor.compatible')!.value, 'linux,kvm');
 });
 
+test('an arm64 or PowerNV L0 with KVM loaded is not failed for lacking vmx/svm', () => {
+  const arm = 'processor\t: 0\nFeatures\t: fp asimd\nCPU implementer\t: 0x41\n';
+  const powernv = 'processor\t: 0\ncpu\t\t: POWER9, altivec supported\n\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\nmachine\t\t: PowerNV 9006-22P\n';
+  for (const [cpuinfo, module] of [[arm, 'kvm'], [powernv, 'kvm_hv']]) {
+    const v = analyseTexts({ 'L0/cpuinfo.txt': cpuinfo, 'L0/kvm-modules.txt': `${module} 1234 0 - Live 0x0\n` });
+    const c = v.checks.find((x) => x.id === 'l0-kvm')!;
+    assert.is(c.status, 'pass', c.summary);
+    assert.match(c.summary, new RegExp(`KVM loaded \\(${module}\\)`));
+  }
+  assert.is(analyseTexts({ 'L0/cpuinfo.txt': powernv }).levels.L0!.runsOn, 'bare-metal');
+});
+
 test.run();

@@ -53,7 +53,8 @@ export const l0Kvm: CheckDef = {
         'Check that the LPAR is allowed to run SIE and that the kvm module loads (dmesg).',
       );
     }
-    if (cpu && !flag && cpu.arch !== 'unknown') {
+    // arm64 and ppc64 show no such flag: EL2 / hypervisor mode are checked from their logs.
+    if (cpu && !flag && (cpu.arch === 'x86' || cpu.arch === 's390x')) {
       const pvm = kvm.modules.includes('kvm_pvm');
       return result(
         'fail',
@@ -69,8 +70,8 @@ export const l0Kvm: CheckDef = {
       const what = kvm.loaded === false ? 'no KVM module is loaded' : '/dev/kvm does not exist';
       return result('fail', `L0: ${what}`, evidence, `Load the KVM module on L0: modprobe ${vendorModule(cpu)} (and check dmesg for why it did not load).`, `L0 cannot run KVM guests: ${what}`);
     }
-    if (kvm.loaded === undefined) return result('unknown', `L0 has ${flag}; whether KVM is loaded was not collected`, evidence);
-    return result('pass', `L0 has hardware virtualization (${flag}) and KVM loaded (${kvm.modules.join(', ')})`, evidence);
+    if (kvm.loaded === undefined) return result('unknown', `L0 has ${flag ?? 'no virtualization flag to show'}; whether KVM is loaded was not collected`, evidence);
+    return result('pass', `L0 has ${flag ? `hardware virtualization (${flag}) and ` : ''}KVM loaded (${kvm.modules.join(', ')})`, evidence);
   },
 };
 
