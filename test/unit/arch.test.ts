@@ -145,6 +145,12 @@ test('arm64-l0-nested: an L0 kernel older than 6.16 or without kvm-arm.mode=nest
   assert.match(old.summary, /6\.16/);
   assert.is(run('Linux host 6.17.1 #1 SMP aarch64 GNU/Linux', 'root=/dev/nvme0n1p2').status, 'fail');
   assert.is(run('Linux host 6.17.1 #1 SMP aarch64 GNU/Linux', 'root=/dev/nvme0n1p2 kvm-arm.mode=nested').status, 'pass');
+  // QEMU's own words when asked for EL2 on a KVM host that cannot nest
+  const log = '==> l1 <==\n2025-01-01 10:00:00.000+0000: starting up\nqemu-system-aarch64: host kernel KVM does not support providing Virtualization extensions\n';
+  const refused = analyseTexts({ 'L0/cpuinfo.txt': cpuinfo, 'L0/uname.txt': 'Linux host 6.8.0-45-generic #45 SMP aarch64 GNU/Linux', 'L0/libvirt-qemu-logs.txt': log }).checks.find((x) => x.id === 'arm64-l0-nested')!;
+  assert.is(refused.status, 'fail');
+  assert.match(refused.summary, /could not give L1 EL2 \(host kernel KVM does not support/);
+  assert.ok(refused.evidence.some((e) => e.file === 'L0/libvirt-qemu-logs.txt' && e.line === 3));
 });
 
 test('arm64 DMI: AWS Graviton (Amazon EC2) is KVM, a .metal instance is bare metal', () => {

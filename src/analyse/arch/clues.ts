@@ -59,8 +59,6 @@ function ppcClues(files: EvidenceFiles, level: Level): Clue[] {
   const dt = parseDeviceTree(dtText ?? '');
   const hv = dt.get('hypervisor.compatible');
   const out: Clue[] = [];
-  const hvSays = deviceTreeHypervisorSays(hv?.value);
-  if (hv && hvSays) out.push(clue(hvSays.says as RunsOn, hvSays.strength, hvSays.why, dtFile, hv.line, `hypervisor.compatible=${hv.value}`));
   const text = `platform: ${platform.platform}, model: ${platform.model ?? ''}`;
   switch (platform.kind) {
     case 'powernv':
@@ -92,6 +90,14 @@ function s390Clue(files: EvidenceFiles, level: Level): Clue | undefined {
   return undefined;
 }
 
+/** The device tree's /hypervisor node (ppc64 KVM: linux,kvm; arm64 Xen: xen,xen). */
+function deviceTreeHypervisor(files: EvidenceFiles, level: Level): Clue | undefined {
+  const file = levelFile(level, 'device-tree');
+  const hv = parseDeviceTree(files.get(file) ?? '').get('hypervisor.compatible');
+  const says = deviceTreeHypervisorSays(hv?.value);
+  return hv && says ? clue(says.says as RunsOn, says.strength, says.why, file, hv.line, `hypervisor.compatible=${hv.value}`) : undefined;
+}
+
 /** Clues for a level from what only these architectures show. `sysinfoTcg` is set when
  * s390x sysinfo shows TCG: its VM00 `KVM/Linux` must then not count as KVM. */
 export function archClues(files: EvidenceFiles, level: Level): { clues: Clue[]; sysinfoTcg: boolean } {
@@ -100,6 +106,8 @@ export function archClues(files: EvidenceFiles, level: Level): { clues: Clue[]; 
   if (dmi) clues.push(dmi);
   const smccc = arm64KvmServices(files, level);
   if (smccc) clues.push(smccc);
+  const dtHypervisor = deviceTreeHypervisor(files, level);
+  if (dtHypervisor) clues.push(dtHypervisor);
   clues.push(...ppcClues(files, level));
   const s390 = s390Clue(files, level);
   if (s390) clues.push(s390);

@@ -162,9 +162,12 @@ export const arm64L0Nested: CheckDef = {
     unknown: 'whether L0 (arm64) offers nested virtualization is not known',
   },
   reads: ['cpuinfo', 'uname', 'cmdline', 'dmesg'],
+  alsoReads: ['libvirt-qemu-logs'],
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L0') || !isArch(files, 'L0', 'arm')) return undefined;
+    // QEMU's refusal when asked for EL2 (virtualization=on) on a KVM host without nesting
+    const refused = findLine(files, levelFile('L0', 'libvirt-qemu-logs'), /host kernel KVM does not support providing Virtualization extensions/);
     const release = parseUname(files.get(levelFile('L0', 'uname')) ?? '').release;
     const cmdFile = levelFile('L0', 'cmdline');
     const mode = kvmArmMode(files.get(cmdFile) ?? '');
@@ -176,6 +179,10 @@ export const arm64L0Nested: CheckDef = {
     if (ignored) evidence.push(ignored);
     const newEnough = kernelAtLeast(release, ARM64_NV_MIN_KERNEL);
     const fix = `Nested virtualization on arm64 needs FEAT_NV2 hardware (Neoverse V2/Graviton4, Apple M2+, ...), an L0 kernel >= ${ARM64_NV_MIN_KERNEL.join('.')} booted with kvm-arm.mode=nested, and L1 started with -machine virt,virtualization=on.`;
+    if (refused) evidence.push(refused);
+    if (refused && (newEnough === false || mode !== 'nested')) {
+      return result('fail', `QEMU on L0 could not give L1 EL2 (${refused.text.replace(/^.*?(host kernel KVM)/, '$1')})`, evidence, fix);
+    }
     if (ignored) return result('fail', `L0's KVM is not available (${ignored.text.replace(/^\[[^\]]*\]\s*/, '')}): L0 did not start at EL2`, evidence, 'L0 must boot at EL2 (firmware that leaves EL2 to Linux; on a VM, a host that gives it EL2). ' + fix);
     if (newEnough === false) return result('fail', `L0 runs Linux ${release}: arm64 nested KVM arrived in ${ARM64_NV_MIN_KERNEL.join('.')}`, evidence, fix);
     if (mode !== 'nested') return result('fail', `L0's kernel command line has ${mode ? `kvm-arm.mode=${mode}` : 'no kvm-arm.mode=nested'}: KVM gives its guests no EL2`, evidence, fix);
