@@ -2,6 +2,7 @@
 // logs and QEMU file descriptors, and which of them is the level above.
 import type { Level } from '../levels.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
+import { GUEST_ON_TCG, decisiveLine } from './decisive-lines.js';
 import { byLibvirtType, byQemuAccel } from './hypervisors.js';
 import { type LibvirtStart, libvirtCommandLines } from './parsers/libvirt-log.js';
 import { type DomainFacts, parseDomains } from './parsers/domain-xml.js';
@@ -22,8 +23,6 @@ export interface Guest {
   /** Outside-view clues on what this guest runs on. */
   clues: Clue[];
 }
-
-const FALLBACK = /falling back to tcg|failed to initialize kvm|Could not access KVM kernel module|kvm: no hardware support|KVM not supported/i;
 
 function accelClue(qemu: QemuFacts, file: string, line: number): Clue {
   const accels = qemu.accels;
@@ -92,9 +91,10 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
     const i = last.args.findIndex((a) => a === facts.accelArg?.split(' ')[0]);
     const line = i >= 0 ? last.argLines[i] : last.line;
     if (!guest.qemu) guest.clues.push({ ...accelClue(facts, file, line), why: `${accelClue(facts, file, line).why}, per the last start in libvirt's log` });
-    const fallback = last.messages.find((m) => FALLBACK.test(m.text));
+    const fallback = last.messages.find((m) => decisiveLine(m.text, GUEST_ON_TCG));
     if (fallback) {
-      guest.clues.push({ view: 'outside', says: 'tcg', strength: 3, why: 'QEMU logged that KVM failed and it fell back to TCG', file, line: fallback.line, text: fallback.text.trim() });
+      const means = decisiveLine(fallback.text, GUEST_ON_TCG)!.means;
+      guest.clues.push({ view: 'outside', says: 'tcg', strength: 3, why: `QEMU logged that KVM failed and it fell back to TCG (${means})`, file, line: fallback.line, text: fallback.text.trim() });
     }
   }
   const fdFile = levelFile(level, 'qemu-kvm-fds');

@@ -50,7 +50,8 @@ export interface HypervisorEntry {
 
 const KVM_NESTING =
   'On L0 (the KVM host): load kvm_intel (or kvm_amd) with nested=1 ("options kvm_intel nested=1" in ' +
-  "/etc/modprobe.d/kvm.conf, then reload the module with all guests stopped); start L1 with -cpu host or libvirt <cpu mode='host-passthrough'/>.";
+  '/etc/modprobe.d/kvm.conf, then reload the module with all guests stopped); ' +
+  "start L1 with -cpu host or libvirt <cpu mode='host-passthrough'/>.";
 
 export const HYPERVISORS = [
   {
@@ -82,7 +83,9 @@ export const HYPERVISORS = [
     detectVirt: ['qemu'],
     nesting: {
       where: 'on the level below, which runs this one with QEMU',
-      fix: "Start this level with KVM (libvirt <domain type='kvm'>, QEMU -accel kvm) once the level below has a usable /dev/kvm; under TCG its guests can only be emulated too.",
+      fix:
+        "Start this level with KVM (libvirt <domain type='kvm'>, QEMU -accel kvm) once the level below has a " +
+        'usable /dev/kvm; under TCG its guests can only be emulated too.',
     },
   },
   {
@@ -99,7 +102,10 @@ export const HYPERVISORS = [
     detectVirt: ['microsoft'],
     nesting: {
       where: 'on the Windows host',
-      fix: 'On the Windows host, with the VM turned off, in an elevated PowerShell: Set-VMProcessor -VMName NAME -ExposeVirtualizationExtensions $true; then start the VM (AMD CPUs need Windows 11 or Windows Server 2022 on the host).',
+      fix:
+        'On the Windows host, with the VM turned off, in an elevated PowerShell: Set-VMProcessor -VMName ' +
+        'NAME -ExposeVirtualizationExtensions $true; then start the VM (AMD CPUs need Windows 11 or Windows ' +
+        'Server 2022 on the host).',
     },
   },
   {
@@ -115,7 +121,10 @@ export const HYPERVISORS = [
     detectVirt: ['vmware'],
     nesting: {
       where: "in the VM's settings on the VMware host",
-      fix: 'With the VM powered off, enable "Expose hardware assisted virtualization to the guest OS" (vhv.enable = "TRUE" in the .vmx; VM hardware version 9 or later). On a Windows host with Hyper-V or VBS (Core isolation) on, VMware Workstation cannot pass VT-x through: turn those off there.',
+      fix:
+        'With the VM powered off, enable "Expose hardware assisted virtualization to the guest OS" ' +
+        '(vhv.enable = "TRUE" in the .vmx; VM hardware version 9 or later). On a Windows host with Hyper-V ' +
+        'or VBS (Core isolation) on, VMware Workstation cannot pass VT-x through: turn those off there.',
     },
   },
   {
@@ -131,7 +140,9 @@ export const HYPERVISORS = [
     exportsKvmSignature: true,
     nesting: {
       where: 'on the VirtualBox host',
-      fix: 'With the VM powered off, on the host: VBoxManage modifyvm "VM NAME" --nested-hw-virt on (GUI: System > Processor > Enable Nested VT-x/AMD-V); VBox.log then shows NestedHWVirt (1).',
+      fix:
+        'With the VM powered off, on the host: VBoxManage modifyvm "VM NAME" --nested-hw-virt on (GUI: ' +
+        'System > Processor > Enable Nested VT-x/AMD-V); VBox.log then shows NestedHWVirt (1).',
     },
   },
   {
@@ -149,7 +160,9 @@ export const HYPERVISORS = [
     exportsKvmSignature: true,
     nesting: {
       where: "in the VM's configuration in Parallels Desktop",
-      fix: 'With the VM shut down, in Parallels Desktop: Configure > Hardware > CPU & Memory > Advanced > enable "Nested virtualization".',
+      fix:
+        'With the VM shut down, in Parallels Desktop: Configure > Hardware > CPU & Memory > Advanced > ' +
+        'enable "Nested virtualization".',
     },
   },
   {
@@ -166,7 +179,9 @@ export const HYPERVISORS = [
     detectVirt: ['xen'],
     nesting: {
       where: "in the guest's xl configuration on the Xen dom0",
-      fix: "In the xl configuration of this guest on the dom0, set hap=1 and nestedhvm=1 (and cpuid=['host,vmx=1'] on older Xen), then restart the guest; xl info's virt_caps must list hap.",
+      fix:
+        "In the xl configuration of this guest on the dom0, set hap=1 and nestedhvm=1 (and cpuid=['host,vmx=1'] " +
+        "on older Xen), then restart the guest; xl info's virt_caps must list hap.",
     },
   },
   {
@@ -221,9 +236,15 @@ export const HYPERVISORS = [
     kind: 'platform',
     runsOn: 'hyperv',
     kernel: /-microsoft-standard(-WSL2)?\b|Microsoft@Microsoft\.com/i,
+    // systemd-detect-virt without --vm; with --vm it says microsoft (Hyper-V).
+    detectVirt: ['wsl'],
     nesting: {
       where: 'in %UserProfile%\\.wslconfig on the Windows host',
-      fix: 'On Windows, add nestedVirtualization=true under [wsl2] in %UserProfile%\\.wslconfig (not /etc/wsl.conf), then run wsl --shutdown and start the distribution again (Windows 11 needed). kvm_intel is built into the WSL2 kernel: its options go on kernelCommandLine in .wslconfig, not in /etc/modprobe.d.',
+      fix:
+        'On Windows, add nestedVirtualization=true under [wsl2] in %UserProfile%\\.wslconfig (not ' +
+        '/etc/wsl.conf), then run wsl --shutdown and start the distribution again (Windows 11 needed). ' +
+        'kvm_intel is built into the WSL2 kernel: its options go on kernelCommandLine in .wslconfig, not in ' +
+        '/etc/modprobe.d.',
     },
   },
   {
@@ -236,7 +257,10 @@ export const HYPERVISORS = [
     dmi: /7783-7084-3265-9085-8269-3286-77/,
     nesting: {
       where: "in the VM's size and security type on Azure",
-      fix: 'Azure exposes VT-x only on sizes that support nested virtualization (Dv3/Ev3 and later v4/v5 families, not B or A series) and not with Trusted Launch or Confidential VMs: resize the VM to such a size (az vm resize --size Standard_D4s_v5) or recreate it with security type Standard.',
+      fix:
+        'Azure exposes VT-x only on sizes that support nested virtualization (Dv3/Ev3 and later v4/v5 ' +
+        'families, not B or A series) and not with Trusted Launch or Confidential VMs: resize the VM to ' +
+        'such a size (az vm resize --size Standard_D4s_v5) or recreate it with security type Standard.',
     },
   },
   {
@@ -244,12 +268,16 @@ export const HYPERVISORS = [
     name: 'Google Cloud',
     kind: 'platform',
     runsOn: 'kvm',
-    dmi: /Google Compute Engine|^Google\b/i,
+    // Not "Google" alone: Chromebooks have that vendor on bare metal.
+    dmi: /Google Compute Engine/i,
     detectVirt: ['google'],
     kernel: /-gcp\b/,
     nesting: {
       where: "in the instance's settings on Google Cloud",
-      fix: 'Stop the instance and enable nested virtualization: gcloud compute instances update NAME --enable-nested-virtualization (or create it with that flag or the enable-vmx license), on an Intel Haswell-or-later machine type; E2 and AMD machine types cannot nest.',
+      fix:
+        'Stop the instance and enable nested virtualization: gcloud compute instances update NAME ' +
+        '--enable-nested-virtualization (or create it with that flag or the enable-vmx license), on an ' +
+        'Intel Haswell-or-later machine type; E2 and AMD machine types cannot nest.',
     },
   },
   {
@@ -263,7 +291,9 @@ export const HYPERVISORS = [
     kernel: /-aws\b/,
     nesting: {
       where: "in the instance type on AWS",
-      fix: 'Plain EC2 instances do not expose VT-x: use a .metal instance type, or a type that supports nested virtualization (Intel c8i/m8i/r8i) launched with --cpu-options NestedVirtualization=enabled.',
+      fix:
+        'Plain EC2 instances do not expose VT-x: use a .metal instance type, or a type that supports nested ' +
+        'virtualization (Intel c8i/m8i/r8i) launched with --cpu-options NestedVirtualization=enabled.',
     },
   },
   {
@@ -275,7 +305,10 @@ export const HYPERVISORS = [
     dmiPlatformOnly: true,
     nesting: {
       where: 'on the OpenStack compute nodes (the cloud operator)',
-      fix: 'Ask the cloud operator: the compute node needs kvm_intel/kvm_amd nested=1 and nova.conf [libvirt] cpu_mode = host-passthrough (or a cpu_model with vmx/svm via cpu_model_extra_flags), or a flavor that provides it.',
+      fix:
+        'Ask the cloud operator: the compute node needs kvm_intel/kvm_amd nested=1 and nova.conf [libvirt] ' +
+        'cpu_mode = host-passthrough (or a cpu_model with vmx/svm via cpu_model_extra_flags), or a flavor ' +
+        'that provides it.',
     },
   },
   {
@@ -286,12 +319,13 @@ export const HYPERVISORS = [
     hostOs: /-pve\b|Proxmox/i,
     nesting: {
       where: 'in the VM configuration on the Proxmox VE host',
-      fix: 'On the Proxmox host: qm set VMID --cpu host (cpu: host in /etc/pve/qemu-server/VMID.conf; kvm: 0 there means TCG), with kvm_intel/kvm_amd nested=1 on the host; then stop and start the VM.',
+      fix:
+        'On the Proxmox host: qm set VMID --cpu host (cpu: host in /etc/pve/qemu-server/VMID.conf; kvm: 0 ' +
+        'there means TCG), with kvm_intel/kvm_amd nested=1 on the host; then stop and start the VM.',
     },
   },
 ] as const satisfies readonly HypervisorEntry[];
 
-export type HypervisorId = (typeof HYPERVISORS)[number]['id'];
 
 const ENTRIES: readonly HypervisorEntry[] = HYPERVISORS;
 

@@ -7,13 +7,16 @@ import { CHECKS } from './checks/index.js';
 
 /** Items the verdicts read apart from the checks: the quick ones are collected by `check`. */
 const VERDICT_ITEMS = {
-  quick: ['uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains', 'device-tree'],
+  quick: [
+    'uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains',
+    'device-tree',
+  ],
   more: [
-    'dmesg', 'dmidecode', 'x86info', 'sysinfo', 'os-release', 'qemu-version', 'libvirt-version', 'libvirt-capabilities',
+    'dmesg', 'dmidecode', 'x86info', 'sysinfo', 'os-release', 'qemu-version', 'libvirt-version',
     'libvirt-qemu-logs',
   ],
   // what people paste next to the layout: a raw CPUID dump, a grep of dmesg (no collector)
-  pasted: ['extra-cpuid-dump', 'extra-dmesg-grep'],
+  pasted: ['extra-cpuid-dump', 'extra-dmesg-grep', 'extra-qemu-stderr'],
 } as const;
 
 /** Items `nestbug check` collects: small reads that decide the verdicts and the checks. */
@@ -23,7 +26,8 @@ export function checkItems(): ReadonlySet<string> {
 
 /** Every item the analysis reads. */
 export function analysedItems(): ReadonlySet<string> {
-  return new Set([...Object.values(VERDICT_ITEMS).flat(), ...CHECKS.flatMap((c) => [...c.reads, ...(c.alsoReads ?? [])])]);
+  const fromChecks = CHECKS.flatMap((c) => [...c.reads, ...(c.alsoReads ?? [])]);
+  return new Set([...Object.values(VERDICT_ITEMS).flat(), ...fromChecks]);
 }
 
 /** Ids that name no collector on purpose: raw captures pasted next to a bundle's files. */

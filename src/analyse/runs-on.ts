@@ -10,7 +10,7 @@ import {
 } from './hypervisors.js';
 import { hypervisorSignatures, printableSignature } from './parsers/cpuid.js';
 import { parseColonLines } from './parsers/key-value.js';
-import { parseDetectVirt, parseDmidecode } from './parsers/small.js';
+import { parseDetectVirt, parseDmidecode, parseIdentity } from './parsers/small.js';
 import type { Clue, LevelVerdict, RunsOn, Strength } from './types.js';
 
 function clue(says: RunsOn, strength: Strength, why: string, file: string, line: number | undefined, text: string): Clue {
@@ -35,17 +35,27 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
   let virtual: Clue | undefined;
 
   // DMI first: VirtualBox and Parallels also expose a KVM CPUID signature.
+  // dmidecode needs root; /sys/class/dmi/id (the identity item) does not; the kernel's DMI line is last.
   const dmiText = files.get(f('dmidecode'));
   const dmi = dmiText ? parseDmidecode(dmiText) : undefined;
-  let dmiVendor: RunsOn | 'qemu' | undefined;
-  if (dmi?.manufacturer !== undefined) {
-    const said = dmiSays(`${dmi.manufacturer} ${dmi.product ?? ''}`);
-    dmiVendor = said.says;
-    const text = `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product ?? ''}`;
-    if (dmiVendor === 'qemu') qemuMachine = clue('other', 1, 'DMI names a QEMU machine (same under KVM and TCG)', f('dmidecode'), dmi.line, text);
-    else if (dmiVendor) clues.push(clue(dmiVendor, 2, `DMI names ${said.name}`, f('dmidecode'), dmi.line, text));
-  }
+  const identityText = files.get(f('identity'));
+  const identity = identityText ? parseIdentity(identityText) : undefined;
   const dmiLine = findLine(files, f('dmesg'), /\bDMI: /);
+  const firmware =
+    dmi?.manufacturer !== undefined
+      ? { dmi: `${dmi.manufacturer} ${dmi.product ?? ''}`, file: f('dmidecode'), line: dmi.line, text: `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product ?? ''}` }
+      : identity?.vendor !== undefined
+        ? { dmi: `${identity.vendor} ${identity.product ?? ''}`, file: f('identity'), line: findLine(files, f('identity'), /^sys_vendor=/)?.line, text: `sys_vendor=${identity.vendor}, product_name=${identity.product ?? ''}` }
+        : dmiLine
+          ? { dmi: dmiLine.text.replace(/^.*?\bDMI: /, ''), file: dmiLine.file, line: dmiLine.line, text: dmiLine.text }
+          : undefined;
+  let dmiVendor: RunsOn | 'qemu' | undefined;
+  if (firmware) {
+    const said = dmiSays(firmware.dmi);
+    dmiVendor = said.says;
+    if (dmiVendor === 'qemu') qemuMachine = clue('other', 1, 'DMI names a QEMU machine (same under KVM and TCG)', firmware.file, firmware.line, firmware.text);
+    else if (dmiVendor) clues.push(clue(dmiVendor, 2, `DMI names ${said.name}`, firmware.file, firmware.line, firmware.text));
+  }
   if (!qemuMachine && dmiLine && /QEMU|Bochs|Standard PC/.test(dmiLine.text)) {
     qemuMachine = clue('other', 1, 'the kernel reports a QEMU machine in its DMI line (same under KVM and TCG)', dmiLine.file, dmiLine.line, dmiLine.text);
   }

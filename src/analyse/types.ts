@@ -1,6 +1,7 @@
 import type { Level } from '../levels.js';
 import type { Citation } from './evidence.js';
 import { HYPERVISORS } from './hypervisors.js';
+import type { Platform } from './platform.js';
 
 /** `levels.LN.runsOn`: a value of the hypervisor table, or one of the three that no entry has. */
 export type RunsOn = (typeof HYPERVISORS)[number]['runsOn'] | 'bare-metal' | 'other' | 'unknown';
@@ -31,6 +32,8 @@ export interface LevelVerdict {
   /** One sentence saying how the verdict was reached. */
   reason: string;
   evidence: Clue[];
+  /** The platform (product or cloud) providing the level's VM, with the clues naming it. */
+  platform?: Platform;
 }
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'unknown';

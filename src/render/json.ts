@@ -7,7 +7,7 @@ export interface JsonResult {
   bundle: string | null;
   exitCode: number;
   chain: { name: string; line: string };
-  levels: Record<string, { runsOn: string; inside: string; outside: string; disagree: boolean; reason: string; target?: string; reached?: boolean; error?: string; evidence: Array<{ file: string; line?: number; text: string; says: string; view: string; strength: number; why: string }> }>;
+  levels: Record<string, { runsOn: string; platform: string | null; platformEvidence: Array<{ file: string; line?: number; text: string; why: string }>; inside: string; outside: string; disagree: boolean; reason: string; target?: string; reached?: boolean; error?: string; evidence: Array<{ file: string; line?: number; text: string; says: string; view: string; strength: number; why: string }> }>;
   checks: Array<{ id: string; level: string; status: string; title: string; summary: string; fix: string | null; evidence: Array<{ file: string; line?: number; text: string }> }>;
   collectors?: ReturnType<typeof countItems>;
   interrupted?: boolean;
@@ -21,6 +21,8 @@ export function jsonResult(verdict: Verdict, exitCode: number, bundle: string | 
     if (!v && !record) continue;
     levels[level] = {
       runsOn: v?.runsOn ?? 'unknown',
+      platform: v?.platform?.id ?? null,
+      platformEvidence: v?.platform?.evidence ?? [],
       inside: v?.inside ?? 'unknown',
       outside: v?.outside ?? 'unknown',
       disagree: v?.disagree ?? false,

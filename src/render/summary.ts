@@ -3,7 +3,7 @@
 import type { Check, LevelTable, Verdict } from '../analyse/types.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { LevelRecord, Manifest } from '../bundle/manifest.js';
-import { LEVELS, type Level } from '../levels.js';
+import { LEVELS } from '../levels.js';
 import { cell, code, escapeText, fillTemplate, table } from './markdown.js';
 
 export const SUMMARY_LIMIT = 60 * 1024;
@@ -59,7 +59,8 @@ function levelVerdicts(verdict: Verdict): string {
   const rows = LEVELS.filter((l) => verdict.levels[l]).map((l) => {
     const v = verdict.levels[l]!;
     const best = v.evidence[0];
-    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(v.reason), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
+    const platform = v.platform ? ` on ${escapeText(v.platform.name)} (${v.platform.evidence.slice(0, 1).map((e) => cell(`${e.file}${e.line ? `:${e.line}` : ''}`)).join('')})` : '';
+    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**${platform}`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(v.reason), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
   });
   if (rows.length === 0) return '_No level collected._';
   return table(['Level', 'Runs on', 'Inside view', 'Outside view', 'How', 'Strongest evidence'], rows);
@@ -123,8 +124,4 @@ export function renderSummary(template: string, verdict: Verdict, manifest?: Man
   }
   if (Buffer.byteLength(text) > SUMMARY_LIMIT) text = `${Buffer.from(text).subarray(0, SUMMARY_LIMIT - 200).toString('utf8')}\n\n_(summary cut at 60 KB; see the bundle)_\n`;
   return text;
-}
-
-export function levelsCollected(manifest: Manifest): Level[] {
-  return manifest.levels.filter((l) => l.reached).map((l) => l.level);
 }

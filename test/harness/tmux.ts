@@ -10,10 +10,10 @@ import { run } from './processes.ts';
 export class Terminal {
   private constructor(readonly name: string) {}
 
-  static start(args: string[], options: { home: string; cwd: string; ci?: boolean }): Terminal {
+  static start(args: string[], options: { home: string; cwd: string; ci?: boolean; rows?: number }): Terminal {
     const name = `nestbug-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const command = `cd '${options.cwd}' && env -u CI ${options.ci ? 'CI=true ' : ''}HOME='${options.home}' NO_COLOR=1 '${process.execPath}' '${path.join(ROOT, 'bin', 'nestbug.js')}' ${args.join(' ')}; echo "EXIT=$?"; sleep 600`;
-    run(['tmux', '-L', name, 'new-session', '-d', '-s', name, '-x', '200', '-y', '60', command]);
+    run(['tmux', '-L', name, 'new-session', '-d', '-s', name, '-x', '200', '-y', String(options.rows ?? 60), command]);
     return new Terminal(name);
   }
 

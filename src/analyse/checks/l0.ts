@@ -4,11 +4,11 @@ import { findLine, levelFile } from '../evidence.js';
 import { nestedParam } from '../level-table.js';
 import { isOn, parseKvmParams } from '../parsers/kvm-params.js';
 import { parseKvmDevice } from '../parsers/small.js';
+import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
+import { nestingFix } from './platform-fix.js';
 import type { Citation } from '../evidence.js';
 import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
 import type { CheckDef } from './registry.js';
-
-const HW_OFF = /disabled by bios|VMX not supported|no hardware support|SVM not supported|kvm: no virtualization/i;
 
 export const l0Kvm: CheckDef = {
   id: 'l0-kvm',
@@ -20,30 +20,31 @@ export const l0Kvm: CheckDef = {
     unknown: "L0's hardware virtualization is not known",
   },
   reads: ['cpuinfo', 'kvm-modules', 'kvm-params', 'kvm-device'],
-  alsoReads: ['dmesg'],
+  alsoReads: ['dmesg', 'extra-dmesg-grep'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;
+    const isVm = ctx.verdicts.L0 && !['bare-metal', 'unknown'].includes(ctx.verdicts.L0.runsOn);
     const cpu = cpuOf(files, 'L0');
     const kvm = kvmLoaded(files, 'L0');
     const device = parseKvmDevice(files.get(levelFile('L0', 'kvm-device')) ?? '');
-    const disabled = findLine(files, levelFile('L0', 'dmesg'), HW_OFF);
+    const disabled = findDecisive(files, 'L0', HARDWARE_OFF)[0];
     const evidence: Citation[] = [];
     if (disabled) evidence.push(disabled);
     const flag = cpu ? virtFlagOf(cpu) : undefined;
     if (cpu?.flagsLine) evidence.push(cite(levelFile('L0', 'cpuinfo'), cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`));
     if (kvm.cite) evidence.push(kvm.cite);
     if (device) evidence.push(cite(levelFile('L0', 'kvm-device'), 1, device.line));
-    if (!cpu && kvm.loaded === undefined) return result('unknown', 'no cpuinfo or KVM module list to tell whether L0 can run KVM guests', evidence);
-    if (disabled) {
+    if (disabled && (!isVm || disabled.id === 'kvm-disabled-by-bios')) {
       return result(
         'fail',
-        `the kernel says hardware virtualization is unavailable (${disabled.text.replace(/^\[[^\]]*\]\s*/, '')})`,
+        `the kernel says hardware virtualization is unavailable: "${disabled.quote}" (${disabled.means})`,
         evidence,
         'Enable Intel VT-x or AMD-V (SVM) in the firmware setup of L0, then reload the KVM module.',
         'L0 cannot run KVM guests: hardware virtualization is off',
       );
     }
+    if (!cpu && kvm.loaded === undefined && !(disabled && isVm)) return result('unknown', 'no cpuinfo or KVM module list to tell whether L0 can run KVM guests', evidence);
     if (cpu?.arch === 's390x' && !flag) {
       // Older kernels do not list sie at all, so its absence proves nothing there.
       return result(
@@ -54,21 +55,23 @@ export const l0Kvm: CheckDef = {
       );
     }
     // arm64 and ppc64 show no such flag: EL2 / hypervisor mode are checked from their logs.
-    if (cpu && !flag && (cpu.arch === 'x86' || cpu.arch === 's390x')) {
+    if ((cpu && !flag && (cpu.arch === 'x86' || cpu.arch === 's390x')) || (disabled && isVm)) {
       const pvm = kvm.modules.includes('kvm_pvm');
+      const inVm = isVm || cpu?.flags.has('hypervisor');
+      const vmFix = inVm ? nestingFix(ctx, 'L0', { startedWithoutFlag: false, flag: expectedFlag(cpu) }) : undefined;
       return result(
         'fail',
-        `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization${pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : ''}`,
+        `${cpu && !flag ? `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization` : `the kernel says "${disabled!.quote}" (${disabled!.means})`}${pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : ''}${inVm ? '; L0 is itself a virtual machine' : ''}${vmFix?.note ? `; ${vmFix.note}` : ''}`,
         evidence,
-        cpu.flags.has('hypervisor')
-          ? 'L0 is itself a virtual machine: give it hardware virtualization from its host (-cpu host / host-passthrough with nesting enabled there), or run the test on bare metal.'
+        vmFix
+          ? `L0 is itself a virtual machine: give it hardware virtualization from its host, or run the test on bare metal. ${vmFix.text}`
           : `Enable ${expectedFlag(cpu) === 'svm' ? 'AMD-V (SVM)' : 'Intel VT-x'} in the firmware setup of L0.`,
-        `L0 has no hardware virtualization (no ${expectedFlag(cpu)})`,
+        vmFix ? vmFix.title.replace('L0', 'L0, itself a VM,') : `L0 has no hardware virtualization (no ${expectedFlag(cpu)})`,
       );
     }
     if (kvm.loaded === false || (device && !device.present)) {
       const what = kvm.loaded === false ? 'no KVM module is loaded' : '/dev/kvm does not exist';
-      return result('fail', `L0: ${what}`, evidence, `Load the KVM module on L0: modprobe ${vendorModule(cpu)} (and check dmesg for why it did not load).`, `L0 cannot run KVM guests: ${what}`);
+      return result('fail', `${what} on L0`, evidence, `Load the KVM module on L0: modprobe ${vendorModule(cpu)} (and check dmesg for why it did not load).`, `L0 cannot run KVM guests: ${what}`);
     }
     if (kvm.loaded === undefined) return result('unknown', `L0 has ${flag ?? 'no virtualization flag to show'}; whether KVM is loaded was not collected`, evidence);
     return result('pass', `L0 has ${flag ? `hardware virtualization (${flag}) and ` : ''}KVM loaded (${kvm.modules.join(', ')})`, evidence);
@@ -84,7 +87,7 @@ export const l0Nested: CheckDef = {
     warn: "L0's nesting needs a look",
     unknown: "L0's nested parameter is not known",
   },
-  reads: ['cpuinfo', 'kvm-params', 'modprobe-conf', 'cmdline'],
+  reads: ['cpuinfo', 'kvm-params', 'kvm-modules', 'modprobe-conf', 'cmdline'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;
@@ -128,6 +131,20 @@ export const l0Nested: CheckDef = {
     const [persistedIn, persistedLine] = persisted ? persisted.text.split(':') : [];
     const conf = nested.module === 'kvm_intel' ? 'kvm_intel.conf' : nested.module === 'kvm_amd' ? 'kvm_amd.conf' : 'kvm.conf';
     const option = nested.module.replace('_', '-');
+    const builtin = findLine(files, levelFile('L0', 'kvm-modules'), new RegExp(`^${nested.module} builtin$`));
+    if (builtin) {
+      // A built-in module has no modprobe.d: only the kernel command line sets its parameters.
+      evidence.push(builtin);
+      const wsl = ctx.verdicts.L0?.platform?.id === 'wsl2';
+      return result(
+        'fail',
+        `nesting is disabled (${nested.module}.nested=${nested.value}), and ${nested.module} is built into L0's kernel`,
+        evidence,
+        wsl
+          ? `${nested.module} is built into the WSL2 kernel: on Windows, add kernelCommandLine = ${nested.module}.nested=1 under [wsl2] in %UserProfile%\\.wslconfig, then wsl --shutdown.`
+          : `${nested.module} is built into L0's kernel, so modprobe.d does not apply: boot L0 with ${nested.module}.nested=1 on the kernel command line (e.g. GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub).`,
+      );
+    }
     return result(
       'fail',
       `nesting is disabled (${nested.module}.nested=${nested.value})${persistedIn ? `, and ${persistedIn} line ${persistedLine} persists it` : ''}`,

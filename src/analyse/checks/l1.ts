@@ -1,13 +1,16 @@
 // Pure: the checks of L1, the guest hypervisor: vmx/svm visible, KVM usable, CPU flags it
 // lost compared to L0, and the AMD migration warning.
-import type { Citation } from '../evidence.js';
-import { levelFile } from '../evidence.js';
+import type { Level } from '../../levels.js';
+import { type Citation, type EvidenceFiles, levelFile } from '../evidence.js';
+import type { CpuInfo } from '../parsers/cpuinfo.js';
+import { firstValue, parseColonLines } from '../parsers/key-value.js';
 import type { Guest } from '../guests.js';
 import { parseKvmDevice } from '../parsers/small.js';
 import type { CheckStatus } from '../types.js';
 import { lostVmxFeatures, parseVmxMsrs } from '../vmx.js';
 import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
-import { nestingFix } from './platform-fix.js';
+import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
+import { nestingFix, underLabel } from './platform-fix.js';
 import type { CheckDef } from './registry.js';
 
 /** How the level below started this level: does the virtual CPU offer vmx/svm? */
@@ -32,6 +35,40 @@ export function startedWithNestingCpu(guest: Guest | undefined, flag: string): {
   return { ok: false, cite: c, text: `${cpuArg} without +${flag}` };
 }
 
+interface VirtualizationSeen {
+  /** False when nothing tells: no cpuinfo, lscpu or deciding kernel line. */
+  known: boolean;
+  seen?: 'vmx' | 'svm' | 'sie';
+  arch: CpuInfo['arch'];
+  where: string;
+  cite?: Citation;
+}
+
+/** Whether a level sees vmx/svm: from cpuinfo, else lscpu's Virtualization line, else the kernel log. */
+function virtualizationSeen(files: EvidenceFiles, level: Level): VirtualizationSeen {
+  const cpu = cpuOf(files, level);
+  if (cpu) {
+    const seen = virtFlagOf(cpu);
+    const c = cpu.flagsLine ? cite(levelFile(level, 'cpuinfo'), cpu.flagsLine, seen ? `flags: ... ${seen} ...` : `flags: (no vmx, svm or sie)`) : undefined;
+    return { known: true, seen, arch: cpu.arch, where: 'in its CPU flags', cite: c };
+  }
+  const lscpuFile = levelFile(level, 'lscpu');
+  const lscpu = parseColonLines(files.get(lscpuFile) ?? '');
+  const archLine = firstValue(lscpu, 'Architecture');
+  if (archLine) {
+    const virt = firstValue(lscpu, 'Virtualization');
+    const seen = virt ? (/VT-x/i.test(virt.value) ? 'vmx' : /AMD-V/i.test(virt.value) ? 'svm' : undefined) : undefined;
+    const arch = /x86|i[3-6]86/.test(archLine.value) ? 'x86' : /s390/.test(archLine.value) ? 's390x' : 'unknown';
+    const c = virt ? cite(lscpuFile, virt.line, `Virtualization: ${virt.value}`) : cite(lscpuFile, archLine.line, `Architecture: ${archLine.value} (no Virtualization line)`);
+    return { known: arch !== 'unknown', seen, arch, where: 'per lscpu', cite: c };
+  }
+  const evmcs = findDecisive(files, level, ['hyperv-evmcs'])[0];
+  if (evmcs) return { known: true, seen: 'vmx', arch: 'x86', where: 'per its kernel log', cite: evmcs };
+  const off = findDecisive(files, level, HARDWARE_OFF)[0];
+  if (off) return { known: true, arch: 'unknown', where: 'per its kernel log', cite: off };
+  return { known: false, arch: 'unknown', where: '' };
+}
+
 export const l1VirtFlag: CheckDef = {
   id: 'l1-virt-flag',
   level: 'L1',
@@ -41,31 +78,40 @@ export const l1VirtFlag: CheckDef = {
     warn: 'L1 sees vmx/svm, but only emulated',
     unknown: 'whether L1 sees vmx/svm is not known',
   },
-  reads: ['cpuinfo', 'kvm-modules', 'kvm-params'],
-  alsoReads: ['dmesg'],
+  reads: ['cpuinfo', 'lscpu', 'kvm-modules', 'kvm-params'],
+  alsoReads: ['dmesg', 'extra-dmesg-grep'],
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L1')) return undefined;
-    const cpu = cpuOf(files, 'L1');
     const l0cpu = cpuOf(files, 'L0');
-    const flag = expectedFlag(l0cpu ?? cpu);
+    const vis = virtualizationSeen(files, 'L1');
+    const flag = expectedFlag(l0cpu ?? cpuOf(files, 'L1'));
     const started = startedWithNestingCpu(ctx.matches.L1?.guest, flag);
     const evidence: Citation[] = [];
-    const seen = cpu ? virtFlagOf(cpu) : undefined;
-    if (cpu?.flagsLine) evidence.push(cite(levelFile('L1', 'cpuinfo'), cpu.flagsLine, seen ? `flags: ... ${seen} ...` : `flags: (no vmx, svm or sie)`));
+    if (vis.cite) evidence.push(vis.cite);
     if (started.cite) evidence.push(started.cite);
-    if (!cpu) return result('unknown', "L1's cpuinfo was not collected", evidence);
+    const fix = nestingFix(ctx, 'L1', { startedWithoutFlag: started.ok === false, flag });
+    if (!vis.known) {
+      const ifNone = fix.text.startsWith('If ') ? `If L1 has no vmx/svm and ${fix.text.slice(3)}` : `If L1 has no vmx/svm: ${fix.text}`;
+      return result('unknown', "L1's cpuinfo was not collected (nor its lscpu, nor a kernel line that decides)", evidence, ifNone);
+    }
     // arm64 and ppc64 have no such flag: arm64-el2 and ppc64-nested-hv check them.
-    if (cpu.arch === 'arm' || cpu.arch === 'ppc') return undefined;
+    if (vis.arch === 'arm' || vis.arch === 'ppc') return undefined;
     const kvm = kvmLoaded(files, 'L1');
+    const under = underLabel(ctx, 'L1');
+    const seen = vis.seen;
     if (seen) {
       const how = started.text ? `; started with ${started.text}` : '';
       if (ctx.verdicts.L1?.runsOn === 'tcg') {
-        return result('warn', `L1 sees ${seen} in its CPU flags${how}, but TCG emulates it: its guests run KVM on an emulated CPU, slowly`, evidence, `Run L1 itself on KVM (see the L1 check); then -cpu host passes the real ${seen}.`);
+        return result('warn', `L1 sees ${seen} ${vis.where}${how}, but TCG emulates it: its guests run KVM on an emulated CPU, slowly`, evidence, `Run L1 itself on KVM (see the L1 check); then -cpu host passes the real ${seen}.`);
       }
-      return result('pass', `L1 sees ${seen} in its CPU flags${how}`, evidence);
+      const evmcs = findDecisive(files, 'L1', ['hyperv-evmcs'])[0];
+      if (evmcs && evmcs !== vis.cite && !evidence.some((e) => e.file === evmcs.file && e.line === evmcs.line)) evidence.push(evmcs);
+      return result('pass', `L1 sees ${seen} ${vis.where}${how}${evmcs ? `; its kernel log says ${evmcs.means}` : ''}`, evidence, undefined, under ? `L1 on ${under}: nesting on (${seen} exposed)` : undefined);
     }
-    if (cpu.arch === 's390x') {
+    const hardwareOff = findDecisive(files, 'L1', HARDWARE_OFF).filter((h) => h !== vis.cite && !(h.file === vis.cite?.file && h.line === vis.cite?.line));
+    evidence.push(...hardwareOff);
+    if (vis.arch === 's390x') {
       return result(
         'warn',
         'L1 lists no sie feature in /proc/cpuinfo: its guests cannot use KVM, unless its kernel predates the sie flag',
@@ -75,11 +121,10 @@ export const l1VirtFlag: CheckDef = {
       );
     }
     const pvm = kvm.modules.includes('kvm_pvm');
-    const fix = nestingFix(ctx, 'L1', { startedWithoutFlag: started.ok === false, flag });
-    evidence.push(...fix.evidence);
+    const said = findDecisive(files, 'L1', HARDWARE_OFF)[0];
     return result(
       'fail',
-      `L1 has no ${cpu.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} in its CPU flags: its guests cannot use hardware-assisted KVM${pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : ''}${started.text ? `; started with ${started.text}` : ''}${fix.note ? `. ${fix.note}` : ''}`,
+      `L1 has no ${vis.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} ${vis.where}: its guests cannot use hardware-assisted KVM${said ? ` (its kernel says "${said.quote}")` : ''}${pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : ''}${started.text ? `; started with ${started.text}` : ''}${fix.note ? `; ${fix.note}` : ''}`,
       evidence,
       fix.text,
       fix.title,
@@ -97,6 +142,7 @@ export const l1Kvm: CheckDef = {
     unknown: 'whether L1 has KVM is not known',
   },
   reads: ['kvm-modules', 'kvm-params', 'kvm-device', 'cpuinfo'],
+  alsoReads: ['dmesg', 'extra-dmesg-grep', 'libvirt-qemu-logs', 'extra-qemu-stderr'],
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L1')) return undefined;
@@ -106,8 +152,14 @@ export const l1Kvm: CheckDef = {
     if (kvm.cite) evidence.push(kvm.cite);
     if (device) evidence.push(cite(levelFile('L1', 'kvm-device'), 1, device.line));
     const cpu = cpuOf(files, 'L1');
-    if (kvm.loaded === undefined && !device) return result('unknown', "L1's KVM modules and /dev/kvm were not collected", evidence);
+    if (kvm.loaded === undefined && !device) {
+      // kvm_intel prints this only once it has set up VMX: KVM is there (WSL2 builds it in).
+      const evmcs = findDecisive(files, 'L1', ['hyperv-evmcs'])[0];
+      if (evmcs) return result('pass', `L1's kernel log shows KVM started on VMX (${evmcs.means}); its modules and /dev/kvm were not collected`, [evmcs], undefined, 'L1 has KVM (per its kernel log)');
+      return result('unknown', "L1's KVM modules and /dev/kvm were not collected", evidence);
+    }
     if (kvm.loaded === false || (device && !device.present)) {
+      evidence.push(...findDecisive(files, 'L1', [...HARDWARE_OFF, 'libvirt-no-kvm-domain']));
       const what = device && !device.present ? '/dev/kvm does not exist' : 'no KVM module is loaded';
       return result(
         'fail',

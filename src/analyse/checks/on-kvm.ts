@@ -2,6 +2,7 @@
 import type { Level } from '../../levels.js';
 import { runsOnLabel } from '../runs-on.js';
 import { cite, result } from './common.js';
+import { underLabel } from './platform-fix.js';
 import type { CheckDef } from './registry.js';
 
 export function onKvmCheck(level: Exclude<Level, 'L0'>): CheckDef {
@@ -36,8 +37,16 @@ export function onKvmCheck(level: Exclude<Level, 'L0'>): CheckDef {
           return result('unknown', `not enough evidence to tell what ${level} runs on`, evidence, `Collect ${level} as root (cpuid-signature, dmidecode) and ${below} (QEMU command lines, libvirt logs).`);
         case 'bare-metal':
           return result('warn', `${level} looks like bare metal, not a guest: check that the levels were given in order (--l0 is the physical host)`, evidence, undefined, `${level} looks like bare metal, not a guest`);
-        default:
-          return result('warn', `${level} runs on ${runsOnLabel(verdict.runsOn)}, not KVM: nested KVM bugs are only reproducible on KVM`, evidence, undefined, `${level} is not on KVM: it runs on ${runsOnLabel(verdict.runsOn)}`);
+        default: {
+          const under = underLabel(ctx, level) ?? runsOnLabel(verdict.runsOn);
+          return result(
+            'warn',
+            `${level} runs on ${under}, not on KVM: the nesting underneath is ${runsOnLabel(verdict.runsOn)}'s, so KVM's nested parameter and KVM-on-KVM advice do not apply to ${below}, and a nested KVM bug seen here may be ${runsOnLabel(verdict.runsOn)}'s`,
+            evidence,
+            undefined,
+            `${level} is not on KVM: it runs on ${under}`,
+          );
+        }
       }
     },
   };

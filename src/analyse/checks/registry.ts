@@ -69,26 +69,44 @@ const NOT_EVIDENCE: ReadonlySet<ItemStatus> = new Set(['failed', 'timed-out']);
 
 /** Items this check read whose collection failed: their absence or emptiness proves nothing. */
 function failedReads(def: CheckDef, used: Set<string>, states: ReadonlyMap<string, ItemState>) {
-  return [...used].filter((path) => def.reads.includes(ITEM_PATH.exec(path)?.[2] ?? '') && NOT_EVIDENCE.has(states.get(path)?.status ?? 'ok'));
+  const declared = (path: string) => def.reads.includes(ITEM_PATH.exec(path)?.[2] ?? '');
+  return [...used].filter((path) => declared(path) && NOT_EVIDENCE.has(states.get(path)?.status ?? 'ok'));
 }
+
+/** Only file, line and text reach the JSON, whatever else a citation carried. */
+const plain = (evidence: Citation[]): Citation[] => evidence.map(({ file, line, text }) => ({ file, line, text }));
 
 export function runCheck(def: CheckDef, ctx: ChainContext): Check | undefined {
   const used = new Set<string>();
-  const result = def.evaluate({ ...ctx, files: scopedFiles(def, ctx.files, used) });
-  if (!result) return undefined;
+  const raw = def.evaluate({ ...ctx, files: scopedFiles(def, ctx.files, used) });
+  if (!raw) return undefined;
+  const result = { ...raw, evidence: plain(raw.evidence) };
   const failed = failedReads(def, used, ctx.itemStates);
   if (failed.length && result.status !== 'unknown') {
-    const why = failed.map((p) => `${p} ${ctx.itemStates.get(p)!.status}${ctx.itemStates.get(p)!.reason ? ` (${ctx.itemStates.get(p)!.reason})` : ''}`);
+    const why = failed.map((p) => {
+      const state = ctx.itemStates.get(p)!;
+      return `${p} ${state.status}${state.reason ? ` (${state.reason})` : ''}`;
+    });
     return {
       id: def.id,
       level: result.level ?? def.level,
       status: 'unknown',
       title: def.titles.unknown,
-      summary: `cannot be decided: ${why.join('; ')}; a failed item is not evidence of absence (without it: ${result.summary})`,
+      summary:
+        `cannot be decided: ${why.join('; ')}; a failed item is not evidence of absence ` +
+        `(without it: ${result.summary})`,
       evidence: result.evidence,
       fix: 'Collect again once the failed items succeed (see the problems listed at the end of the summary).',
     };
   }
   const { status, summary, evidence, fix } = result;
-  return { id: def.id, level: result.level ?? def.level, status, title: result.title ?? def.titles[status], summary, evidence, ...(fix && status !== 'pass' ? { fix } : {}) };
+  return {
+    id: def.id,
+    level: result.level ?? def.level,
+    status,
+    title: result.title ?? def.titles[status],
+    summary,
+    evidence,
+    ...(fix && status !== 'pass' ? { fix } : {}),
+  };
 }
