@@ -1,11 +1,12 @@
 // Guests of other CPU architectures (arm64, ppc64le, s390x) under QEMU TCG on this machine,
 // built from Debian packages by foreign/build.sh and reached over SSH at a forwarded port.
 // Each boot is bounded and retried once (a TCG boot under load can stall), like the chain.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+
 import { spawn } from 'node:child_process';
-import { ROOT } from '../helpers.ts';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { ROOT } from '../helpers.ts';
 import { freePort } from './hosts.ts';
 import { atExit, killPid, run } from './processes.ts';
 
@@ -26,9 +27,30 @@ export interface ForeignArch {
 
 export const FOREIGN_ARCHES: ForeignArch[] = [
   // virtualization=on emulates EL2: the guest kernel starts at EL2 and can run KVM itself.
-  { debian: 'arm64', machine: 'aarch64', qemu: 'qemu-system-aarch64', args: ['-M', 'virt,virtualization=on', '-cpu', 'max'], console: 'ttyAMA0', nic: 'virtio-net-pci' },
-  { debian: 'ppc64el', machine: 'ppc64le', qemu: 'qemu-system-ppc64', args: ['-M', 'pseries', '-cpu', 'POWER9'], console: 'hvc0', nic: 'virtio-net-pci' },
-  { debian: 's390x', machine: 's390x', qemu: 'qemu-system-s390x', args: ['-M', 's390-ccw-virtio', '-cpu', 'max'], console: 'ttysclp0', nic: 'virtio-net-ccw' },
+  {
+    debian: 'arm64',
+    machine: 'aarch64',
+    qemu: 'qemu-system-aarch64',
+    args: ['-M', 'virt,virtualization=on', '-cpu', 'max'],
+    console: 'ttyAMA0',
+    nic: 'virtio-net-pci',
+  },
+  {
+    debian: 'ppc64el',
+    machine: 'ppc64le',
+    qemu: 'qemu-system-ppc64',
+    args: ['-M', 'pseries', '-cpu', 'POWER9'],
+    console: 'hvc0',
+    nic: 'virtio-net-pci',
+  },
+  {
+    debian: 's390x',
+    machine: 's390x',
+    qemu: 'qemu-system-s390x',
+    args: ['-M', 's390-ccw-virtio', '-cpu', 'max'],
+    console: 'ttysclp0',
+    nic: 'virtio-net-ccw',
+  },
 ];
 
 export interface ForeignGuest {
@@ -49,7 +71,11 @@ export interface ForeignSet {
   stop(): void;
 }
 
-function sh(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stderr: string }> {
+function sh(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -63,7 +89,24 @@ function sh(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<
 }
 
 function sshUp(g: ForeignGuest, key: string, knownHosts: string): boolean {
-  const argv = ['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=5', '-i', key, '-p', String(g.port), 'root@127.0.0.1', 'uname -m'];
+  const argv = [
+    'ssh',
+    '-q',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-i',
+    key,
+    '-p',
+    String(g.port),
+    'root@127.0.0.1',
+    'uname -m',
+  ];
   return run(argv, { allowFail: true, timeoutMs: 30000 }).trim() === g.arch.machine;
 }
 
@@ -72,12 +115,41 @@ async function bootOnce(g: ForeignGuest, key: string, knownHosts: string, timeou
   const pidFile = path.join(FOREIGN_DIR, `${g.hostname}.pid`);
   const a = g.arch;
   // -daemonize: QEMU returns once it runs; its pid is in the pidfile and it is killed by it.
-  run([a.qemu, ...a.args, '-accel', 'tcg', '-name', g.hostname, '-m', '1024', '-smp', '1',
-    '-kernel', path.join(dir, 'kernel'), '-initrd', path.join(dir, 'initramfs.cpio.gz'),
-    '-append', `console=${a.console} panic=-1 quiet loglevel=4 nb.hostname=${g.hostname}`,
-    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${g.port}-:22`, '-device', `${a.nic},netdev=n0`,
-    '-display', 'none', '-serial', `file:${g.serial}`, '-monitor', 'none', '-no-reboot',
-    '-pidfile', pidFile, '-daemonize'], { timeoutMs: 30000 });
+  run(
+    [
+      a.qemu,
+      ...a.args,
+      '-accel',
+      'tcg',
+      '-name',
+      g.hostname,
+      '-m',
+      '1024',
+      '-smp',
+      '1',
+      '-kernel',
+      path.join(dir, 'kernel'),
+      '-initrd',
+      path.join(dir, 'initramfs.cpio.gz'),
+      '-append',
+      `console=${a.console} panic=-1 quiet loglevel=4 nb.hostname=${g.hostname}`,
+      '-netdev',
+      `user,id=n0,hostfwd=tcp:127.0.0.1:${g.port}-:22`,
+      '-device',
+      `${a.nic},netdev=n0`,
+      '-display',
+      'none',
+      '-serial',
+      `file:${g.serial}`,
+      '-monitor',
+      'none',
+      '-no-reboot',
+      '-pidfile',
+      pidFile,
+      '-daemonize',
+    ],
+    { timeoutMs: 30000 },
+  );
   g.pid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
   const t0 = Date.now();
   await waitForSlowBanner(g.port, t0 + timeoutMs);
@@ -127,7 +199,9 @@ async function boot(g: ForeignGuest, key: string, knownHosts: string): Promise<v
       return;
     } catch (error) {
       stopGuest(g);
-      const tail = existsSync(g.serial) ? readFileSync(g.serial, 'utf8').split('\n').slice(-15).join('\n') : '(no serial log)';
+      const tail = existsSync(g.serial)
+        ? readFileSync(g.serial, 'utf8').split('\n').slice(-15).join('\n')
+        : '(no serial log)';
       if (g.attempts >= 2) throw new Error(`${(error as Error).message}\nserial console:\n${tail}`);
       console.log(`  foreign: ${(error as Error).message}; booting it again`);
     }
@@ -141,7 +215,12 @@ export async function startForeignGuests(arches = FOREIGN_ARCHES): Promise<Forei
   if (!existsSync(key)) run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'nestbug-foreign', '-f', key]);
   const hostKey = path.join(FOREIGN_DIR, 'dropbear_ed25519');
   if (!existsSync(hostKey)) run(['dropbearkey', '-t', 'ed25519', '-f', hostKey]);
-  const hostPub = run(['dropbearkey', '-y', '-f', hostKey]).split('\n').find((l) => l.startsWith('ssh-'))!.split(' ').slice(0, 2).join(' ');
+  const hostPub = run(['dropbearkey', '-y', '-f', hostKey])
+    .split('\n')
+    .find((l) => l.startsWith('ssh-'))!
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
 
   const t0 = Date.now();
   const env = { ...process.env, NB_DIR: FOREIGN_DIR, NB_CLIENT_PUB: `${key}.pub`, NB_HOST_KEY: hostKey };
@@ -155,7 +234,14 @@ export async function startForeignGuests(arches = FOREIGN_ARCHES): Promise<Forei
   const guests: ForeignGuest[] = [];
   for (const a of arches) {
     const hostname = `nb-${a.debian}-${process.pid}`;
-    guests.push({ arch: a, port: await freePort(), hostname, bootMs: 0, attempts: 0, serial: path.join(FOREIGN_DIR, `${hostname}-serial.log`) });
+    guests.push({
+      arch: a,
+      port: await freePort(),
+      hostname,
+      bootMs: 0,
+      attempts: 0,
+      serial: path.join(FOREIGN_DIR, `${hostname}-serial.log`),
+    });
   }
   const knownHosts = path.join(FOREIGN_DIR, `known_hosts-${process.pid}`);
   writeFileSync(knownHosts, guests.map((g) => `[127.0.0.1]:${g.port} ${hostPub}\n`).join(''));

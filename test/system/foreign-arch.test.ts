@@ -7,14 +7,43 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
-import { FOREIGN_ARCHES, FOREIGN_DIR, type ForeignGuest, type ForeignSet, startForeignGuests } from '../harness/foreign.ts';
+import {
+  FOREIGN_ARCHES,
+  FOREIGN_DIR,
+  type ForeignGuest,
+  type ForeignSet,
+  startForeignGuests,
+} from '../harness/foreign.ts';
 import { have, isRoot } from '../harness/hosts.ts';
 
+interface Cited {
+  file: string;
+  line?: number;
+  text: string;
+  view?: string;
+}
+/** The parts of `collect --json` this test reads. */
+interface JsonResult {
+  chain?: string;
+  levels: Record<
+    string,
+    {
+      reached: boolean;
+      error?: string;
+      runsOn: string;
+      inside: string;
+      outside: string;
+      reason: string;
+      evidence: Cited[];
+    }
+  >;
+  checks: Array<{ id: string; status: string; summary: string; fix?: string; evidence: Cited[] }>;
+}
 interface Collected {
   guest: ForeignGuest;
   code: number | null;
   stderr: string;
-  result: any;
+  result: JsonResult;
   top: string;
   ms: number;
 }
@@ -29,17 +58,43 @@ foreign.before(async (ctx) => {
       const home = newHome();
       const t1 = Date.now();
       const r = await runCli(
-        ['collect', '--l0', 'local', '--l1', `root@127.0.0.1:${guest.port}`, '-i', ctx.set.key, '--known-hosts', ctx.set.knownHosts,
-          '--no-input', '--json', '-o', 'bundle.zip', '--timeout', '60'],
+        [
+          'collect',
+          '--l0',
+          'local',
+          '--l1',
+          `root@127.0.0.1:${guest.port}`,
+          '-i',
+          ctx.set.key,
+          '--known-hosts',
+          ctx.set.knownHosts,
+          '--no-input',
+          '--json',
+          '-o',
+          'bundle.zip',
+          '--timeout',
+          '60',
+        ],
         { home, timeoutMs: 300000 },
       );
       // kept next to the cached images: the last run's bundles, to read when a test fails
       copyFileSync(path.join(home, 'bundle.zip'), path.join(FOREIGN_DIR, `last-${guest.arch.debian}.zip`));
-      ctx.runs[guest.arch.debian] = { guest, code: r.code, stderr: r.stderr, result: JSON.parse(r.stdout), top: unpack(path.join(home, 'bundle.zip')), ms: Date.now() - t1 };
+      ctx.runs[guest.arch.debian] = {
+        guest,
+        code: r.code,
+        stderr: r.stderr,
+        result: JSON.parse(r.stdout),
+        top: unpack(path.join(home, 'bundle.zip')),
+        ms: Date.now() - t1,
+      };
     }
-    const boots = ctx.set.guests.map((g) => `${g.arch.debian} ${g.bootMs} ms (${g.attempts} boot${g.attempts > 1 ? 's' : ''})`);
+    const boots = ctx.set.guests.map(
+      (g) => `${g.arch.debian} ${g.bootMs} ms (${g.attempts} boot${g.attempts > 1 ? 's' : ''})`,
+    );
     const collects = Object.entries(ctx.runs).map(([a, r]) => `${a} ${r.ms} ms`);
-    console.log(`  foreign: build ${ctx.set.buildMs} ms, build+boot ${boot} ms (${boots.join(', ')}); collect ${collects.join(', ')}; total ${Date.now() - t0} ms`);
+    console.log(
+      `  foreign: build ${ctx.set.buildMs} ms, build+boot ${boot} ms (${boots.join(', ')}); collect ${collects.join(', ')}; total ${Date.now() - t0} ms`,
+    );
   } catch (error) {
     console.log(`  foreign architectures: ${(error as Error).stack}`);
     throw error;
@@ -47,9 +102,15 @@ foreign.before(async (ctx) => {
 });
 foreign.after((ctx) => ctx.set?.stop());
 
-const check = (result: any, id: string) => result.checks.find((c: { id: string }) => c.id === id);
+const check = (result: JsonResult, id: string) => result.checks.find((c) => c.id === id);
 const missing = FOREIGN_ARCHES.map((a) => a.qemu).filter((q) => !have(q));
-const skip = !isRoot() ? 'needs root' : missing.length ? `needs ${missing.join(', ')}` : process.env.NESTBUG_SKIP_FOREIGN ? 'NESTBUG_SKIP_FOREIGN is set' : undefined;
+const skip = !isRoot()
+  ? 'needs root'
+  : missing.length
+    ? `needs ${missing.join(', ')}`
+    : process.env.NESTBUG_SKIP_FOREIGN
+      ? 'NESTBUG_SKIP_FOREIGN is set'
+      : undefined;
 if (skip) {
   console.log(`  system/foreign-arch: ${skip}; skipped`);
 } else {
@@ -61,7 +122,10 @@ if (skip) {
       const uname = readFileSync(path.join(r.top, 'L1', 'uname.txt'), 'utf8');
       assert.match(uname, new RegExp(` ${r.guest.hostname} .* ${a.machine}`), `${a.debian}: ${uname}`);
       const manifest = readJson<Manifest>(path.join(r.top, 'manifest.json'));
-      assert.equal(manifest.levels.map((l) => l.level), ['L0', 'L1']);
+      assert.equal(
+        manifest.levels.map((l) => l.level),
+        ['L0', 'L1'],
+      );
     }
   });
 
@@ -71,8 +135,15 @@ if (skip) {
       assert.is(l1.runsOn, 'tcg', `${a.debian}: ${l1.reason}`);
       assert.is(l1.outside, 'tcg', `${a.debian} outside view`);
       // and from the guest's own files (sysinfo, device tree, boot log), not only from L0
-      assert.is(l1.inside, 'tcg', `${a.debian} inside view: ${JSON.stringify(l1.evidence.filter((e: { view: string }) => e.view === 'inside'))}`);
-      assert.ok(l1.evidence.some((e: { view: string; file: string }) => e.view === 'outside' && e.file.startsWith('L0/')), `${a.debian}: L0 cited`);
+      assert.is(
+        l1.inside,
+        'tcg',
+        `${a.debian} inside view: ${JSON.stringify(l1.evidence.filter((e) => e.view === 'inside'))}`,
+      );
+      assert.ok(
+        l1.evidence.some((e) => e.view === 'outside' && e.file.startsWith('L0/')),
+        `${a.debian}: L0 cited`,
+      );
       assert.not.match(runs[a.debian].result.chain ?? '', /KVM on/);
     }
   });
@@ -82,13 +153,13 @@ if (skip) {
     const sysinfo = readFileSync(path.join(r.top, 'L1', 'sysinfo.txt'), 'utf8');
     assert.match(sysinfo, /^VM00 Control Program:\s+KVM\/Linux/m);
     const l1 = r.result.levels.L1;
-    assert.is(l1.inside, 'tcg', `inside view: ${JSON.stringify(l1.evidence.filter((e: any) => e.view === 'inside'))}`);
-    assert.ok(l1.evidence.some((e: { file: string; text: string }) => e.file === 'L1/sysinfo.txt' && /QEMU|TCGguest/.test(e.text)));
-    const sie = check(r.result, 'l1-virt-flag');
+    assert.is(l1.inside, 'tcg', `inside view: ${JSON.stringify(l1.evidence.filter((e) => e.view === 'inside'))}`);
+    assert.ok(l1.evidence.some((e) => e.file === 'L1/sysinfo.txt' && /QEMU|TCGguest/.test(e.text)));
+    const sie = check(r.result, 'l1-virt-flag')!;
     assert.ok(sie, 'the L1 virtualization check ran');
     assert.match(sie.summary, /sie/);
     assert.ok(sie.status !== 'pass', sie.summary);
-    const layers = check(r.result, 's390x-layers');
+    const layers = check(r.result, 's390x-layers')!;
     assert.is(layers.status, 'warn');
     assert.match(layers.summary, /written by QEMU's emulation/);
     assert.match(readFileSync(path.join(r.top, 'summary.md'), 'utf8'), /an s390x level below is emulated, not KVM/);
@@ -99,25 +170,37 @@ if (skip) {
     const dt = readFileSync(path.join(r.top, 'L1', 'device-tree.txt'), 'utf8');
     assert.match(dt, /^model=IBM pSeries \(emulated by qemu\)$/m);
     assert.ok(existsSync(path.join(r.top, 'L1', 'cpuinfo.txt')));
-    const hv = check(r.result, 'ppc64-nested-hv');
-    assert.ok(hv, `checks: ${r.result.checks.map((c: { id: string }) => c.id).join(', ')}`);
+    const hv = check(r.result, 'ppc64-nested-hv')!;
+    assert.ok(hv, `checks: ${r.result.checks.map((c) => c.id).join(', ')}`);
     assert.is(hv.status, 'fail');
-    assert.match(hv.fix, /cap-nested-hv=on/);
-    assert.ok(hv.evidence.some((e: { file: string; text: string }) => e.file === 'L1/dmesg.txt' && /does not support nesting/.test(e.text)), JSON.stringify(hv.evidence));
-    assert.ok(hv.evidence.some((e: { file: string; text: string }) => e.file === 'L0/qemu-cmdlines.txt' && /pseries/.test(e.text)), 'the -machine option below cited');
+    assert.match(hv.fix ?? '', /cap-nested-hv=on/);
+    assert.ok(
+      hv.evidence.some((e) => e.file === 'L1/dmesg.txt' && /does not support nesting/.test(e.text)),
+      JSON.stringify(hv.evidence),
+    );
+    assert.ok(
+      hv.evidence.some((e) => e.file === 'L0/qemu-cmdlines.txt' && /pseries/.test(e.text)),
+      'the -machine option below cited',
+    );
     assert.match(readFileSync(path.join(r.top, 'summary.md'), 'utf8'), /L1 \(ppc64\) cannot run KVM-HV guests/);
-    assert.ok(r.result.levels.L1.evidence.some((e: { file: string; view: string }) => e.view === 'inside' && e.file === 'L1/device-tree.txt'), 'inside view from the device tree');
+    assert.ok(
+      r.result.levels.L1.evidence.some((e) => e.view === 'inside' && e.file === 'L1/device-tree.txt'),
+      'inside view from the device tree',
+    );
   });
 
   foreign('arm64: started at EL2 under TCG with virtualization=on; the EL2 check passes and says so', ({ runs }) => {
     const r = runs.arm64;
-    const el2 = check(r.result, 'arm64-el2');
-    assert.ok(el2, `checks: ${r.result.checks.map((c: { id: string }) => c.id).join(', ')}`);
+    const el2 = check(r.result, 'arm64-el2')!;
+    assert.ok(el2, `checks: ${r.result.checks.map((c) => c.id).join(', ')}`);
     assert.is(el2.status, 'pass', el2.summary);
-    assert.ok(el2.evidence.some((e: { file: string; text: string }) => e.file === 'L1/dmesg.txt' && /started at EL2/.test(e.text)));
+    assert.ok(el2.evidence.some((e) => e.file === 'L1/dmesg.txt' && /started at EL2/.test(e.text)));
     const dt = readFileSync(path.join(r.top, 'L1', 'device-tree.txt'), 'utf8');
     assert.match(dt, /^compatible=linux,dummy-virt/m);
-    assert.ok(el2.evidence.some((e: { file: string; text: string }) => e.file === 'L0/qemu-cmdlines.txt' && /virtualization=on/.test(e.text)), 'the VMM option cited');
+    assert.ok(
+      el2.evidence.some((e) => e.file === 'L0/qemu-cmdlines.txt' && /virtualization=on/.test(e.text)),
+      'the VMM option cited',
+    );
     assert.match(readFileSync(path.join(r.top, 'summary.md'), 'utf8'), /L1 \(arm64\) started at EL2/);
   });
 
@@ -126,10 +209,14 @@ if (skip) {
       const r = runs[a.debian];
       const summary = readFileSync(path.join(r.top, 'summary.md'), 'utf8');
       assert.match(summary, /L1 runs on TCG/, a.debian);
-      assert.is(check(r.result, 'l1-on-kvm').status, 'fail');
+      assert.is(check(r.result, 'l1-on-kvm')?.status, 'fail');
       assert.ok([3, 4].includes(r.code!), `${a.debian} exit ${r.code}`);
       // an x86 L0 and a foreign L1 have nothing to compare flag by flag
-      assert.is(check(r.result, 'l0-l1-flags'), undefined, `${a.debian}: ${JSON.stringify(check(r.result, 'l0-l1-flags'))}`);
+      assert.is(
+        check(r.result, 'l0-l1-flags'),
+        undefined,
+        `${a.debian}: ${JSON.stringify(check(r.result, 'l0-l1-flags'))}`,
+      );
     }
   });
 

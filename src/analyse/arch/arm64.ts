@@ -23,7 +23,8 @@ export interface Arm64Boot {
 
 function scan(text: string, re: RegExp): Line | undefined {
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) if (re.test(lines[i])) return { line: i + 1, text: lines[i].trim().slice(0, 300) };
+  for (let i = 0; i < lines.length; i++)
+    if (re.test(lines[i])) return { line: i + 1, text: lines[i].trim().slice(0, 300) };
   return undefined;
 }
 
@@ -51,16 +52,32 @@ export interface Arm64Clue {
 export function arm64DmiSays(vendor: string, product: string): Arm64Clue | undefined {
   const both = `${vendor} ${product}`.trim();
   if (/^QEMU\b/i.test(vendor) || /QEMU/i.test(product)) {
-    if (/KVM Virtual Machine/i.test(both)) return { says: 'kvm', strength: 2, why: `SMBIOS "${both}": QEMU's virt machine names KVM when KVM runs it` };
-    if (/QEMU Virtual Machine/i.test(both)) return { says: 'tcg', strength: 2, why: `SMBIOS "${both}": QEMU's virt machine under TCG (it says KVM Virtual Machine under KVM)` };
+    if (/KVM Virtual Machine/i.test(both))
+      return { says: 'kvm', strength: 2, why: `SMBIOS "${both}": QEMU's virt machine names KVM when KVM runs it` };
+    if (/QEMU Virtual Machine/i.test(both))
+      return {
+        says: 'tcg',
+        strength: 2,
+        why: `SMBIOS "${both}": QEMU's virt machine under TCG (it says KVM Virtual Machine under KVM)`,
+      };
   }
-  if (/\.metal\b/i.test(product)) return { says: 'bare-metal', strength: 2, why: `SMBIOS product "${product}": a bare-metal cloud instance` };
+  if (/\.metal\b/i.test(product))
+    return { says: 'bare-metal', strength: 2, why: `SMBIOS product "${product}": a bare-metal cloud instance` };
   // Every arm64 (Graviton) EC2 instance is Nitro; x86 ones may still be Xen.
-  if (/Amazon EC2/i.test(vendor)) return { says: 'kvm', strength: 2, why: 'SMBIOS vendor Amazon EC2 on arm64: a Graviton instance, always Nitro (KVM-based)' };
-  if (/Google/i.test(vendor)) return { says: 'kvm', strength: 2, why: 'SMBIOS vendor Google: a Compute Engine (KVM) guest' };
-  if (/Alibaba Cloud|Tencent Cloud|Huawei Cloud|OpenStack/i.test(both)) return { says: 'kvm', strength: 2, why: `SMBIOS "${both}": a KVM-based cloud guest` };
-  if (/Microsoft/i.test(vendor) && /Virtual Machine/i.test(product)) return { says: 'hyperv', strength: 2, why: `SMBIOS "${both}": a Hyper-V guest` };
-  if (/^Xen$/i.test(vendor) || /\bXen\b/.test(product)) return { says: 'xen', strength: 2, why: `SMBIOS "${both}": a Xen guest` };
+  if (/Amazon EC2/i.test(vendor))
+    return {
+      says: 'kvm',
+      strength: 2,
+      why: 'SMBIOS vendor Amazon EC2 on arm64: a Graviton instance, always Nitro (KVM-based)',
+    };
+  if (/Google/i.test(vendor))
+    return { says: 'kvm', strength: 2, why: 'SMBIOS vendor Google: a Compute Engine (KVM) guest' };
+  if (/Alibaba Cloud|Tencent Cloud|Huawei Cloud|OpenStack/i.test(both))
+    return { says: 'kvm', strength: 2, why: `SMBIOS "${both}": a KVM-based cloud guest` };
+  if (/Microsoft/i.test(vendor) && /Virtual Machine/i.test(product))
+    return { says: 'hyperv', strength: 2, why: `SMBIOS "${both}": a Hyper-V guest` };
+  if (/^Xen$/i.test(vendor) || /\bXen\b/.test(product))
+    return { says: 'xen', strength: 2, why: `SMBIOS "${both}": a Xen guest` };
   return undefined;
 }
 
@@ -76,8 +93,10 @@ export function arm64DmiFromDmesg(line: string): { vendor: string; product: stri
  * under TCG has no such node, but KVM on arm64 does not add one either: absent proves nothing. */
 export function deviceTreeHypervisorSays(compatible: string | undefined): Arm64Clue | undefined {
   if (!compatible) return undefined;
-  if (/linux,kvm/.test(compatible)) return { says: 'kvm', strength: 3, why: `device tree /hypervisor is compatible with ${compatible}` };
-  if (/xen,xen/.test(compatible)) return { says: 'xen', strength: 3, why: `device tree /hypervisor is compatible with ${compatible}` };
+  if (/linux,kvm/.test(compatible))
+    return { says: 'kvm', strength: 3, why: `device tree /hypervisor is compatible with ${compatible}` };
+  if (/xen,xen/.test(compatible))
+    return { says: 'xen', strength: 3, why: `device tree /hypervisor is compatible with ${compatible}` };
   return { says: 'other', strength: 2, why: `device tree /hypervisor is compatible with ${compatible}` };
 }
 

@@ -4,7 +4,10 @@ import type { Level } from '../../levels.js';
 import { type EvidenceFiles, levelFile } from '../evidence.js';
 import { reconstructedLevels } from './s390x.js';
 
-export function levelsDescribedFromAbove(files: EvidenceFiles, collected: readonly Level[]): Partial<Record<Level, string>> {
+export function levelsDescribedFromAbove(
+  files: EvidenceFiles,
+  collected: readonly Level[],
+): Partial<Record<Level, string>> {
   const out: Partial<Record<Level, string>> = {};
   for (const level of collected) {
     const sysinfo = files.get(levelFile(level, 'sysinfo'));

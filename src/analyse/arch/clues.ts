@@ -9,7 +9,14 @@ import { arm64DmiFromDmesg, arm64DmiSays, deviceTreeHypervisorSays } from './arm
 import { parseDeviceTree, parsePpcPlatform } from './ppc64.js';
 import { parseSysinfoLayers, sysinfoSaysTcg } from './s390x.js';
 
-function clue(says: RunsOn, strength: Strength, why: string, file: string, line: number | undefined, text: string): Clue {
+function clue(
+  says: RunsOn,
+  strength: Strength,
+  why: string,
+  file: string,
+  line: number | undefined,
+  text: string,
+): Clue {
   return { view: 'inside', says, strength, why, file, line, text };
 }
 
@@ -24,13 +31,22 @@ function virtMachineDmi(files: EvidenceFiles, level: Level): Clue | undefined {
     const qemuVirt = /^QEMU/i.test(dmi.manufacturer) && /Virtual Machine/.test(dmi.product ?? '');
     const onArm = parseCpuinfo(files.get(levelFile(level, 'cpuinfo')) ?? '').arch === 'arm';
     if (said && (qemuVirt || said.says === 'bare-metal' || onArm)) {
-      return clue(said.says as RunsOn, said.strength, said.why, file, dmi.line, `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product}`);
+      return clue(
+        said.says as RunsOn,
+        said.strength,
+        said.why,
+        file,
+        dmi.line,
+        `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product}`,
+      );
     }
   }
   const line = findLine(files, levelFile(level, 'dmesg'), /\bDMI: QEMU (KVM|QEMU) Virtual Machine\b/);
   const parts = line ? arm64DmiFromDmesg(line.text) : undefined;
   const said = parts ? arm64DmiSays(parts.vendor, parts.product) : undefined;
-  return said && line ? clue(said.says as RunsOn, said.strength, `the kernel's DMI line: ${said.why}`, line.file, line.line, line.text) : undefined;
+  return said && line
+    ? clue(said.says as RunsOn, said.strength, `the kernel's DMI line: ${said.why}`, line.file, line.line, line.text)
+    : undefined;
 }
 
 /** arm64 guests of KVM (Linux >= 5.11) log the KVM hypervisor services they found over SMCCC;
@@ -40,13 +56,28 @@ function arm64KvmServices(files: EvidenceFiles, level: Level): Clue | undefined 
   const text = files.get(file);
   if (text === undefined) return undefined;
   const services = findLine(files, file, /smccc: KVM: hypervisor services detected/);
-  if (services) return clue('kvm', 3, 'the arm64 kernel found KVM hypervisor services over SMCCC', file, services.line, services.text);
+  if (services)
+    return clue(
+      'kvm',
+      3,
+      'the arm64 kernel found KVM hypervisor services over SMCCC',
+      file,
+      services.line,
+      services.text,
+    );
   const virt = findLine(files, file, /Machine model: linux,dummy-virt/);
   const release = /Linux version (\d+)\.(\d+)/.exec(text);
   const complete = /\[\s*0\.0+\] Booting Linux|\[\s*0\.0+\] Linux version/.test(text);
   const recent = release !== null && (Number(release[1]) > 5 || (Number(release[1]) === 5 && Number(release[2]) >= 11));
   if (virt && complete && recent && parseCpuinfo(files.get(levelFile(level, 'cpuinfo')) ?? '').arch !== 'x86') {
-    return clue('tcg', 1, "a QEMU virt machine whose whole boot log has no 'smccc: KVM: hypervisor services detected' (arm64 KVM guests since Linux 5.11 log it): TCG", file, virt.line, virt.text);
+    return clue(
+      'tcg',
+      1,
+      "a QEMU virt machine whose whole boot log has no 'smccc: KVM: hypervisor services detected' (arm64 KVM guests since Linux 5.11 log it): TCG",
+      file,
+      virt.line,
+      virt.text,
+    );
   }
   return undefined;
 }
@@ -62,15 +93,42 @@ function ppcClues(files: EvidenceFiles, level: Level): Clue[] {
   const text = `platform: ${platform.platform}, model: ${platform.model ?? ''}`;
   switch (platform.kind) {
     case 'powernv':
-      out.push(clue('bare-metal', 2, 'ppc64 platform PowerNV: bare metal on OPAL firmware (where KVM-HV runs)', file, platform.line, text));
+      out.push(
+        clue(
+          'bare-metal',
+          2,
+          'ppc64 platform PowerNV: bare metal on OPAL firmware (where KVM-HV runs)',
+          file,
+          platform.line,
+          text,
+        ),
+      );
       break;
     case 'powervm':
-      out.push(clue('powervm', 2, `ppc64 pSeries with IBM machine type ${platform.model}: a PowerVM LPAR`, file, platform.line, text));
+      out.push(
+        clue(
+          'powervm',
+          2,
+          `ppc64 pSeries with IBM machine type ${platform.model}: a PowerVM LPAR`,
+          file,
+          platform.line,
+          text,
+        ),
+      );
       break;
     case 'qemu-pseries':
       // QEMU adds /hypervisor (linux,kvm) to the device tree only under KVM.
       if (!hv && dtText !== undefined && dt.size > 0) {
-        out.push(clue('tcg', 2, 'a pSeries machine emulated by QEMU whose device tree has no /hypervisor node: QEMU adds one (linux,kvm) under KVM only', dtFile, dt.get('model')?.line ?? 1, dt.get('model') ? `model=${dt.get('model')!.value}` : 'no hypervisor.compatible'));
+        out.push(
+          clue(
+            'tcg',
+            2,
+            'a pSeries machine emulated by QEMU whose device tree has no /hypervisor node: QEMU adds one (linux,kvm) under KVM only',
+            dtFile,
+            dt.get('model')?.line ?? 1,
+            dt.get('model') ? `model=${dt.get('model')!.value}` : 'no hypervisor.compatible',
+          ),
+        );
       }
       break;
   }
@@ -85,7 +143,14 @@ function s390Clue(files: EvidenceFiles, level: Level): Clue | undefined {
   const tcg = sysinfoSaysTcg(layers);
   if (tcg) {
     const what = tcg.kind === 'machine' ? `Manufacturer: ${tcg.manufacturer}` : `VM00 Name: ${tcg.name}`;
-    return clue('tcg', 3, `/proc/sysinfo was filled by QEMU's emulation (${what}): TCG, although VM00 claims KVM/Linux`, file, tcg.line, what);
+    return clue(
+      'tcg',
+      3,
+      `/proc/sysinfo was filled by QEMU's emulation (${what}): TCG, although VM00 claims KVM/Linux`,
+      file,
+      tcg.line,
+      what,
+    );
   }
   return undefined;
 }
@@ -95,7 +160,9 @@ function deviceTreeHypervisor(files: EvidenceFiles, level: Level): Clue | undefi
   const file = levelFile(level, 'device-tree');
   const hv = parseDeviceTree(files.get(file) ?? '').get('hypervisor.compatible');
   const says = deviceTreeHypervisorSays(hv?.value);
-  return hv && says ? clue(says.says as RunsOn, says.strength, says.why, file, hv.line, `hypervisor.compatible=${hv.value}`) : undefined;
+  return hv && says
+    ? clue(says.says as RunsOn, says.strength, says.why, file, hv.line, `hypervisor.compatible=${hv.value}`)
+    : undefined;
 }
 
 /** Clues for a level from what only these architectures show. `sysinfoTcg` is set when

@@ -63,7 +63,8 @@ const NESTED_ERRORS: Array<{ re: RegExp; meaning: string; fix: string }> = [
   },
   {
     re: /IRQ_XIVE capability must be present/i,
-    meaning: "QEMU in this level asked for the in-kernel XIVE interrupt controller, which a nested KVM-HV guest does not have",
+    meaning:
+      'QEMU in this level asked for the in-kernel XIVE interrupt controller, which a nested KVM-HV guest does not have',
     fix: 'Start the L2 with -machine pseries,ic-mode=xics,kernel-irqchip=off (or kernel-irqchip=split / off in libvirt): the emulated interrupt controller works in a nested guest.',
   },
   {

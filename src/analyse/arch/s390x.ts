@@ -25,7 +25,8 @@ export function parseSysinfoLayers(text: string): SysinfoLayer[] {
     if (!m) return;
     const [key, value] = [m[1].trim(), m[2]];
     const line = index + 1;
-    if (key === 'Manufacturer' && machine.manufacturer === undefined) Object.assign(machine, { manufacturer: value, line });
+    if (key === 'Manufacturer' && machine.manufacturer === undefined)
+      Object.assign(machine, { manufacturer: value, line });
     else if (key === 'Type' && machine.type === undefined) machine.type = value;
     else if (/^LPAR (Name|Number)$/.test(key)) {
       lpar ??= { kind: 'lpar', line };
@@ -86,8 +87,20 @@ export function levelsBelow(layers: readonly SysinfoLayer[]): LevelBelow[] {
   vms.forEach((vm, i) => {
     const next = vms[i + 1] ?? lpar;
     const nextSays: S390RunsOn = next ? (next.kind === 'lpar' ? 'lpar' : cpSays(next.controlProgram)) : 'other';
-    const what = cpSays(vm.controlProgram) === 'kvm' ? 'a KVM host' : cpSays(vm.controlProgram) === 'zvm' ? 'z/VM' : `${vm.controlProgram ?? 'a hypervisor'}`;
-    const on = nextSays === 'lpar' ? `in LPAR ${next?.name ?? ''}`.trim() : nextSays === 'kvm' ? 'on KVM' : nextSays === 'zvm' ? 'on z/VM' : 'on an unknown layer';
+    const what =
+      cpSays(vm.controlProgram) === 'kvm'
+        ? 'a KVM host'
+        : cpSays(vm.controlProgram) === 'zvm'
+          ? 'z/VM'
+          : `${vm.controlProgram ?? 'a hypervisor'}`;
+    const on =
+      nextSays === 'lpar'
+        ? `in LPAR ${next?.name ?? ''}`.trim()
+        : nextSays === 'kvm'
+          ? 'on KVM'
+          : nextSays === 'zvm'
+            ? 'on z/VM'
+            : 'on an unknown layer';
     out.push({ depth: i + 1, runsOn: nextSays, is: `${what} ${on}`, layer: vm });
   });
   if (vms.length === 0 && lpar) return [];
@@ -98,7 +111,10 @@ const LEVEL_NAMES = ['L0', 'L1', 'L2'] as const;
 
 /** Labels for the levels below `level` that its sysinfo describes, e.g. L0 -> "a KVM host
  * in LPAR R17LP39, from L1's /proc/sysinfo; not collected". */
-export function reconstructedLevels(level: (typeof LEVEL_NAMES)[number], sysinfo: string): Partial<Record<(typeof LEVEL_NAMES)[number], string>> {
+export function reconstructedLevels(
+  level: (typeof LEVEL_NAMES)[number],
+  sysinfo: string,
+): Partial<Record<(typeof LEVEL_NAMES)[number], string>> {
   const out: Partial<Record<(typeof LEVEL_NAMES)[number], string>> = {};
   const index = LEVEL_NAMES.indexOf(level);
   for (const below of levelsBelow(parseSysinfoLayers(sysinfo))) {

@@ -24,9 +24,13 @@ const cost = (name: string, major: boolean, text: string): FeatureCost => ({ nam
 
 export const VMX_COSTS: FeatureCost[] = [
   cost('ept', true, 'no EPT in L1: L1 runs L2 on shadow page tables, every guest page-table change exits (very slow)'),
-  cost('unrestricted_guest', true, 'no unrestricted guest: L2 real mode and big-real mode are emulated (slow boot, some firmware fails)'),
+  cost(
+    'unrestricted_guest',
+    true,
+    'no unrestricted guest: L2 real mode and big-real mode are emulated (slow boot, some firmware fails)',
+  ),
   cost('vpid', true, 'no VPID: the TLB is flushed on every L2 entry and exit'),
-  cost('shadow_vmcs', true, "no VMCS shadowing: each VMREAD/VMWRITE of L1 exits to L0 (many more exits per L2 exit)"),
+  cost('shadow_vmcs', true, 'no VMCS shadowing: each VMREAD/VMWRITE of L1 exits to L0 (many more exits per L2 exit)'),
   cost('ept_ad', false, 'no EPT accessed/dirty bits: dirty tracking and live migration of L2 cost more'),
   cost('pml', false, 'no page-modification logging: dirty-page logging of L2 falls back to write protection'),
   cost('posted_intr', false, 'no posted interrupts: interrupts to L2 go through extra exits'),
@@ -47,7 +51,11 @@ export const VMX_COSTS: FeatureCost[] = [
 
 export const SVM_COSTS: FeatureCost[] = [
   cost('npt', true, 'no NPT in L1: L1 runs L2 on shadow page tables (very slow)'),
-  cost('nrip_save', true, 'no NRIP save: L1 must decode every intercepted L2 instruction (required by some hypervisors)'),
+  cost(
+    'nrip_save',
+    true,
+    'no NRIP save: L1 must decode every intercepted L2 instruction (required by some hypervisors)',
+  ),
   cost('vgif', false, 'no virtual GIF: STGI/CLGI of L1 exit to L0'),
   cost('v_vmsave_vmload', false, 'no virtual VMSAVE/VMLOAD: every L1 VMSAVE/VMLOAD exits to L0'),
   cost('avic', false, 'no AVIC: interrupts to L2 go through extra exits'),
@@ -116,7 +124,11 @@ export interface FeatureLoss {
 }
 
 /** What L1 lost; undefined when there is nothing to compare (no vmx/svm on one side). */
-export function compareFeatures(kind: 'vmx' | 'svm', l0: FeatureSet | undefined, l1: FeatureSet | undefined): FeatureLoss | undefined {
+export function compareFeatures(
+  kind: 'vmx' | 'svm',
+  l0: FeatureSet | undefined,
+  l1: FeatureSet | undefined,
+): FeatureLoss | undefined {
   if (!l0 || !l1) return undefined;
   const costs = kind === 'vmx' ? VMX_COSTS : SVM_COSTS;
   let l0Names = l0.features;
