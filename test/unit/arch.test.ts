@@ -341,6 +341,7 @@ test('s390x: KVM under z/VM; a TCG guest that claims KVM/Linux is seen through',
 
 test('TCG guests captured here: each inside view says TCG or stays silent, never KVM; arch checks fire', async () => {
   const s390 = await analyseFixture('arch', 'tcg-s390x');
+  assert.match(s390.checks.find((c) => c.id === 'l1-virt-flag')!.fix!, /TCG does not emulate SIE/);
   assert.is(s390.levels.L1!.inside, 'tcg', 'sysinfo says KVM/Linux, but the manufacturer is QEMU');
   assert.match(s390.checks.find((c) => c.id === 's390x-layers')!.summary, /written by QEMU's emulation/);
   const ppc = await analyseFixture('arch', 'tcg-ppc64el');

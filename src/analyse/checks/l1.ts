@@ -116,7 +116,9 @@ export const l1VirtFlag: CheckDef = {
         'warn',
         'L1 lists no sie feature in /proc/cpuinfo: its guests cannot use KVM, unless its kernel predates the sie flag',
         evidence,
-        'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in /etc/modprobe.d/kvm.conf; the guest then sees sie.',
+        ctx.verdicts.L1?.runsOn === 'tcg'
+          ? "QEMU's TCG does not emulate SIE: run the s390x L1 with KVM on an s390x host (an LPAR or z/VM guest with sie), with kvm nested=1 hpage=0 there."
+          : 'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in /etc/modprobe.d/kvm.conf; the guest then sees sie.',
         'L1 lists no sie: its guests may not be able to use KVM',
       );
     }
