@@ -42,7 +42,11 @@ export function chainName(levels: Partial<Record<Level, LevelVerdict>>, checks: 
 }
 
 /** `described`: levels not collected that a level above describes (s390x /proc/sysinfo). */
-export function chainLine(levels: Partial<Record<Level, LevelVerdict>>, collected: readonly Level[], described: Partial<Record<Level, string>> = {}): string {
+export function chainLine(
+  levels: Partial<Record<Level, LevelVerdict>>,
+  collected: readonly Level[],
+  described: Partial<Record<Level, string>> = {},
+): string {
   return LEVELS.filter((l) => levels[l] || collected.includes(l) || described[l])
     .map((l) => {
       const v = levels[l];
