@@ -39,10 +39,10 @@ export interface ConnectOptions {
 // sshd's default MaxSessions is 10; keep a margin for a second client on the same host.
 const CHANNELS_PER_HOST = 8;
 const OPEN_TIMEOUT_MS = 20000;
-/** Linux limits one argument (the login shell's -c text) to 128 KiB; stay well below. */
-const MAX_COMMAND_BYTES = 96 * 1024;
-/** Dropbear closes the whole connection on an exec request over its MAX_CMD_LEN (9000 bytes). */
-const DROPBEAR_COMMAND_BYTES = 8500;
+/** Linux limits one argument (the login shell's -c text) to 128 KiB, but dropbear refuses an
+ * exec request longer than 9000 bytes (MAX_CMD_LEN: "String too long", and it drops the whole
+ * connection): stay below that. */
+const MAX_COMMAND_BYTES = 8 * 1024;
 
 export class SshTransport implements Transport {
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
@@ -132,7 +132,7 @@ export class SshTransport implements Transport {
     const entries = requests.map((request) => this.queue(request));
     const shared = entries.filter((e) => !e.item.request.alone).map((e) => e.item);
     for (const entry of entries) if (entry.item.request.alone) void this.runItems([entry.item]);
-    for (const group of groupByCommandSize(shared, this.maxCommandBytes())) void this.runItems(group);
+    for (const group of groupByCommandSize(shared)) void this.runItems(group);
     return entries.map((e) => e.result);
   }
 
@@ -143,12 +143,6 @@ export class SshTransport implements Transport {
     const password = sudo && this.privilege.mode === 'sudo' ? this.privilege.password : undefined;
     const mode: RemoteMode = !sudo ? 'plain' : password !== undefined ? 'sudo-password' : 'sudo';
     return { item: new BatchItem(request, mode, password, resolve), result };
-  }
-
-  private maxCommandBytes(): number {
-    // ssh2 keeps the server's software version (e.g. dropbear_2022.83) in a private field.
-    const version = (this.client as unknown as { _remoteVer?: string })._remoteVer ?? '';
-    return /dropbear/i.test(version) ? DROPBEAR_COMMAND_BYTES : MAX_COMMAND_BYTES;
   }
 
   /** Runs items in one channel; those after an item that had to be cut run in the next. */
@@ -261,14 +255,14 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<net.
   });
 }
 
-/** Consecutive groups whose command text stays under maxBytes. */
-function groupByCommandSize(items: BatchItem[], maxBytes: number): BatchItem[][] {
+/** Consecutive groups whose command text stays under MAX_COMMAND_BYTES. */
+function groupByCommandSize(items: BatchItem[]): BatchItem[][] {
   const groups: BatchItem[][] = [];
   let size = 0;
   for (const item of items) {
     // Each item's argv costs about what it costs alone, escaped for the login shell.
     const cost = loginShellCommand(item.request.argv).length;
-    if (groups.length === 0 || size + cost > maxBytes) {
+    if (groups.length === 0 || size + cost > MAX_COMMAND_BYTES) {
       groups.push([]);
       size = 4096;
     }
