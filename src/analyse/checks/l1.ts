@@ -124,6 +124,8 @@ export const l1VirtFlag: CheckDef = {
         ifNone,
       );
     }
+    // arm64 and ppc64 have no such flag: arm64-el2 and ppc64-nested-hv check them.
+    if (vis.arch === 'arm' || vis.arch === 'ppc') return undefined;
     const kvm = kvmLoaded(files, 'L1');
     const under = underLabel(ctx, 'L1');
     const seen = vis.seen;
@@ -157,7 +159,9 @@ export const l1VirtFlag: CheckDef = {
         'warn',
         'L1 lists no sie feature in /proc/cpuinfo: its guests cannot use KVM, unless its kernel predates the sie flag',
         evidence,
-        'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in /etc/modprobe.d/kvm.conf; the guest then sees sie.',
+        ctx.verdicts.L1?.runsOn === 'tcg'
+          ? "QEMU's TCG does not emulate SIE: run the s390x L1 with KVM on an s390x host (an LPAR or z/VM guest with sie), with kvm nested=1 hpage=0 there."
+          : 'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in /etc/modprobe.d/kvm.conf; the guest then sees sie.',
         'L1 lists no sie: its guests may not be able to use KVM',
       );
     }
@@ -279,6 +283,8 @@ export const l0L1Flags: CheckDef = {
     const l0 = cpuOf(ctx.files, 'L0');
     const l1 = cpuOf(ctx.files, 'L1');
     if (!l0 || !l1 || l0.flags.size === 0 || l1.flags.size === 0) return undefined;
+    // An L1 of another architecture (under TCG) shares no flag names with L0.
+    if (l0.arch !== l1.arch) return undefined;
     const lost = [...l0.flags].filter((f) => !l1.flags.has(f)).sort();
     const evidence = [
       cite(l0.file, l0.flagsLine, `${l0.flags.size} flags`),
