@@ -1,7 +1,7 @@
 // What ~/.ssh/config says about a target: HostName, User, Port, IdentityFile,
 // ProxyJump, HostKeyAlias. `Match exec` is never run (reading a config must not
 // execute anything), Include is expanded here because the library does not.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SSHConfig from 'ssh-config';
@@ -41,12 +41,7 @@ function globFiles(pattern: string): string[] {
         next.push(path.join(base, part));
         continue;
       }
-      const re = new RegExp(
-        `^${part
-          .replace(/[.+^${}()|\\]/g, '\\$&')
-          .replace(/\*/g, '.*')
-          .replace(/\?/g, '.')}$`,
-      );
+      const re = new RegExp(`^${part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
       let names: string[] = [];
       try {
         names = readdirSync(base).sort();
@@ -85,9 +80,7 @@ function readWithIncludes(file: string, home: string, depth = 0): string {
         .map((p) => {
           const expanded = expandHome(p.replace(/^"|"$/g, ''), home);
           const absolute = path.isAbsolute(expanded) ? expanded : path.join(home, '.ssh', expanded);
-          return globFiles(absolute)
-            .map((f) => readWithIncludes(f, home, depth + 1))
-            .join('\n');
+          return globFiles(absolute).map((f) => readWithIncludes(f, home, depth + 1)).join('\n');
         })
         .join('\n');
     })
@@ -140,7 +133,7 @@ export function parseSshConfig(text: string, home: string = os.homedir()): SshCo
   };
 }
 
-/** ~/.ssh/config, or the file given with -F (with Includes); an empty config when there is none. */
+/** ~/.ssh/config, or the -F file (with Includes); an empty config when there is none. */
 export function loadSshConfig(home: string = os.homedir(), file?: string): SshConfigFile {
   const config = parseSshConfig(readWithIncludes(file ?? path.join(home, '.ssh', 'config'), home), home);
   return { ...config, source: file ?? '~/.ssh/config' };

@@ -1,14 +1,13 @@
 // Pure: the checks of L0, the host at the bottom: hardware virtualization, KVM, the
 // nested parameter and the features that make nested guests fast.
-
-import { findDecisive, HARDWARE_OFF } from '../decisive-lines.js';
-import type { Citation } from '../evidence.js';
 import { findLine, levelFile } from '../evidence.js';
 import { nestedParam } from '../level-table.js';
 import { isOn, parseKvmParams } from '../parsers/kvm-params.js';
 import { parseKvmDevice } from '../parsers/small.js';
-import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
+import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
 import { nestingFix } from './platform-fix.js';
+import type { Citation } from '../evidence.js';
+import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
 import type { CheckDef } from './registry.js';
 
 export const l0Kvm: CheckDef = {
@@ -33,10 +32,7 @@ export const l0Kvm: CheckDef = {
     const evidence: Citation[] = [];
     if (disabled) evidence.push(disabled);
     const flag = cpu ? virtFlagOf(cpu) : undefined;
-    if (cpu?.flagsLine)
-      evidence.push(
-        cite(cpu.file, cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`),
-      );
+    if (cpu?.flagsLine) evidence.push(cite(cpu.file, cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`));
     if (kvm.cite) evidence.push(kvm.cite);
     if (device) evidence.push(cite(levelFile('L0', 'kvm-device'), 1, device.line));
     if (disabled && (!isVm || disabled.id === 'kvm-disabled-by-bios')) {
@@ -48,8 +44,7 @@ export const l0Kvm: CheckDef = {
         'L0 cannot run KVM guests: hardware virtualization is off',
       );
     }
-    if (!cpu && kvm.loaded === undefined && !(disabled && isVm))
-      return result('unknown', 'no cpuinfo or KVM module list to tell whether L0 can run KVM guests', evidence);
+    if (!cpu && kvm.loaded === undefined && !(disabled && isVm)) return result('unknown', 'no cpuinfo or KVM module list to tell whether L0 can run KVM guests', evidence);
     if (cpu?.arch === 's390x' && !flag) {
       // Older kernels do not list sie at all, so its absence proves nothing there.
       return result(
@@ -71,20 +66,12 @@ export const l0Kvm: CheckDef = {
         vmFix
           ? `L0 is itself a virtual machine: give it hardware virtualization from its host, or run the test on bare metal. ${vmFix.text}`
           : `Enable ${expectedFlag(cpu) === 'svm' ? 'AMD-V (SVM)' : 'Intel VT-x'} in the firmware setup of L0.`,
-        vmFix
-          ? vmFix.title.replace('L0', 'L0, itself a VM,')
-          : `L0 has no hardware virtualization (no ${expectedFlag(cpu)})`,
+        vmFix ? vmFix.title.replace('L0', 'L0, itself a VM,') : `L0 has no hardware virtualization (no ${expectedFlag(cpu)})`,
       );
     }
     if (kvm.loaded === false || (device && !device.present)) {
       const what = kvm.loaded === false ? 'no KVM module is loaded' : '/dev/kvm does not exist';
-      return result(
-        'fail',
-        `${what} on L0`,
-        evidence,
-        `Load the KVM module on L0: modprobe ${vendorModule(cpu)} (and check dmesg for why it did not load).`,
-        `L0 cannot run KVM guests: ${what}`,
-      );
+      return result('fail', `${what} on L0`, evidence, `Load the KVM module on L0: modprobe ${vendorModule(cpu)} (and check dmesg for why it did not load).`, `L0 cannot run KVM guests: ${what}`);
     }
     if (kvm.loaded === undefined) return result('unknown', `L0 has ${flag ?? 'no virtualization flag to show'}; whether KVM is loaded was not collected`, evidence);
     return result('pass', `L0 has ${flag ? `hardware virtualization (${flag}) and ` : ''}KVM loaded (${kvm.modules.join(', ')})`, evidence);
@@ -119,11 +106,7 @@ export const l0Nested: CheckDef = {
           'L0 cannot nest: its KVM is kvm_pvm, without VMX/SVM',
         );
       }
-      return result(
-        'unknown',
-        `the nested parameter of ${vendorModule(cpu)} on L0 was not found (module not loaded, or not collected)`,
-        [],
-      );
+      return result('unknown', `the nested parameter of ${vendorModule(cpu)} on L0 was not found (module not loaded, or not collected)`, []);
     }
     const evidence = [cite(file, nested.line, `${nested.module}.nested=${nested.value}`)];
     const persisted = findLine(files, levelFile('L0', 'modprobe-conf'), /nested\s*=\s*(0|n|N)/);
@@ -143,12 +126,10 @@ export const l0Nested: CheckDef = {
         );
       }
     }
-    if (isOn(nested.value))
-      return result('pass', `nesting is enabled (${nested.module}.nested=${nested.value})`, evidence);
+    if (isOn(nested.value)) return result('pass', `nesting is enabled (${nested.module}.nested=${nested.value})`, evidence);
     // modprobe-conf lines are grep -n -H output: FILE:LINE:TEXT
     const [persistedIn, persistedLine] = persisted ? persisted.text.split(':') : [];
-    const conf =
-      nested.module === 'kvm_intel' ? 'kvm_intel.conf' : nested.module === 'kvm_amd' ? 'kvm_amd.conf' : 'kvm.conf';
+    const conf = nested.module === 'kvm_intel' ? 'kvm_intel.conf' : nested.module === 'kvm_amd' ? 'kvm_amd.conf' : 'kvm.conf';
     const option = nested.module.replace('_', '-');
     const builtin = findLine(files, levelFile('L0', 'kvm-modules'), new RegExp(`^${nested.module} builtin$`));
     if (builtin) {
@@ -214,10 +195,6 @@ export const l0Speed: CheckDef = {
       );
     }
     if (!tdp) return result('unknown', 'the EPT/NPT parameter of L0 was not found', evidence);
-    return result(
-      'pass',
-      [tdp, ...found.filter((p) => p !== tdp)].map((p) => `${p.name}=${p.value}`).join(', '),
-      evidence,
-    );
+    return result('pass', [tdp, ...found.filter((p) => p !== tdp)].map((p) => `${p.name}=${p.value}`).join(', '), evidence);
   },
 };
