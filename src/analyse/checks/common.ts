@@ -13,12 +13,17 @@ export function result(status: CheckStatus, summary: string, evidence: Citation[
   return { status, summary, evidence, ...(fix ? { fix } : {}), ...(title ? { title } : {}) };
 }
 
-/** The CPU of a level: /proc/cpuinfo, else lscpu's Flags line (file: where to cite it). */
+/** The CPU of a level from /proc/cpuinfo (file: where to cite it). */
 export function cpuOf(files: EvidenceFiles, level: Level): (CpuInfo & { file: string }) | undefined {
   const file = levelFile(level, 'cpuinfo');
   const text = files.get(file);
-  if (text) return { ...parseCpuinfo(text), file };
-  return cpuFromLscpu(files.get(levelFile(level, 'lscpu')), levelFile(level, 'lscpu'));
+  return text ? { ...parseCpuinfo(text), file } : undefined;
+}
+
+/** /proc/cpuinfo, else lscpu's Flags line (a pasted report often has lscpu only), as the
+ * level table reads it; checks that use it declare lscpu among the items they read. */
+export function cpuOrLscpu(files: EvidenceFiles, level: Level): (CpuInfo & { file: string }) | undefined {
+  return cpuOf(files, level) ?? cpuFromLscpu(files.get(levelFile(level, 'lscpu')), levelFile(level, 'lscpu'));
 }
 
 export function virtFlagOf(cpu: CpuInfo): 'vmx' | 'svm' | 'sie' | undefined {

@@ -7,7 +7,7 @@ import { parseKvmDevice } from '../parsers/small.js';
 import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
 import { nestingFix } from './platform-fix.js';
 import type { Citation } from '../evidence.js';
-import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
+import { cite, cpuOrLscpu, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
 import type { CheckDef } from './registry.js';
 
 export const l0Kvm: CheckDef = {
@@ -25,7 +25,7 @@ export const l0Kvm: CheckDef = {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;
     const isVm = ctx.verdicts.L0 && !['bare-metal', 'unknown'].includes(ctx.verdicts.L0.runsOn);
-    const cpu = cpuOf(files, 'L0');
+    const cpu = cpuOrLscpu(files, 'L0');
     const kvm = kvmLoaded(files, 'L0');
     const device = parseKvmDevice(files.get(levelFile('L0', 'kvm-device')) ?? '');
     const disabled = findDecisive(files, 'L0', HARDWARE_OFF)[0];
@@ -91,7 +91,7 @@ export const l0Nested: CheckDef = {
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;
-    const cpu = cpuOf(files, 'L0');
+    const cpu = cpuOrLscpu(files, 'L0');
     const params = parseKvmParams(files.get(levelFile('L0', 'kvm-params')) ?? '');
     const nested = nestedParam(files, 'L0');
     const file = levelFile('L0', 'kvm-params');
