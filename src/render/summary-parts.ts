@@ -44,7 +44,8 @@ export function mermaidChain(verdict: Verdict): string {
 
 type Row = [string, (t: LevelTable) => string | undefined];
 
-const ROWS: Row[] = [
+/** The rows of the level table, shared by summary.md and summary.txt. */
+export const LEVEL_ROWS: Row[] = [
   ['Host name', (t) => t.hostname],
   ['Kernel', (t) => t.kernel],
   ['Distribution', (t) => t.os],
@@ -62,6 +63,7 @@ const ROWS: Row[] = [
   ['Nested parameter', (t) => t.nested],
   ['/dev/kvm', (t) => t.kvmDevice],
   ['KVM modules', (t) => (t.kvmModules.length ? t.kvmModules.join(' ') : undefined)],
+  ['Kernel log', (t) => t.kernelLog],
 ];
 
 /** One table, the levels side by side: what differs between them shows at a glance. */
@@ -71,7 +73,7 @@ export function levelTable(tables: LevelTable[], manifest: Manifest | undefined)
   const header = ['', ...tables.map((t) => t.level)];
   const rows: string[][] = [];
   if (records.some(Boolean)) rows.push(['Target', ...records.map((r) => (r ? cell(r.target) : '-'))]);
-  for (const [name, get] of ROWS) rows.push([name, ...tables.map((t) => cell(get(t)))]);
+  for (const [name, get] of LEVEL_ROWS) rows.push([name, ...tables.map((t) => cell(get(t)))]);
   if (records.some((r) => r?.facts)) {
     rows.push([
       'Collected as',

@@ -7,7 +7,7 @@ import type { Check, Verdict } from '../analyse/types.js';
 import type { LevelRecord, Manifest } from '../bundle/manifest.js';
 import { LEVELS } from '../levels.js';
 import { flattenParentheses, missingDocItems, plainSentence, withLevel } from './results.js';
-import { cutAtWord, meaningOf } from './summary-parts.js';
+import { cutAtWord, LEVEL_ROWS, meaningOf } from './summary-parts.js';
 
 export const TEXT_WIDTH = 80;
 
@@ -96,20 +96,10 @@ function tableLines(verdict: Verdict, manifest: Manifest | undefined): string[] 
     const record = manifest?.levels.find((r) => r.level === t.level);
     const facts = record?.facts;
     const rows: Array<[string, string | undefined]> = [
-      ['target', record?.target],
-      ['host name', t.hostname],
-      ['kernel', t.kernel],
-      ['distribution', t.os],
-      ['QEMU', t.qemu],
-      ['libvirt', t.libvirt],
-      ['CPU model', t.cpuModel],
-      ['virtualization flags', t.virtFlags.length ? t.virtFlags.join(' ') : t.cpuModel ? 'none' : undefined],
-      ['runs in a VM', t.hypervisorFlag === undefined ? undefined : t.hypervisorFlag ? 'yes (hypervisor flag)' : 'no'],
-      ['nested parameter', t.nested],
-      ['/dev/kvm', t.kvmDevice],
-      ['KVM modules', t.kvmModules.join(' ') || undefined],
+      ['Target', record?.target],
+      ...LEVEL_ROWS.map(([name, get]): [string, string | undefined] => [name, get(t)]),
       [
-        'collected as',
+        'Collected as',
         facts &&
           `${facts.user}, ${facts.privilege === 'none' ? `no root: ${facts.privilegeNote ?? ''}` : facts.privilege}`,
       ],

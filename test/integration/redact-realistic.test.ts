@@ -14,6 +14,8 @@ import { CLIENT_KEY, HARNESS, have, isRoot, startHost, type TestHost, writeKnown
 import { ensureLibvirtd, VIRSH } from '../harness/libvirt.ts';
 import { atExit, run } from '../harness/processes.ts';
 
+// summary.md opens with a GitHub alert whose second line is the nested-setup headline.
+const HEADLINE = /^> \[!(?:CAUTION|WARNING|NOTE)\]\n(?:>.*\n)*> Nested virtualization setup: /;
 const L0_NAME = 'hv01.prod.example.org';
 const L1_NAME = 'db7.prod.example.org';
 const DOMAIN = `${L1_NAME}-nb${process.pid}`;
@@ -169,7 +171,7 @@ if (!isRoot() || !have('libvirtd') || !existsSync('/var/log/libvirt/qemu')) {
         .filter((f): f is string => Boolean(f));
       for (const f of listed)
         assert.ok(existsSync(path.join(top, f)), `the manifest names ${f}, which is in the bundle`);
-      assert.match(readFileSync(path.join(top, 'summary.md'), 'utf8'), /^\*\*Nested virtualization setup: /);
+      assert.match(readFileSync(path.join(top, 'summary.md'), 'utf8'), HEADLINE);
       const json = JSON.parse(r.stdout) as { levels: Record<string, { target: string }> };
       assert.match(json.levels.L1.target, /^root@host-\d+\.domain-1$/);
       const map = JSON.parse(readFileSync(path.join(home, 'red.zip.redaction-map.json'), 'utf8')) as {
@@ -196,7 +198,7 @@ if (!isRoot() || !have('libvirtd') || !existsSync('/var/log/libvirt/qemu')) {
       const top = unpack(path.join(home, 'w.zip'));
       assert.match(readFileSync(path.join(top, 'L1', 'uname.txt'), 'utf8'), /^Linux host-1 /);
       const summary = readFileSync(path.join(top, 'summary.md'), 'utf8');
-      assert.match(summary, /^\*\*Nested virtualization setup: /);
+      assert.match(summary, HEADLINE);
       assert.not.match(summary, /host-1 virtualization|Host-1/);
     },
   );
