@@ -109,7 +109,8 @@ export class BatchRun {
     try {
       this.channel = await open(command);
     } catch (error) {
-      for (const item of this.items) item.settle(item.outcome({ transportError: messageOf(error) }));
+      // Interrupted while waiting for a channel: stopped, not failed.
+      for (const item of dropStopped(this.items)) item.settle(item.outcome({ transportError: messageOf(error) }));
       return [];
     }
     const password = this.items.find((item) => item.password !== undefined)?.password;

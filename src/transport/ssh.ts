@@ -148,7 +148,7 @@ export class SshTransport implements Transport {
     for (let pending = dropStopped(items); pending.length; pending = dropStopped(pending)) {
       let release = () => {};
       const open = async (command: string) => {
-        const lease = await this.channels.open(() => this.openExec(command));
+        const lease = await this.channels.open(() => this.openUnlessStopped(pending, command));
         release = lease.release;
         return lease.channel;
       };
@@ -158,6 +158,12 @@ export class SshTransport implements Transport {
         release();
       }
     }
+  }
+
+  /** Interrupted while waiting for a free channel: no login shell is started for nothing. */
+  private openUnlessStopped(items: BatchItem[], command: string): Promise<ExecChannel> {
+    if (items.every((item) => item.request.stopSignal?.aborted)) return Promise.reject(new Error('stopped'));
+    return this.openExec(command);
   }
 
   /** Opens an exec channel, within a deadline: a host that never answers must not hold us. */
