@@ -2,15 +2,31 @@
 // bundle, or a folder with a few files pasted from a bug report.
 import type { LevelRecord } from '../bundle/manifest.js';
 import { LEVELS, type Level, levelBelow } from '../levels.js';
-import { allChecks } from './checks.js';
+import { CHECKS } from './checks/index.js';
+import { type ItemState, runCheck } from './checks/registry.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
 import { type Guest, type GuestIdentity, type GuestMatch, guestAccel, guestsOf, matchGuest } from './guests.js';
 import { levelCollected, levelTable } from './level-table.js';
 import { parseDmidecode, parseIdentity, parseUname } from './parsers/small.js';
-import { decideLevel, insideClues, runsOnLabel } from './runs-on.js';
-import type { Check, LevelVerdict, RunsOn, Verdict } from './types.js';
+import { platformOf } from './platform.js';
+import { decideLevel, insideClues } from './runs-on.js';
+import { chainLine, chainName } from './chain.js';
+import { containerOf } from './container.js';
+import type { Check, LevelVerdict, Verdict } from './types.js';
 
 const STATUS_ORDER: Record<Check['status'], number> = { fail: 0, warn: 1, unknown: 2, pass: 3 };
+
+/** Manifest status of each item file: a failed item's empty file is no evidence. */
+function itemStates(targets: readonly LevelRecord[]): Map<string, ItemState> {
+  const states = new Map<string, ItemState>();
+  for (const level of targets) {
+    for (const item of level.items) {
+      const state: ItemState = { status: item.status, ...(item.reason ? { reason: item.reason } : {}) };
+      states.set(item.file ?? `${level.level}/${item.id}.txt`, state);
+    }
+  }
+  return states;
+}
 
 const LOOPBACK = /^(?:[^@]*@)?(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)(?::(\d+))?$/;
 
@@ -35,14 +51,6 @@ function identityOf(files: EvidenceFiles, level: Level, targets: readonly LevelR
     macs: id.macs,
     forwardedPort: forwardedPort(targets, level),
   };
-}
-
-export function chainName(levels: Partial<Record<Level, LevelVerdict>>): string {
-  const upper = (['L2', 'L1'] as const).map((l) => levels[l]?.runsOn).filter((r): r is RunsOn => r !== undefined);
-  const word = (r: RunsOn) => (r === 'kvm' ? 'KVM' : r === 'tcg' ? 'TCG' : r === 'bare-metal' ? 'bare metal' : r === 'unknown' ? 'unknown' : runsOnLabel(r));
-  if (upper.length === 0) return 'a single host';
-  if (upper.length === 1) return `${word(upper[0])} at L1`;
-  return upper.map(word).join(' on ');
 }
 
 /** `targets`: the manifest's levels (how each was reached, what each item gave), typed;
@@ -75,11 +83,23 @@ export function analyseEvidence(files: EvidenceFiles, targets: readonly LevelRec
         }
       }
     }
-    levels[level] = decideLevel(level, inside, outside, note);
+    const platform = platformOf(files, level, below && collected.includes(below) ? below : undefined);
+    const container = containerOf(files, level);
+    levels[level] = {
+      ...decideLevel(level, inside, outside, note),
+      ...(platform ? { platform } : {}),
+      ...(container ? { container: container.container, containerEvidence: container.evidence } : {}),
+    };
   }
-  const checks = allChecks({ files, collected, verdicts: levels, guests, matches }).sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
-  const chainLine = LEVELS.filter((l) => levels[l] || collected.includes(l))
-    .map((l) => `${l} (${levels[l] ? runsOnLabel(levels[l]!.runsOn) : 'not collected'})`)
-    .join(' -> ');
-  return { levels, tables: LEVELS.map((l) => levelTable(files, l)).filter((t) => t.collected), checks, chainName: chainName(levels), chainLine };
+  const ctx = { files, collected, verdicts: levels, guests, matches, itemStates: itemStates(targets) };
+  const checks = CHECKS.map((def) => runCheck(def, ctx))
+    .filter((c) => c !== undefined)
+    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+  return {
+    levels,
+    tables: LEVELS.map((l) => levelTable(files, l)).filter((t) => t.collected),
+    checks,
+    chainName: chainName(levels, checks),
+    chainLine: chainLine(levels, collected),
+  };
 }

@@ -1,11 +1,12 @@
 // Pure: the facts the summary shows per level.
 import type { Level } from '../levels.js';
-import { type AnalysedItem, type EvidenceFiles, levelFile } from './evidence.js';
+import { type EvidenceFiles, levelFile } from './evidence.js';
 import { parseCpuinfo, virtualizationFlags } from './parsers/cpuinfo.js';
 import { firstValue, parseColonLines } from './parsers/key-value.js';
 import { parseKvmParams } from './parsers/kvm-params.js';
 import { parseKvmDevice, parseLibvirtVersion, parseOsRelease, parseQemuVersion, parseUname, parseIdentity } from './parsers/small.js';
 import type { LevelTable } from './types.js';
+import { kernelLogNote } from './kernel-log.js';
 
 export function levelCollected(files: EvidenceFiles, level: Level): boolean {
   return files.list(`${level}/`).length > 0;
@@ -17,7 +18,7 @@ export function nestedParam(files: EvidenceFiles, level: Level) {
 }
 
 export function levelTable(files: EvidenceFiles, level: Level): LevelTable {
-  const get = (id: AnalysedItem) => files.get(levelFile(level, id));
+  const get = (id: string) => files.get(levelFile(level, id));
   const cpuText = get('cpuinfo');
   const cpu = cpuText ? parseCpuinfo(cpuText) : undefined;
   const lscpu = parseColonLines(get('lscpu') ?? '');
@@ -47,5 +48,6 @@ export function levelTable(files: EvidenceFiles, level: Level): LevelTable {
     nested: nested ? `${nested.module}.nested=${nested.value}` : undefined,
     kvmDevice: device ? (device.present ? `${device.mode ?? 'present'} ${device.owner ?? ''}:${device.group ?? ''}`.trim() : 'absent') : undefined,
     kvmModules: [...new Set(modules)],
+    kernelLog: kernelLogNote(files, level),
   };
 }

@@ -1,6 +1,7 @@
 // What collect, check and --dry-run print at the end (pure: text from results).
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { Verdict } from '../analyse/types.js';
+import { checkLines } from '../render/check-line.js';
 import { countItems, isPartial, type Manifest } from '../bundle/manifest.js';
 import type { PlannedStep } from '../collect/plan.js';
 import { EXIT } from '../exit-codes.js';
@@ -23,13 +24,14 @@ export function closingReport(
 ): string[] {
   const lines = ['', `Nested setup: ${verdict.chainName}. ${verdict.chainLine}`];
   for (const v of Object.values(verdict.levels)) {
-    lines.push(`  ${v!.level} runs on ${runsOnLabel(v!.runsOn)}${v!.disagree ? ' (the two views disagree)' : ''}`);
+    const platform = v!.platform ? ` on ${v!.platform.name}` : '';
+    lines.push(`  ${v!.level} runs on ${runsOnLabel(v!.runsOn)}${platform}${v!.disagree ? ' (the two views disagree)' : ''}`);
   }
   for (const level of manifest.levels.filter((l) => !l.reached || l.error)) {
     lines.push(`  ${level.level} ${level.target}: ${level.error ?? 'not reached'}`);
   }
   const shown = verdict.checks.filter((c) => c.status === 'fail' || (withChecks && c.status === 'warn'));
-  for (const c of shown) lines.push(`  ${c.status.toUpperCase()} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
+  for (const c of shown) lines.push(checkLines(c, '  '));
   const counts = countItems(manifest.levels);
   if (!bundle) {
     const reached = manifest.levels.filter((l) => l.reached).length;

@@ -165,6 +165,9 @@ export interface HostOptions {
   sshdExtra?: string[];
   /** DEBUG1 logs forwarded connections (direct-tcpip), proof that a jump went through. */
   logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1';
+  /** Shell commands run inside the host's own mount namespace before the server starts
+   * (a tmpfs with planted files over a system folder). */
+  setup?: string;
 }
 
 function namespaced(opts: HostOptions, command: string): string[] {
@@ -173,7 +176,7 @@ function namespaced(opts: HostOptions, command: string): string[] {
     .filter((f) => existsSync(`/etc/${f}`))
     .map((f) => `mount --bind ${etc}/${f} /etc/${f}`)
     .join(' && ');
-  const inner = ['unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', `${binds} && hostname ${opts.name} && exec ${command}`];
+  const inner = ['unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', `${binds} && ${opts.setup ?? 'true'} && hostname ${opts.name} && exec ${command}`];
   return opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...inner] : inner;
 }
 

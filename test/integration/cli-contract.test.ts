@@ -99,7 +99,8 @@ test('exit 4: a check failed (inspect of the TCG capture); 3 wins over 4', async
   const home = newHome();
   const r = await runCli(['inspect', path.join(FIXTURES, 'corpus', 'here-l1-tcg')], { home });
   assert.is(r.code, 4);
-  assert.match(r.stdout, /FAIL\s+L1 L1 runs on TCG/);
+  assert.match(r.stdout, /FAIL\s+L1 is not on KVM: it runs on TCG\n\s+L1 runs on TCG/);
+  assert.not.match(r.stdout, /\b(L[0-2]) \1\b/, 'no level said twice');
   // the fallback capture has a failed item in its manifest: partial wins
   const partial = await runCli(['inspect', path.join(FIXTURES, 'captured', 'qemu-accel-kvm-tcg-fallback'), '--json'], { home });
   assert.is(partial.code, 3);
