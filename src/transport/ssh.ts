@@ -10,7 +10,7 @@ import { ChannelPool } from './channel-pool.js';
 import type { HostKeyStore } from './host-key-store.js';
 import type { Identity } from './identities.js';
 import { loginShellCommand } from './quote.js';
-import type { RemoteMode } from './remote-command.js';
+import { batchToken, channelCommand, type RemoteMode } from './remote-command.js';
 import type { Privilege, RunRequest, RunResult, Transport } from './types.js';
 
 export interface SshEndpoint {
@@ -39,8 +39,8 @@ export interface ConnectOptions {
 // sshd's default MaxSessions is 10; keep a margin for a second client on the same host.
 const CHANNELS_PER_HOST = 8;
 const OPEN_TIMEOUT_MS = 20000;
-/** Linux limits one argument (the login shell's -c text) to 128 KiB; stay well below. */
-const MAX_COMMAND_BYTES = 96 * 1024;
+/** dropbear refuses commands over 9000 bytes (MAX_CMD_LEN) and drops the connection. */
+const MAX_COMMAND_BYTES = 8000;
 
 export class SshTransport implements Transport {
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
@@ -261,14 +261,15 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<net.
 
 /** Consecutive groups whose command text stays under MAX_COMMAND_BYTES. */
 function groupByCommandSize(items: BatchItem[]): BatchItem[][] {
+  const base = channelCommand(batchToken(), []).length;
   const groups: BatchItem[][] = [];
   let size = 0;
   for (const item of items) {
-    // Each item's argv costs about what it costs alone, escaped for the login shell.
+    // About what the item costs in the batch, escaped for the login shell.
     const cost = loginShellCommand(item.request.argv).length;
     if (groups.length === 0 || size + cost > MAX_COMMAND_BYTES) {
       groups.push([]);
-      size = 4096;
+      size = base;
     }
     groups[groups.length - 1].push(item);
     size += cost;
