@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parseKvmAccess } from '../../src/analyse/parsers/kvm-access.ts';
 import { analyseTexts, FIXTURES } from '../helpers.ts';
 
 const fixture = (...p: string[]) => readFileSync(path.join(FIXTURES, 'platforms', ...p), 'utf8');
@@ -111,6 +112,8 @@ test('Proxmox VE L0 with cpu: host: L1 is its VM 100, started with KVM and the h
 test('Proxmox VE L0 with kvm: 0: the outside view says TCG, and the fix is qm set --kvm 1', () => {
   const verdict = analyseTexts({
     ...kvmGuestL1(),
+    // L1 is identified as VM 100 by its name; being the only VM would not identify it.
+    'L1/identity.txt': 'hostname=windows-demo\n',
     'L0/pve-vm-configs.txt': pveItem('qemu-server-100-kvm0.conf.excerpt'),
   });
   assert.is(verdict.levels.L1!.outside, 'tcg');
@@ -125,6 +128,7 @@ test('Proxmox VE L0 with kvm: 0: the outside view says TCG, and the fix is qm se
 test("Xen dom0 L0: the example HVM guest has no nestedhvm (Xen 4.2's virt_caps predates hap)", () => {
   const verdict = analyseTexts({
     ...kvmGuestL1(),
+    'L1/identity.txt': 'hostname=example.hvm\n',
     'L0/xen-info.txt': fixture('xen', 'xl-info-manpage.txt'),
     'L0/xen-domains.txt': fixture('xen', 'xen-domains-xlexample.txt'),
   });
@@ -160,6 +164,15 @@ test('root of a user namespace (rootless): /dev/kvm shows nobody:nogroup, is ref
   assert.is(c.status, 'fail');
   assert.match(c.summary, /not mapped into this user namespace/);
   assert.match(c.fix!, /--group-add keep-groups/);
+});
+
+test('root:kvm 0660 with libvirt-qemu in group kvm (this machine later, udev rule applied): pass', () => {
+  const files = { 'L1/kvm-access.txt': fixture('this-machine', 'kvm-access-root-0660.txt') };
+  const c = checkOf(files, 'l1-kvm-access')!;
+  assert.is(c.status, 'pass');
+  assert.match(c.summary, /libvirt-qemu can open \/dev\/kvm in L1 \(0660 root:kvm, opened\)/);
+  const access = parseKvmAccess(files['L1/kvm-access.txt']);
+  assert.equal([access.kvmGroup?.gid, access.kvmGroup?.count], [107, 0]);
 });
 
 test.run();
