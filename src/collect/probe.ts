@@ -79,7 +79,7 @@ export function parseProbe(text: string): HostFacts {
 /** A probe or quick check prints a few hundred bytes: more is a host that floods. */
 export const SMALL_OUTPUT_CAP = 64 * 1024;
 /** The probe's deadline: it reads a few files and runs `command -v` a few times. */
-const PROBE_TIMEOUT_MS = 20000;
+const PROBE_TIMEOUT_MS = 30000;
 
 /** Keeps a small output; past the cap it stops the command. */
 class SmallOutput extends Writable {

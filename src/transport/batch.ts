@@ -109,7 +109,8 @@ export class BatchRun {
     try {
       this.channel = await open(command);
     } catch (error) {
-      for (const item of this.items) item.settle(item.outcome({ transportError: messageOf(error) }));
+      // Interrupted while waiting for a channel: stopped, not failed.
+      for (const item of dropStopped(this.items)) item.settle(item.outcome({ transportError: messageOf(error) }));
       return [];
     }
     const password = this.items.find((item) => item.password !== undefined)?.password;
@@ -118,11 +119,15 @@ export class BatchRun {
     const demuxes = this.follow(this.channel);
     this.arm(0);
     await this.untilClosed(this.channel);
+    // What the channel still buffers is delivered first (bounded: a channel given up on
+    // never ends its streams).
+    const { stdout, stderr } = this.channel;
+    await Promise.race([Promise.all([streamEnded(stdout), streamEnded(stderr)]), delay(this.limits.abandonMs)]);
     this.closed = true;
     clearTimeout(this.timer);
     for (const stop of this.unlisten) stop();
-    this.channel.stdout.unpipe();
-    this.channel.stderr.unpipe();
+    stdout.unpipe();
+    stderr.unpipe();
     await Promise.all(demuxes.map(finishDemux));
     return this.settleAll(lostReason());
   }
@@ -280,6 +285,18 @@ export class BatchRun {
     const kib = Math.round(this.limits.noiseBytes / 1024);
     return `the host sent more than ${kib} KiB outside any command (a login script or a ForceCommand?); stopped`;
   }
+}
+
+function streamEnded(stream: Readable): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    stream.once('end', () => resolve());
+    stream.once('close', () => resolve());
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function finishDemux(demux: FrameDemux): Promise<void> {

@@ -28,11 +28,12 @@ function isPlainByte(byte: number): boolean {
   return byte >= 0x20 && byte <= 0x7e && byte !== 0x27 && byte !== 0x5c && byte !== 0x21;
 }
 
-/** `text` as a printf %b argument made of plain bytes and `\0ooo` octal escapes. */
+/** `text` as a printf %b argument made of plain bytes, `\n` and `\0ooo` octal escapes. */
 export function printfEscape(text: string): string {
   let out = '';
   for (const byte of Buffer.from(text, 'utf8')) {
-    out += isPlainByte(byte) ? String.fromCharCode(byte) : `\\0${byte.toString(8).padStart(3, '0')}`;
+    if (isPlainByte(byte)) out += String.fromCharCode(byte);
+    else out += byte === 0x0a ? '\\n' : `\\0${byte.toString(8).padStart(3, '0')}`;
   }
   return out;
 }

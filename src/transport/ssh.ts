@@ -17,7 +17,7 @@ import {
 import type { HostKeyStore } from './host-key-store.js';
 import type { Identity } from './identities.js';
 import { loginShellCommand } from './quote.js';
-import type { RemoteMode } from './remote-command.js';
+import { batchToken, channelCommand, type RemoteMode } from './remote-command.js';
 import type { Privilege, RunRequest, RunResult, Transport } from './types.js';
 
 export interface SshEndpoint {
@@ -194,7 +194,7 @@ export class SshTransport implements Transport {
     for (let pending = dropStopped(items); pending.length; pending = dropStopped(pending)) {
       let release = () => {};
       const open = async (command: string) => {
-        const lease = await this.channels.open(() => this.openExec(command));
+        const lease = await this.channels.open(() => this.openUnlessStopped(pending, command));
         release = lease.release;
         return lease.channel;
       };
@@ -204,6 +204,12 @@ export class SshTransport implements Transport {
         release();
       }
     }
+  }
+
+  /** Interrupted while waiting for a free channel: no login shell is started for nothing. */
+  private openUnlessStopped(items: BatchItem[], command: string): Promise<ExecChannel> {
+    if (items.every((item) => item.request.stopSignal?.aborted)) return Promise.reject(new Error('stopped'));
+    return this.openExec(command);
   }
 
   /** Opens an exec channel, within a deadline: a host that never answers must not hold us. */
@@ -309,14 +315,15 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<net.
 
 /** Consecutive groups whose command text stays under MAX_COMMAND_BYTES. */
 function groupByCommandSize(items: BatchItem[]): BatchItem[][] {
+  const base = channelCommand(batchToken(), []).length;
   const groups: BatchItem[][] = [];
   let size = 0;
   for (const item of items) {
-    // Each item's argv costs about what it costs alone, escaped for the login shell.
+    // About what the item costs in the batch, escaped for the login shell.
     const cost = loginShellCommand(item.request.argv).length;
     if (groups.length === 0 || size + cost > MAX_COMMAND_BYTES) {
       groups.push([]);
-      size = 4096;
+      size = base;
     }
     groups[groups.length - 1].push(item);
     size += cost;

@@ -87,6 +87,9 @@ class FakeChannel implements ExecChannel {
   close(): void {
     if (!this.ignoreClose) this.finish();
   }
+  closeOnly(): void {
+    this.onClose();
+  }
   finish(): void {
     this.stdout.end();
     this.stderr.end();
@@ -144,6 +147,30 @@ test('BatchRun: stderr that comes after the exit status still belongs to its ite
   assert.is(batch[0].out.text, 'out0');
   assert.is(batch[1].out.text, 'out1');
   assert.is(batch[1].result()?.exitCode, 0);
+});
+
+test('BatchRun: what the channel still buffers when it closes is delivered (a fast command and its stderr)', async () => {
+  const batch = items(1);
+  const channel = new FakeChannel();
+  const running = new BatchRun(
+    batch.map((b) => b.item),
+    FAST,
+    TOKEN,
+  ).run(
+    async () => channel,
+    () => undefined,
+  );
+  await tick();
+  // ssh2 may report the close while the streams still hold unread data.
+  channel.closeOnly();
+  setTimeout(() => {
+    channel.stdout.write(`${start(0)}${end(0, 3)}`);
+    channel.stderr.write(`${start(0)}not a Proxmox VE host (no /etc/pve/qemu-server)\n${end(0, 3)}`);
+    channel.finish();
+  }, 5);
+  await running;
+  assert.is(batch[0].result()?.exitCode, 3);
+  assert.is(batch[0].result()?.stderr, 'not a Proxmox VE host (no /etc/pve/qemu-server)\n');
 });
 
 test('BatchRun: a channel that closes early fails the unfinished items, keeps the finished one', async () => {
