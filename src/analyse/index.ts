@@ -8,7 +8,7 @@ import { type ItemState, runCheck } from './checks/registry.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
 import { type Guest, type GuestIdentity, type GuestMatch, guestAccel, guestsOf, matchGuest } from './guests.js';
 import { levelCollected, levelTable } from './level-table.js';
-import { parseDmidecode, parseIdentity, parseUname } from './parsers/small.js';
+import { parseDmidecode, parseIdentity, parseUname } from './parsers/system.js';
 import { platformOf } from './platform.js';
 import { decideLevel, insideClues } from './runs-on.js';
 import { chainLine, chainName } from './chain.js';

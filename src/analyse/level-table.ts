@@ -4,7 +4,8 @@ import { type EvidenceFiles, levelFile } from './evidence.js';
 import { parseCpuinfo, virtualizationFlags } from './parsers/cpuinfo.js';
 import { firstValue, parseColonLines } from './parsers/key-value.js';
 import { parseKvmParams } from './parsers/kvm-params.js';
-import { parseKvmDevice, parseLibvirtVersion, parseOsRelease, parseQemuVersion, parseUname, parseIdentity } from './parsers/small.js';
+import { parseKvmDevice, parseLibvirtVersion, parseQemuVersion } from './parsers/kvm-userspace.js';
+import { parseIdentity, parseOsRelease, parseUname } from './parsers/system.js';
 import type { LevelTable } from './types.js';
 import { kernelLogNote } from './kernel-log.js';
 

@@ -10,7 +10,7 @@ import {
 } from './hypervisors.js';
 import { kernelLog } from './kernel-log.js';
 import { proxmoxHostClue } from './platform-guests.js';
-import { parseDetectVirt, parseIdentity, parseUname } from './parsers/small.js';
+import { parseDetectVirt, parseIdentity, parseUname } from './parsers/system.js';
 
 export interface PlatformClue {
   file: string;

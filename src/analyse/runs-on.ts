@@ -12,7 +12,7 @@ import { hypervisorSignatures, printableSignature } from './parsers/cpuid.js';
 import { parseColonLines } from './parsers/key-value.js';
 import { lscpuContainer } from './parsers/container.js';
 import { kernelLog } from './kernel-log.js';
-import { parseDetectVirt, parseDmidecode, parseIdentity } from './parsers/small.js';
+import { parseDetectVirt, parseDmidecode, parseIdentity } from './parsers/system.js';
 import type { Clue, LevelVerdict, RunsOn, Strength } from './types.js';
 
 function clue(says: RunsOn, strength: Strength, why: string, file: string, line: number | undefined, text: string): Clue {

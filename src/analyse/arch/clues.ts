@@ -3,7 +3,7 @@
 import type { Level } from '../../levels.js';
 import { type EvidenceFiles, findLine, levelFile } from '../evidence.js';
 import { parseCpuinfo } from '../parsers/cpuinfo.js';
-import { parseDmidecode } from '../parsers/small.js';
+import { parseDmidecode } from '../parsers/system.js';
 import type { Clue, RunsOn, Strength } from '../types.js';
 import { arm64DmiFromDmesg, arm64DmiSays, deviceTreeHypervisorSays } from './arm64.js';
 import { parseDeviceTree, parsePpcPlatform } from './ppc64.js';

@@ -10,7 +10,7 @@ import { compareFeatures, svmFeatures, vmxFeatures } from '../arch/x86-features.
 import { type Citation, type EvidenceFiles, findLine, levelFile } from '../evidence.js';
 import type { Guest } from '../guests.js';
 import { isOn, parseKvmParams } from '../parsers/kvm-params.js';
-import { parseUname } from '../parsers/small.js';
+import { parseUname } from '../parsers/system.js';
 import type { CheckStatus } from '../types.js';
 import { cite, cpuOf, kvmLoaded, result } from './common.js';
 import type { CheckDef, CheckResult } from './registry.js';

@@ -3,7 +3,7 @@
 import { findLine, levelFile } from '../evidence.js';
 import { nestedParam } from '../level-table.js';
 import { isOn, parseKvmParams } from '../parsers/kvm-params.js';
-import { parseKvmDevice } from '../parsers/small.js';
+import { parseKvmDevice } from '../parsers/kvm-userspace.js';
 import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
 import { nestingFix } from './platform-fix.js';
 import type { Citation } from '../evidence.js';

@@ -5,7 +5,7 @@ import { type Citation, type EvidenceFiles, levelFile } from '../evidence.js';
 import type { CpuInfo } from '../parsers/cpuinfo.js';
 import { firstValue, parseColonLines } from '../parsers/key-value.js';
 import type { Guest } from '../guests.js';
-import { parseKvmDevice } from '../parsers/small.js';
+import { parseKvmDevice } from '../parsers/kvm-userspace.js';
 import type { CheckStatus } from '../types.js';
 import { lostVmxFeatures, parseVmxMsrs } from '../vmx.js';
 import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
