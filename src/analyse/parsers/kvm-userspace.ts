@@ -1,4 +1,6 @@
 // Pure: the KVM device and the userspace that uses it (open KVM fds, QEMU and libvirt versions).
+import { rowsOf } from './lines.js';
+
 export interface KvmDevice {
   present: boolean;
   mode?: string;
@@ -25,12 +27,12 @@ export interface KvmFd {
 }
 
 export function parseKvmFds(text: string): KvmFd[] {
-  const out: KvmFd[] = [];
-  text.split('\n').forEach((raw, index) => {
-    const m = /^pid (\d+) (?:kvm-vm=(\d+) kvm-vcpu=(\d+)|unreadable)/.exec(raw.trim());
-    if (m) out.push({ pid: Number(m[1]), vm: m[2] === undefined ? undefined : Number(m[2]), vcpu: m[3] === undefined ? undefined : Number(m[3]), line: index + 1, text: raw.trim() });
-  });
-  return out;
+  const count = (group: string | undefined) => (group === undefined ? undefined : Number(group));
+  return rowsOf(text, /^pid (\d+) (?:kvm-vm=(\d+) kvm-vcpu=(\d+)|unreadable)/, (m) => ({
+    pid: Number(m[1]),
+    vm: count(m[2]),
+    vcpu: count(m[3]),
+  }));
 }
 
 /** `qemu-system-x86_64 --version` (possibly several binaries): the first version line. */
