@@ -13,7 +13,7 @@ import { isOn, parseKvmParams } from '../parsers/kvm-params.js';
 import { parseUname } from '../parsers/system.js';
 import type { CheckStatus } from '../types.js';
 import { cite, cpuOf, kvmLoaded, result } from './common.js';
-import type { CheckDef, CheckResult } from './registry.js';
+import type { ChainContext, CheckDef, CheckResult } from './registry.js';
 
 const isArch = (files: EvidenceFiles, level: Level, arch: 'arm' | 'ppc' | 's390x' | 'x86') =>
   cpuOf(files, level)?.arch === arch;
@@ -235,6 +235,31 @@ export const arm64El2: CheckDef = {
   },
 };
 
+/** What L0 (arm64) says about giving its guests EL2: QEMU's refusal, the kernel, kvm-arm.mode, KVM ignored. */
+function arm64L0Facts(files: EvidenceFiles) {
+  // QEMU's refusal when asked for EL2 (virtualization=on) on a KVM host without nesting
+  const refused = findLine(
+    files,
+    levelFile('L0', 'libvirt-qemu-logs'),
+    /host kernel KVM does not support providing Virtualization extensions/,
+  );
+  const release = parseUname(files.get(levelFile('L0', 'uname')) ?? '').release;
+  const cmdFile = levelFile('L0', 'cmdline');
+  const mode = kvmArmMode(files.get(cmdFile) ?? '');
+  const ignored = findLine(
+    files,
+    levelFile('L0', 'dmesg'),
+    /KVM is not available\. Ignoring kvm-arm\.mode|HYP mode not available/,
+  );
+  const evidence: Citation[] = [];
+  if (release) evidence.push(cite(levelFile('L0', 'uname'), 1, release));
+  const modeLine = findLine(files, cmdFile, /kvm-arm\.mode=/);
+  if (modeLine) evidence.push(modeLine);
+  if (ignored) evidence.push(ignored);
+  if (refused) evidence.push(refused);
+  return { refused, release, mode, ignored, evidence };
+}
+
 export const arm64L0Nested: CheckDef = {
   id: 'arm64-l0-nested',
   level: 'L0',
@@ -249,28 +274,9 @@ export const arm64L0Nested: CheckDef = {
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L0') || !isArch(files, 'L0', 'arm')) return undefined;
-    // QEMU's refusal when asked for EL2 (virtualization=on) on a KVM host without nesting
-    const refused = findLine(
-      files,
-      levelFile('L0', 'libvirt-qemu-logs'),
-      /host kernel KVM does not support providing Virtualization extensions/,
-    );
-    const release = parseUname(files.get(levelFile('L0', 'uname')) ?? '').release;
-    const cmdFile = levelFile('L0', 'cmdline');
-    const mode = kvmArmMode(files.get(cmdFile) ?? '');
-    const ignored = findLine(
-      files,
-      levelFile('L0', 'dmesg'),
-      /KVM is not available\. Ignoring kvm-arm\.mode|HYP mode not available/,
-    );
-    const evidence: Citation[] = [];
-    if (release) evidence.push(cite(levelFile('L0', 'uname'), 1, release));
-    const modeLine = findLine(files, cmdFile, /kvm-arm\.mode=/);
-    if (modeLine) evidence.push(modeLine);
-    if (ignored) evidence.push(ignored);
+    const { refused, release, mode, ignored, evidence } = arm64L0Facts(files);
     const newEnough = kernelAtLeast(release, ARM64_NV_MIN_KERNEL);
     const fix = `Nested virtualization on arm64 needs FEAT_NV2 hardware (Neoverse V2/Graviton4, Apple M2+, ...), an L0 kernel >= ${ARM64_NV_MIN_KERNEL.join('.')} booted with kvm-arm.mode=nested, and L1 started with -machine virt,virtualization=on.`;
-    if (refused) evidence.push(refused);
     if (refused && (newEnough === false || mode !== 'nested')) {
       return result(
         'fail',
@@ -328,6 +334,27 @@ function domainNestedHvOf(files: EvidenceFiles, guest: Guest | undefined): { on:
   return { on: found.on, cite: cite(d.file, d.line + found.line - 1, found.text ?? '') };
 }
 
+/** What says whether L1 (ppc64) got nested HV: errors logged, L0's kvm_hv nested, cap-nested-hv, kvm_hv in L1. */
+function ppcNestingFacts(ctx: ChainContext, evidence: Citation[]) {
+  const { files } = ctx;
+  const errors = (['dmesg', 'libvirt-qemu-logs'] as const).flatMap((id) =>
+    ppcNestedErrors(files.get(levelFile('L1', id)) ?? '').map((e) => ({ ...e, file: levelFile('L1', id) })),
+  );
+  for (const e of errors) evidence.push(cite(e.file, e.line, e.text));
+  const l0Nested = parseKvmParams(files.get(levelFile('L0', 'kvm-params')) ?? '').find(
+    (p) => p.module === 'kvm_hv' && p.name === 'nested',
+  );
+  if (l0Nested) evidence.push(cite(levelFile('L0', 'kvm-params'), l0Nested.line, `kvm_hv.nested=${l0Nested.value}`));
+  const q = ctx.matches.L1?.guest?.qemu;
+  const fromDomain = domainNestedHvOf(files, ctx.matches.L1?.guest);
+  const capOn = q ? machineNestedHv(q.machineArg) : fromDomain?.on;
+  if (q) evidence.push(cite(q.file, q.line, q.machineArg ?? `${q.binary} (no -machine option)`));
+  if (fromDomain) evidence.push(fromDomain.cite);
+  const kvm = kvmLoaded(files, 'L1');
+  const hv = kvm.modules.includes('kvm_hv');
+  return { errors, l0Nested, q, capOn, hv };
+}
+
 export const ppc64NestedHv: CheckDef = {
   id: 'ppc64-nested-hv',
   level: 'L1',
@@ -354,28 +381,7 @@ export const ppc64NestedHv: CheckDef = {
       );
     if (platform.kind === 'powernv')
       return result('pass', 'L1 is PowerNV (bare metal): it runs KVM-HV guests directly, nothing is nested', evidence);
-    const errors = [
-      ...ppcNestedErrors(files.get(levelFile('L1', 'dmesg')) ?? '').map((e) => ({
-        ...e,
-        file: levelFile('L1', 'dmesg'),
-      })),
-      ...ppcNestedErrors(files.get(levelFile('L1', 'libvirt-qemu-logs')) ?? '').map((e) => ({
-        ...e,
-        file: levelFile('L1', 'libvirt-qemu-logs'),
-      })),
-    ];
-    for (const e of errors) evidence.push(cite(e.file, e.line, e.text));
-    const l0Nested = parseKvmParams(files.get(levelFile('L0', 'kvm-params')) ?? '').find(
-      (p) => p.module === 'kvm_hv' && p.name === 'nested',
-    );
-    if (l0Nested) evidence.push(cite(levelFile('L0', 'kvm-params'), l0Nested.line, `kvm_hv.nested=${l0Nested.value}`));
-    const q = ctx.matches.L1?.guest?.qemu;
-    const fromDomain = domainNestedHvOf(files, ctx.matches.L1?.guest);
-    const capOn = q ? machineNestedHv(q.machineArg) : fromDomain?.on;
-    if (q) evidence.push(cite(q.file, q.line, q.machineArg ?? `${q.binary} (no -machine option)`));
-    if (fromDomain) evidence.push(fromDomain.cite);
-    const kvm = kvmLoaded(files, 'L1');
-    const hv = kvm.modules.includes('kvm_hv');
+    const { errors, l0Nested, q, capOn, hv } = ppcNestingFacts(ctx, evidence);
     const capFix =
       "Start L1 with -machine pseries,cap-nested-hv=on (libvirt: <features><nested-hv state='on'/></features>) on a POWER9/POWER10 KVM host whose kvm_hv has nested=1 (/sys/module/kvm_hv/parameters/nested).";
     if (errors.length)
