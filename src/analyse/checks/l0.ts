@@ -2,13 +2,14 @@
 // nested parameter and the features that make nested guests fast.
 import { findLine, levelFile } from '../evidence.js';
 import { nestedParam } from '../level-table.js';
-import { isOn, parseKvmParams } from '../parsers/kvm-params.js';
+import { isOn, type KvmParam, parseKvmParams } from '../parsers/kvm-params.js';
 import { parseKvmDevice } from '../parsers/kvm-userspace.js';
 import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
 import { nestingFix } from './platform-fix.js';
 import type { Citation } from '../evidence.js';
+import type { CpuInfo } from '../parsers/cpuinfo.js';
 import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
-import type { CheckDef } from './registry.js';
+import type { ChainContext, CheckDef, CheckResult } from './registry.js';
 
 export const l0Kvm: CheckDef = {
   id: 'l0-kvm',
@@ -78,6 +79,50 @@ export const l0Kvm: CheckDef = {
   },
 };
 
+/** No nested parameter on L0: kvm_pvm (KVM without VMX/SVM) has none; otherwise it was not collected. */
+function noNestedParam(params: readonly KvmParam[], cpu: CpuInfo | undefined, file: string): CheckResult {
+  const pvm = params.find((p) => p.module === 'kvm_pvm');
+    if (pvm) {
+      return result(
+        'fail',
+        'KVM on L0 is provided by kvm_pvm (no VMX/SVM), which has no nested parameter: hardware-assisted nesting is not available',
+        [cite(file, pvm.line, 'kvm_pvm')],
+        'Run L0 on a host with VT-x/AMD-V; kvm_pvm can only run guests with PVM-enabled kernels.',
+        'L0 cannot nest: its KVM is kvm_pvm, without VMX/SVM',
+      );
+    }
+    return result('unknown', `the nested parameter of ${vendorModule(cpu)} on L0 was not found (module not loaded, or not collected)`, []);
+}
+
+/** nested=0 on L0: the fix depends on whether the module is built in (WSL2 has its own place) or persisted off. */
+function nestingDisabled(ctx: ChainContext, nested: KvmParam, persisted: Citation | undefined, evidence: Citation[]) {
+  const { files } = ctx;
+  // modprobe-conf lines are grep -n -H output: FILE:LINE:TEXT
+  const [persistedIn, persistedLine] = persisted ? persisted.text.split(':') : [];
+  const conf = nested.module === 'kvm_intel' ? 'kvm_intel.conf' : nested.module === 'kvm_amd' ? 'kvm_amd.conf' : 'kvm.conf';
+  const option = nested.module.replace('_', '-');
+  const builtin = findLine(files, levelFile('L0', 'kvm-modules'), new RegExp(`^${nested.module} builtin$`));
+  if (builtin) {
+    // A built-in module has no modprobe.d: only the kernel command line sets its parameters.
+    evidence.push(builtin);
+    const wsl = ctx.verdicts.L0?.platform?.id === 'wsl2';
+    return result(
+      'fail',
+      `nesting is disabled (${nested.module}.nested=${nested.value}), and ${nested.module} is built into L0's kernel`,
+      evidence,
+      wsl
+        ? `${nested.module} is built into the WSL2 kernel: on Windows, add kernelCommandLine = ${nested.module}.nested=1 under [wsl2] in %UserProfile%\\.wslconfig, then wsl --shutdown.`
+        : `${nested.module} is built into L0's kernel, so modprobe.d does not apply: boot L0 with ${nested.module}.nested=1 on the kernel command line (e.g. GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub).`,
+    );
+  }
+  return result(
+    'fail',
+    `nesting is disabled (${nested.module}.nested=${nested.value})${persistedIn ? `, and ${persistedIn} line ${persistedLine} persists it` : ''}`,
+    evidence,
+    `On L0, with all guests stopped: ${persistedIn ? `remove the nested=0 option from ${persistedIn}, then ` : ''}echo "options ${option} nested=1" > /etc/modprobe.d/${conf}; modprobe -r ${nested.module}; modprobe ${nested.module} (or boot with ${option}.nested=1).`,
+  );
+}
+
 export const l0Nested: CheckDef = {
   id: 'l0-nested',
   level: 'L0',
@@ -95,19 +140,7 @@ export const l0Nested: CheckDef = {
     const params = parseKvmParams(files.get(levelFile('L0', 'kvm-params')) ?? '');
     const nested = nestedParam(files, 'L0');
     const file = levelFile('L0', 'kvm-params');
-    if (!nested) {
-      const pvm = params.find((p) => p.module === 'kvm_pvm');
-      if (pvm) {
-        return result(
-          'fail',
-          'KVM on L0 is provided by kvm_pvm (no VMX/SVM), which has no nested parameter: hardware-assisted nesting is not available',
-          [cite(file, pvm.line, 'kvm_pvm')],
-          'Run L0 on a host with VT-x/AMD-V; kvm_pvm can only run guests with PVM-enabled kernels.',
-          'L0 cannot nest: its KVM is kvm_pvm, without VMX/SVM',
-        );
-      }
-      return result('unknown', `the nested parameter of ${vendorModule(cpu)} on L0 was not found (module not loaded, or not collected)`, []);
-    }
+    if (!nested) return noNestedParam(params, cpu, file);
     const evidence = [cite(file, nested.line, `${nested.module}.nested=${nested.value}`)];
     const persisted = findLine(files, levelFile('L0', 'modprobe-conf'), /nested\s*=\s*(0|n|N)/);
     const cmdline = findLine(files, levelFile('L0', 'cmdline'), /kvm[-_](intel|amd)?\.?nested=|kvm\.nested=/);
@@ -127,30 +160,7 @@ export const l0Nested: CheckDef = {
       }
     }
     if (isOn(nested.value)) return result('pass', `nesting is enabled (${nested.module}.nested=${nested.value})`, evidence);
-    // modprobe-conf lines are grep -n -H output: FILE:LINE:TEXT
-    const [persistedIn, persistedLine] = persisted ? persisted.text.split(':') : [];
-    const conf = nested.module === 'kvm_intel' ? 'kvm_intel.conf' : nested.module === 'kvm_amd' ? 'kvm_amd.conf' : 'kvm.conf';
-    const option = nested.module.replace('_', '-');
-    const builtin = findLine(files, levelFile('L0', 'kvm-modules'), new RegExp(`^${nested.module} builtin$`));
-    if (builtin) {
-      // A built-in module has no modprobe.d: only the kernel command line sets its parameters.
-      evidence.push(builtin);
-      const wsl = ctx.verdicts.L0?.platform?.id === 'wsl2';
-      return result(
-        'fail',
-        `nesting is disabled (${nested.module}.nested=${nested.value}), and ${nested.module} is built into L0's kernel`,
-        evidence,
-        wsl
-          ? `${nested.module} is built into the WSL2 kernel: on Windows, add kernelCommandLine = ${nested.module}.nested=1 under [wsl2] in %UserProfile%\\.wslconfig, then wsl --shutdown.`
-          : `${nested.module} is built into L0's kernel, so modprobe.d does not apply: boot L0 with ${nested.module}.nested=1 on the kernel command line (e.g. GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub).`,
-      );
-    }
-    return result(
-      'fail',
-      `nesting is disabled (${nested.module}.nested=${nested.value})${persistedIn ? `, and ${persistedIn} line ${persistedLine} persists it` : ''}`,
-      evidence,
-      `On L0, with all guests stopped: ${persistedIn ? `remove the nested=0 option from ${persistedIn}, then ` : ''}echo "options ${option} nested=1" > /etc/modprobe.d/${conf}; modprobe -r ${nested.module}; modprobe ${nested.module} (or boot with ${option}.nested=1).`,
-    );
+    return nestingDisabled(ctx, nested, persisted, evidence);
   },
 };
 
