@@ -290,7 +290,7 @@ export const HYPERVISORS = [
     detectVirt: ['amazon'],
     kernel: /-aws\b/,
     nesting: {
-      where: "in the instance type on AWS",
+      where: 'in the instance type on AWS',
       fix:
         'Plain EC2 instances do not expose VT-x: use a .metal instance type, or a type that supports nested ' +
         'virtualization (Intel c8i/m8i/r8i) launched with --cpu-options NestedVirtualization=enabled.',
@@ -325,7 +325,6 @@ export const HYPERVISORS = [
     },
   },
 ] as const satisfies readonly HypervisorEntry[];
-
 
 const ENTRIES: readonly HypervisorEntry[] = HYPERVISORS;
 

@@ -3,19 +3,34 @@
 import type { Level } from '../levels.js';
 import { archClues } from './arch/clues.js';
 import { type EvidenceFiles, findLine, levelFile } from './evidence.js';
-import { parseCpuinfo } from './parsers/cpuinfo.js';
 import {
-  QEMU_MACHINE_DMI, byDetectVirt, byDmesgName, byLscpuHypervisor, byLscpuVendor, bySignature, bySysinfo, hypervisorByDmi,
-  hypervisorForRunsOn, platformByDmi,
+  byDetectVirt,
+  byDmesgName,
+  byLscpuHypervisor,
+  byLscpuVendor,
+  bySignature,
+  bySysinfo,
+  hypervisorByDmi,
+  hypervisorForRunsOn,
+  platformByDmi,
+  QEMU_MACHINE_DMI,
 } from './hypervisors.js';
-import { hypervisorSignatures, printableSignature } from './parsers/cpuid.js';
-import { parseColonLines } from './parsers/key-value.js';
-import { lscpuContainer } from './parsers/container.js';
 import { kernelLog } from './kernel-log.js';
+import { lscpuContainer } from './parsers/container.js';
+import { hypervisorSignatures, printableSignature } from './parsers/cpuid.js';
+import { parseCpuinfo } from './parsers/cpuinfo.js';
+import { parseColonLines } from './parsers/key-value.js';
 import { parseDetectVirt, parseDmidecode, parseIdentity } from './parsers/system.js';
 import type { Clue, LevelVerdict, RunsOn, Strength } from './types.js';
 
-function clue(says: RunsOn, strength: Strength, why: string, file: string, line: number | undefined, text: string): Clue {
+function clue(
+  says: RunsOn,
+  strength: Strength,
+  why: string,
+  file: string,
+  line: number | undefined,
+  text: string,
+): Clue {
   return { view: 'inside', says, strength, why, file, line, text };
 }
 
@@ -39,14 +54,25 @@ function firmwareOf(files: EvidenceFiles, level: Level, dmiLine: ReturnType<type
   const dmiText = files.get(f('dmidecode'));
   const dmi = dmiText ? parseDmidecode(dmiText) : undefined;
   if (dmi?.manufacturer !== undefined) {
-    return { dmi: `${dmi.manufacturer} ${dmi.product ?? ''}`, file: f('dmidecode'), line: dmi.line, text: `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product ?? ''}` };
+    return {
+      dmi: `${dmi.manufacturer} ${dmi.product ?? ''}`,
+      file: f('dmidecode'),
+      line: dmi.line,
+      text: `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product ?? ''}`,
+    };
   }
   const identityText = files.get(f('identity'));
   const identity = identityText ? parseIdentity(identityText) : undefined;
   if (identity?.vendor !== undefined) {
-    return { dmi: `${identity.vendor} ${identity.product ?? ''}`, file: f('identity'), line: findLine(files, f('identity'), /^sys_vendor=/)?.line, text: `sys_vendor=${identity.vendor}, product_name=${identity.product ?? ''}` };
+    return {
+      dmi: `${identity.vendor} ${identity.product ?? ''}`,
+      file: f('identity'),
+      line: findLine(files, f('identity'), /^sys_vendor=/)?.line,
+      text: `sys_vendor=${identity.vendor}, product_name=${identity.product ?? ''}`,
+    };
   }
-  if (dmiLine) return { dmi: dmiLine.text.replace(/^.*?\bDMI: /, ''), file: dmiLine.file, line: dmiLine.line, text: dmiLine.text };
+  if (dmiLine)
+    return { dmi: dmiLine.text.replace(/^.*?\bDMI: /, ''), file: dmiLine.file, line: dmiLine.line, text: dmiLine.text };
   return undefined;
 }
 
@@ -60,11 +86,27 @@ function firmwareClues(files: EvidenceFiles, level: Level): { clues: Clue[]; qem
   if (firmware) {
     const said = dmiSays(firmware.dmi);
     dmiVendor = said.says;
-    if (dmiVendor === 'qemu') qemuMachine = clue('other', 1, 'DMI names a QEMU machine (same under KVM and TCG)', firmware.file, firmware.line, firmware.text);
-    else if (dmiVendor) clues.push(clue(dmiVendor, 2, `DMI names ${said.name}`, firmware.file, firmware.line, firmware.text));
+    if (dmiVendor === 'qemu')
+      qemuMachine = clue(
+        'other',
+        1,
+        'DMI names a QEMU machine (same under KVM and TCG)',
+        firmware.file,
+        firmware.line,
+        firmware.text,
+      );
+    else if (dmiVendor)
+      clues.push(clue(dmiVendor, 2, `DMI names ${said.name}`, firmware.file, firmware.line, firmware.text));
   }
   if (!qemuMachine && dmiLine && /QEMU|Bochs|Standard PC/.test(dmiLine.text)) {
-    qemuMachine = clue('other', 1, 'the kernel reports a QEMU machine in its DMI line (same under KVM and TCG)', dmiLine.file, dmiLine.line, dmiLine.text);
+    qemuMachine = clue(
+      'other',
+      1,
+      'the kernel reports a QEMU machine in its DMI line (same under KVM and TCG)',
+      dmiLine.file,
+      dmiLine.line,
+      dmiLine.text,
+    );
   }
   return { clues, qemuMachine, dmiVendor };
 }
@@ -81,7 +123,14 @@ function cpuidClue(files: EvidenceFiles, level: Level, dmiVendor: DmiSays): Clue
     const baseVendor = base ? bySignature(base.signature) : undefined;
     const nextVendor = next ? bySignature(next.signature) : undefined;
     if (baseVendor?.entry.runsOn === 'hyperv' && nextVendor?.entry.runsOn === 'kvm') {
-      return clue('kvm', 3, 'CPUID 0x40000100 says KVMKVMKVM behind a Hyper-V compatible 0x40000000: KVM with Hyper-V enlightenments', file, next!.line, next!.text);
+      return clue(
+        'kvm',
+        3,
+        'CPUID 0x40000100 says KVMKVMKVM behind a Hyper-V compatible 0x40000000: KVM with Hyper-V enlightenments',
+        file,
+        next!.line,
+        next!.text,
+      );
     }
     if (baseVendor) {
       let says = baseVendor.entry.runsOn as RunsOn;
@@ -98,7 +147,10 @@ function cpuidClue(files: EvidenceFiles, level: Level, dmiVendor: DmiSays): Clue
 }
 
 /** The kernel log: the hypervisor it detected, or that it booted paravirtualized on KVM or on bare hardware. */
-function kernelClues(files: EvidenceFiles, level: Level): { clues: Clue[]; bareHardware?: ReturnType<typeof findLine> } {
+function kernelClues(
+  files: EvidenceFiles,
+  level: Level,
+): { clues: Clue[]; bareHardware?: ReturnType<typeof findLine> } {
   const clues: Clue[] = [];
   const dmesg = kernelLog(files, level).file;
   const grep = levelFile(level, 'extra-dmesg-grep');
@@ -108,7 +160,9 @@ function kernelClues(files: EvidenceFiles, level: Level): { clues: Clue[]; bareH
     const says = (byDmesgName(name)?.runsOn ?? 'other') as RunsOn;
     clues.push(clue(says, 2, `the kernel detected ${name} from CPUID`, detected.file, detected.line, detected.text));
   }
-  const paravirt = findLine(files, dmesg, /Booting paravirtualized kernel on /) ?? findLine(files, grep, /Booting paravirtualized kernel on /);
+  const paravirt =
+    findLine(files, dmesg, /Booting paravirtualized kernel on /) ??
+    findLine(files, grep, /Booting paravirtualized kernel on /);
   if (paravirt && /on KVM/.test(paravirt.text) && !detected) {
     clues.push(clue('kvm', 2, 'the kernel booted paravirtualized on KVM', paravirt.file, paravirt.line, paravirt.text));
   }
@@ -123,17 +177,39 @@ function lscpuClue(files: EvidenceFiles, level: Level): Clue | undefined {
   const hvLine = lscpu.find((l) => l.key === 'Hypervisor');
   const hvEntry = hvLine ? byLscpuHypervisor(hvLine.value) : undefined;
   if (hvLine && hvEntry && (!vendorLine || /IBM/i.test(vendorLine.value))) {
-    return clue(hvEntry.runsOn as RunsOn, 2, `lscpu: the hypervisor is ${hvLine.value} (${hvEntry.name})`, file, hvLine.line, `Hypervisor: ${hvLine.value}`);
+    return clue(
+      hvEntry.runsOn as RunsOn,
+      2,
+      `lscpu: the hypervisor is ${hvLine.value} (${hvEntry.name})`,
+      file,
+      hvLine.line,
+      `Hypervisor: ${hvLine.value}`,
+    );
   }
   // With "Virtualization type: container" the vendor made the container (OpenVZ shows
   // Parallels): no VM clue; levels.LN.container says it.
-  if (!vendorLine || vendorLine.value === '(null)' || vendorLine.value === '' || lscpuContainer(files.get(file) ?? '')) return undefined;
+  if (!vendorLine || vendorLine.value === '(null)' || vendorLine.value === '' || lscpuContainer(files.get(file) ?? ''))
+    return undefined;
   const says = (byLscpuVendor(vendorLine.value)?.runsOn ?? 'other') as RunsOn;
   const typeLine = lscpu.find((l) => l.key === 'Virtualization type');
   if (says === 'xen' && typeLine?.value === 'none') {
-    return clue('xen', 2, 'lscpu: Xen with virtualization type none: a Xen dom0, the control domain on a Xen host', file, vendorLine.line, `Hypervisor vendor: ${vendorLine.value}`);
+    return clue(
+      'xen',
+      2,
+      'lscpu: Xen with virtualization type none: a Xen dom0, the control domain on a Xen host',
+      file,
+      vendorLine.line,
+      `Hypervisor vendor: ${vendorLine.value}`,
+    );
   }
-  return clue(says, 2, `lscpu: hypervisor vendor ${vendorLine.value}`, file, vendorLine.line, `Hypervisor vendor: ${vendorLine.value}`);
+  return clue(
+    says,
+    2,
+    `lscpu: hypervisor vendor ${vendorLine.value}`,
+    file,
+    vendorLine.line,
+    `Hypervisor vendor: ${vendorLine.value}`,
+  );
 }
 
 function detectVirtClue(files: EvidenceFiles, level: Level): Clue | undefined {
@@ -142,7 +218,14 @@ function detectVirtClue(files: EvidenceFiles, level: Level): Clue | undefined {
   const detectEntry = detect === 'none' ? undefined : detect ? byDetectVirt(detect) : undefined;
   if (!detect || !(detectEntry || detect === 'none')) return undefined;
   const says = (detectEntry?.runsOn ?? 'bare-metal') as RunsOn;
-  return clue(says, 2, `systemd-detect-virt --vm says ${detect}${detect === 'qemu' ? ' (QEMU without KVM)' : ''}`, file, 1, detect);
+  return clue(
+    says,
+    2,
+    `systemd-detect-virt --vm says ${detect}${detect === 'qemu' ? ' (QEMU without KVM)' : ''}`,
+    file,
+    1,
+    detect,
+  );
 }
 
 /** s390x /proc/sysinfo: the control program of the innermost VM level, or an LPAR without VM levels. */
@@ -155,9 +238,24 @@ function sysinfoClue(files: EvidenceFiles, level: Level): Clue | undefined {
   const lpar = lines.find((l) => /^LPAR /.test(l.key));
   if (cp) {
     const says = (bySysinfo(cp.value)?.runsOn ?? 'other') as RunsOn;
-    return clue(says, 3, `/proc/sysinfo: the innermost level (VM00) runs under ${cp.value}`, file, cp.line, `${cp.key}: ${cp.value}`);
+    return clue(
+      says,
+      3,
+      `/proc/sysinfo: the innermost level (VM00) runs under ${cp.value}`,
+      file,
+      cp.line,
+      `${cp.key}: ${cp.value}`,
+    );
   }
-  if (lpar) return clue('lpar', 3, '/proc/sysinfo shows an LPAR and no VM level', file, lpar.line, `${lpar.key}: ${lpar.value}`);
+  if (lpar)
+    return clue(
+      'lpar',
+      3,
+      '/proc/sysinfo shows an LPAR and no VM level',
+      file,
+      lpar.line,
+      `${lpar.key}: ${lpar.value}`,
+    );
   return undefined;
 }
 
@@ -169,13 +267,34 @@ function cpuinfoClues(files: EvidenceFiles, level: Level): { clues: Clue[]; virt
   if (!cpuText) return { clues };
   const cpu = parseCpuinfo(cpuText);
   if (cpu.modelName && /QEMU TCG CPU/.test(cpu.modelName)) {
-    clues.push(clue('tcg', 1, 'CPU model "QEMU TCG CPU" comes from TCG somewhere below (it passes through -cpu host)', file, cpu.modelLine, `model name: ${cpu.modelName}`));
+    clues.push(
+      clue(
+        'tcg',
+        1,
+        'CPU model "QEMU TCG CPU" comes from TCG somewhere below (it passes through -cpu host)',
+        file,
+        cpu.modelLine,
+        `model name: ${cpu.modelName}`,
+      ),
+    );
   }
   if (cpu.arch !== 'x86' || !cpu.flagsLine) return { clues };
   if (cpu.flags.has('hypervisor')) {
-    return { clues, virtual: clue('other', 1, 'the CPU has the hypervisor flag: some hypervisor runs this level', file, cpu.flagsLine, 'flags: ... hypervisor ...') };
+    return {
+      clues,
+      virtual: clue(
+        'other',
+        1,
+        'the CPU has the hypervisor flag: some hypervisor runs this level',
+        file,
+        cpu.flagsLine,
+        'flags: ... hypervisor ...',
+      ),
+    };
   }
-  clues.push(clue('bare-metal', 2, 'no hypervisor flag in the CPU flags', file, cpu.flagsLine, 'flags: (no hypervisor)'));
+  clues.push(
+    clue('bare-metal', 2, 'no hypervisor flag in the CPU flags', file, cpu.flagsLine, 'flags: (no hypervisor)'),
+  );
   return { clues };
 }
 
@@ -204,7 +323,16 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
   const logged = files.get(kernelLog(files, level).file) !== undefined;
   if (!named && qemuMachine && (virtual || bareHardware) && (bareHardware || logged)) {
     const cite = bareHardware ?? qemuMachine;
-    clues.push(clue('tcg', 1, 'a QEMU machine without any KVM signature: TCG (or KVM hidden with kvm=off)', cite.file, cite.line, cite.text));
+    clues.push(
+      clue(
+        'tcg',
+        1,
+        'a QEMU machine without any KVM signature: TCG (or KVM hidden with kvm=off)',
+        cite.file,
+        cite.line,
+        cite.text,
+      ),
+    );
   }
   return { clues, qemuMachine, virtual };
 }
@@ -220,7 +348,11 @@ export function conclude(clues: readonly Clue[]): { says: RunsOn; strength: Stre
   return { says: ranked[0][0], strength: top };
 }
 
-const FIXED_LABELS: Partial<Record<RunsOn, string>> = { 'bare-metal': 'bare metal', other: 'another hypervisor', unknown: 'unknown' };
+const FIXED_LABELS: Partial<Record<RunsOn, string>> = {
+  'bare-metal': 'bare metal',
+  other: 'another hypervisor',
+  unknown: 'unknown',
+};
 
 export function runsOnLabel(r: RunsOn): string {
   return FIXED_LABELS[r] ?? hypervisorForRunsOn(r)?.name ?? r;

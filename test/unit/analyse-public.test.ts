@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { analyseFixture } from '../helpers.ts';
 
-const check = async (fixture: string, id: string) => (await analyseFixture('public', fixture)).checks.find((c) => c.id === id);
+const check = async (fixture: string, id: string) =>
+  (await analyseFixture('public', fixture)).checks.find((c) => c.id === id);
 
 test('Intel L0 with kvm_intel.nested=Y: bare metal, vmx and KVM, nesting on; shadow VMCS/APICv off is a speed warning', async () => {
   const verdict = await analyseFixture('public', 'intel-l0-nested-on');
@@ -45,12 +46,17 @@ test('a folder with only L1/cpuinfo.txt and L1/dmesg.txt: unknowns, no crash', a
   assert.is(verdict.levels.L1!.runsOn, 'kvm');
   const byId = new Map(verdict.checks.map((c) => [c.id, c]));
   assert.is(byId.get('l1-on-kvm')?.status, 'pass');
-  assert.equal(byId.get('l1-on-kvm')?.evidence, [{ file: 'L1/dmesg.txt', line: 1, text: '[    0.000000] Hypervisor detected: KVM' }]);
+  assert.equal(byId.get('l1-on-kvm')?.evidence, [
+    { file: 'L1/dmesg.txt', line: 1, text: '[    0.000000] Hypervisor detected: KVM' },
+  ]);
   // what was not pasted is unknown, never a failure
   assert.is(byId.get('l1-virt-flag')?.status, 'unknown');
   assert.match(byId.get('l1-virt-flag')!.summary, /cpuinfo was not collected/);
   assert.is(byId.get('l1-kvm')?.status, 'unknown');
-  assert.equal(verdict.checks.filter((c) => c.status === 'fail'), []);
+  assert.equal(
+    verdict.checks.filter((c) => c.status === 'fail'),
+    [],
+  );
   const empty = analyseTexts({ 'L1/cpuinfo.txt': '' });
   assert.is(empty.levels.L1!.runsOn, 'unknown');
   assert.is(empty.checks.find((c) => c.id === 'l1-on-kvm')?.status, 'unknown');

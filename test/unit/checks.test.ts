@@ -12,7 +12,10 @@ test('chain KVM on TCG: L2 on KVM, L1 lost L0 flags, AMD migration warning; titl
   const flags = check('l0-l1-flags');
   assert.is(flags.status, 'warn');
   assert.match(flags.summary, /L1 lacks \d+ of L0's CPU flags including x2apic/);
-  assert.equal(flags.evidence.map((e) => e.file), ['L0/cpuinfo.txt', 'L1/cpuinfo.txt']);
+  assert.equal(
+    flags.evidence.map((e) => e.file),
+    ['L0/cpuinfo.txt', 'L1/cpuinfo.txt'],
+  );
   const migration = check('l1-migration');
   assert.is(migration.status, 'warn');
   assert.match(migration.title, /do not migrate or save L1/);

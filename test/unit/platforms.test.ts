@@ -11,7 +11,8 @@ const platform = async (name: string) => {
   return { verdict, check, l1: verdict.levels.L1, l0: verdict.levels.L0 };
 };
 
-const noKvmAdvice = (fix: string | undefined) => assert.not.match(fix ?? '', /kvm_intel|kvm_amd|host-passthrough|-cpu host/);
+const noKvmAdvice = (fix: string | undefined) =>
+  assert.not.match(fix ?? '', /kvm_intel|kvm_amd|host-passthrough|-cpu host/);
 
 test('Hyper-V host (Windows 10), nesting not exposed: Set-VMProcessor on the Windows host, no KVM advice', async () => {
   const { verdict, check, l1 } = await platform('hyperv-guest-no-nested');
@@ -31,7 +32,12 @@ test('WSL2 with nesting on: platform wsl2 from the kernel release, Enlightened V
   const { verdict, check, l1 } = await platform('wsl2-nested-on');
   assert.is(l1!.runsOn, 'hyperv');
   assert.is(l1!.platform?.id, 'wsl2');
-  assert.equal(l1!.platform!.evidence[0], { file: 'L1/dmesg.txt', line: 1, text: l1!.platform!.evidence[0].text, why: 'kernel 5.15.146.1-microsoft-standard-WSL2 is built for WSL2' });
+  assert.equal(l1!.platform!.evidence[0], {
+    file: 'L1/dmesg.txt',
+    line: 1,
+    text: l1!.platform!.evidence[0].text,
+    why: 'kernel 5.15.146.1-microsoft-standard-WSL2 is built for WSL2',
+  });
   const flag = check('l1-virt-flag')!;
   assert.is(flag.status, 'pass');
   assert.ok(flag.evidence.some((e) => e.file === 'L1/dmesg.txt' && e.line === 216 && /Enlightened VMCS/.test(e.text)));
@@ -111,7 +117,10 @@ test('KVM guest with L0 not collected: the fix says what to run on L0 and that n
   assert.is(l1.platform, undefined);
   const flag = verdict.checks.find((c) => c.id === 'l1-virt-flag')!;
   assert.is(flag.status, 'fail');
-  assert.match(flag.fix!, /L0 is a KVM host that was not collected\. On L0: cat \/sys\/module\/kvm_intel\/parameters\/nested/);
+  assert.match(
+    flag.fix!,
+    /L0 is a KVM host that was not collected\. On L0: cat \/sys\/module\/kvm_intel\/parameters\/nested/,
+  );
   assert.match(flag.fix!, /--l0 USER@L0-HOST/);
   assert.match(flag.summary, /L0 was not collected/);
 });
@@ -139,12 +148,19 @@ test('the lines that decide are cited with file and line: kvm: disabled by bios,
 test("QEMU's KVM failures in its log: fallback to TCG, TCG without vmx, permission denied, each cited", async () => {
   const fallback = (await platform('qemu-back-to-tcg')).check('l0-qemu-kvm')!;
   assert.is(fallback.status, 'fail');
-  assert.equal(fallback.evidence.map((e) => e.line), [2, 3, 4]);
+  assert.equal(
+    fallback.evidence.map((e) => e.line),
+    [2, 3, 4],
+  );
   assert.match(fallback.summary, /"Back to tcg accelerator\."/);
   assert.match(fallback.fix!, /not kvm:tcg/);
   const tcg = (await platform('qemu-tcg-no-vmx')).check('l1-qemu-kvm')!;
   assert.is(tcg.status, 'fail');
-  assert.equal(tcg.evidence[0], { file: 'L1/libvirt/zeldaos.log', line: 1, text: "warning: TCG doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]" });
+  assert.equal(tcg.evidence[0], {
+    file: 'L1/libvirt/zeldaos.log',
+    line: 1,
+    text: "warning: TCG doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]",
+  });
   assert.match(tcg.fix!, /TCG, which cannot offer vmx/);
   const denied = (await platform('libvirt-kvm-permission')).check('l1-qemu-kvm')!;
   assert.match(denied.summary, /"Could not access KVM kernel module: Permission denied"/);

@@ -290,7 +290,7 @@ export const arm64L0Nested: CheckDef = {
         'fail',
         `L0's KVM is not available (${ignored.text.replace(/^\[[^\]]*\]\s*/, '')}): L0 did not start at EL2`,
         evidence,
-        'L0 must boot at EL2 (firmware that leaves EL2 to Linux; on a VM, a host that gives it EL2). ' + fix,
+        `L0 must boot at EL2 (firmware that leaves EL2 to Linux; on a VM, a host that gives it EL2). ${fix}`,
       );
     if (newEnough === false)
       return result(

@@ -1,14 +1,15 @@
 // Pure: the checks of L0, the host at the bottom: hardware virtualization, KVM, the
 // nested parameter and the features that make nested guests fast.
+
+import { findDecisive, HARDWARE_OFF } from '../decisive-lines.js';
+import type { Citation } from '../evidence.js';
 import { findLine, levelFile } from '../evidence.js';
 import { nestedParam } from '../level-table.js';
+import type { CpuInfo } from '../parsers/cpuinfo.js';
 import { isOn, type KvmParam, parseKvmParams } from '../parsers/kvm-params.js';
 import { parseKvmDevice } from '../parsers/kvm-userspace.js';
-import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
-import { nestingFix } from './platform-fix.js';
-import type { Citation } from '../evidence.js';
-import type { CpuInfo } from '../parsers/cpuinfo.js';
 import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
+import { nestingFix } from './platform-fix.js';
 import type { ChainContext, CheckDef, CheckResult } from './registry.js';
 
 export const l0Kvm: CheckDef = {
@@ -33,7 +34,14 @@ export const l0Kvm: CheckDef = {
     const evidence: Citation[] = [];
     if (disabled) evidence.push(disabled);
     const flag = cpu ? virtFlagOf(cpu) : undefined;
-    if (cpu?.flagsLine) evidence.push(cite(levelFile('L0', 'cpuinfo'), cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`));
+    if (cpu?.flagsLine)
+      evidence.push(
+        cite(
+          levelFile('L0', 'cpuinfo'),
+          cpu.flagsLine,
+          flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`,
+        ),
+      );
     if (kvm.cite) evidence.push(kvm.cite);
     if (device) evidence.push(cite(levelFile('L0', 'kvm-device'), 1, device.line));
     if (disabled && (!isVm || disabled.id === 'kvm-disabled-by-bios')) {
@@ -45,7 +53,8 @@ export const l0Kvm: CheckDef = {
         'L0 cannot run KVM guests: hardware virtualization is off',
       );
     }
-    if (!cpu && kvm.loaded === undefined && !(disabled && isVm)) return result('unknown', 'no cpuinfo or KVM module list to tell whether L0 can run KVM guests', evidence);
+    if (!cpu && kvm.loaded === undefined && !(disabled && isVm))
+      return result('unknown', 'no cpuinfo or KVM module list to tell whether L0 can run KVM guests', evidence);
     if (cpu?.arch === 's390x' && !flag) {
       // Older kernels do not list sie at all, so its absence proves nothing there.
       return result(
@@ -67,31 +76,52 @@ export const l0Kvm: CheckDef = {
         vmFix
           ? `L0 is itself a virtual machine: give it hardware virtualization from its host, or run the test on bare metal. ${vmFix.text}`
           : `Enable ${expectedFlag(cpu) === 'svm' ? 'AMD-V (SVM)' : 'Intel VT-x'} in the firmware setup of L0.`,
-        vmFix ? vmFix.title.replace('L0', 'L0, itself a VM,') : `L0 has no hardware virtualization (no ${expectedFlag(cpu)})`,
+        vmFix
+          ? vmFix.title.replace('L0', 'L0, itself a VM,')
+          : `L0 has no hardware virtualization (no ${expectedFlag(cpu)})`,
       );
     }
     if (kvm.loaded === false || (device && !device.present)) {
       const what = kvm.loaded === false ? 'no KVM module is loaded' : '/dev/kvm does not exist';
-      return result('fail', `${what} on L0`, evidence, `Load the KVM module on L0: modprobe ${vendorModule(cpu)} (and check dmesg for why it did not load).`, `L0 cannot run KVM guests: ${what}`);
+      return result(
+        'fail',
+        `${what} on L0`,
+        evidence,
+        `Load the KVM module on L0: modprobe ${vendorModule(cpu)} (and check dmesg for why it did not load).`,
+        `L0 cannot run KVM guests: ${what}`,
+      );
     }
-    if (kvm.loaded === undefined) return result('unknown', `L0 has ${flag ?? 'no virtualization flag to show'}; whether KVM is loaded was not collected`, evidence);
-    return result('pass', `L0 has ${flag ? `hardware virtualization (${flag}) and ` : ''}KVM loaded (${kvm.modules.join(', ')})`, evidence);
+    if (kvm.loaded === undefined)
+      return result(
+        'unknown',
+        `L0 has ${flag ?? 'no virtualization flag to show'}; whether KVM is loaded was not collected`,
+        evidence,
+      );
+    return result(
+      'pass',
+      `L0 has ${flag ? `hardware virtualization (${flag}) and ` : ''}KVM loaded (${kvm.modules.join(', ')})`,
+      evidence,
+    );
   },
 };
 
 /** No nested parameter on L0: kvm_pvm (KVM without VMX/SVM) has none; otherwise it was not collected. */
 function noNestedParam(params: readonly KvmParam[], cpu: CpuInfo | undefined, file: string): CheckResult {
   const pvm = params.find((p) => p.module === 'kvm_pvm');
-    if (pvm) {
-      return result(
-        'fail',
-        'KVM on L0 is provided by kvm_pvm (no VMX/SVM), which has no nested parameter: hardware-assisted nesting is not available',
-        [cite(file, pvm.line, 'kvm_pvm')],
-        'Run L0 on a host with VT-x/AMD-V; kvm_pvm can only run guests with PVM-enabled kernels.',
-        'L0 cannot nest: its KVM is kvm_pvm, without VMX/SVM',
-      );
-    }
-    return result('unknown', `the nested parameter of ${vendorModule(cpu)} on L0 was not found (module not loaded, or not collected)`, []);
+  if (pvm) {
+    return result(
+      'fail',
+      'KVM on L0 is provided by kvm_pvm (no VMX/SVM), which has no nested parameter: hardware-assisted nesting is not available',
+      [cite(file, pvm.line, 'kvm_pvm')],
+      'Run L0 on a host with VT-x/AMD-V; kvm_pvm can only run guests with PVM-enabled kernels.',
+      'L0 cannot nest: its KVM is kvm_pvm, without VMX/SVM',
+    );
+  }
+  return result(
+    'unknown',
+    `the nested parameter of ${vendorModule(cpu)} on L0 was not found (module not loaded, or not collected)`,
+    [],
+  );
 }
 
 /** nested=0 on L0: the fix depends on whether the module is built in (WSL2 has its own place) or persisted off. */
@@ -99,7 +129,8 @@ function nestingDisabled(ctx: ChainContext, nested: KvmParam, persisted: Citatio
   const { files } = ctx;
   // modprobe-conf lines are grep -n -H output: FILE:LINE:TEXT
   const [persistedIn, persistedLine] = persisted ? persisted.text.split(':') : [];
-  const conf = nested.module === 'kvm_intel' ? 'kvm_intel.conf' : nested.module === 'kvm_amd' ? 'kvm_amd.conf' : 'kvm.conf';
+  const conf =
+    nested.module === 'kvm_intel' ? 'kvm_intel.conf' : nested.module === 'kvm_amd' ? 'kvm_amd.conf' : 'kvm.conf';
   const option = nested.module.replace('_', '-');
   const builtin = findLine(files, levelFile('L0', 'kvm-modules'), new RegExp(`^${nested.module} builtin$`));
   if (builtin) {
@@ -159,7 +190,8 @@ export const l0Nested: CheckDef = {
         );
       }
     }
-    if (isOn(nested.value)) return result('pass', `nesting is enabled (${nested.module}.nested=${nested.value})`, evidence);
+    if (isOn(nested.value))
+      return result('pass', `nesting is enabled (${nested.module}.nested=${nested.value})`, evidence);
     return nestingDisabled(ctx, nested, persisted, evidence);
   },
 };
@@ -205,6 +237,10 @@ export const l0Speed: CheckDef = {
       );
     }
     if (!tdp) return result('unknown', 'the EPT/NPT parameter of L0 was not found', evidence);
-    return result('pass', [tdp, ...found.filter((p) => p !== tdp)].map((p) => `${p.name}=${p.value}`).join(', '), evidence);
+    return result(
+      'pass',
+      [tdp, ...found.filter((p) => p !== tdp)].map((p) => `${p.name}=${p.value}`).join(', '),
+      evidence,
+    );
   },
 };

@@ -1,34 +1,52 @@
 // Pure: the checks of L1, the guest hypervisor: vmx/svm visible, KVM usable, CPU flags it
 // lost compared to L0, and the AMD migration warning.
 import type { Level } from '../../levels.js';
+import { findDecisive, HARDWARE_OFF } from '../decisive-lines.js';
 import { type Citation, type EvidenceFiles, levelFile } from '../evidence.js';
+import type { Guest } from '../guests.js';
 import type { CpuInfo } from '../parsers/cpuinfo.js';
 import { firstValue, parseColonLines } from '../parsers/key-value.js';
-import type { Guest } from '../guests.js';
 import { parseKvmDevice } from '../parsers/kvm-userspace.js';
 import type { CheckStatus } from '../types.js';
 import { lostVmxFeatures, parseVmxMsrs } from '../vmx.js';
 import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
-import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
 import { nestingFix, underLabel } from './platform-fix.js';
 import type { CheckDef } from './registry.js';
 
 /** How the level below started this level: does the virtual CPU offer vmx/svm? */
-export function startedWithNestingCpu(guest: Guest | undefined, flag: string): { ok: boolean | undefined; cite?: Citation; text?: string } {
+export function startedWithNestingCpu(
+  guest: Guest | undefined,
+  flag: string,
+): { ok: boolean | undefined; cite?: Citation; text?: string } {
   if (!guest) return { ok: undefined };
   if (guest.domain?.cpuMode) {
     const d = guest.domain as NonNullable<Guest['domain']> & { cpuMode: string };
     const feature = d.cpuFeatures.find((f) => f.name === 'vmx' || f.name === 'svm');
     const c = d.cpuLine ? cite(d.file, d.cpuLine.line, d.cpuLine.text) : undefined;
-    if (feature) return { ok: feature.policy !== 'disable' && feature.policy !== 'forbid', cite: c, text: `<feature policy='${feature.policy}' name='${feature.name}'/>` };
-    if (['host-passthrough', 'host-model', 'maximum'].includes(d.cpuMode)) return { ok: true, cite: c, text: `cpu mode='${d.cpuMode}'` };
-    return { ok: false, cite: c, text: `cpu mode='${d.cpuMode}'${d.cpuModel ? ` model ${d.cpuModel}` : ''} without ${flag}` };
+    if (feature)
+      return {
+        ok: feature.policy !== 'disable' && feature.policy !== 'forbid',
+        cite: c,
+        text: `<feature policy='${feature.policy}' name='${feature.name}'/>`,
+      };
+    if (['host-passthrough', 'host-model', 'maximum'].includes(d.cpuMode))
+      return { ok: true, cite: c, text: `cpu mode='${d.cpuMode}'` };
+    return {
+      ok: false,
+      cite: c,
+      text: `cpu mode='${d.cpuMode}'${d.cpuModel ? ` model ${d.cpuModel}` : ''} without ${flag}`,
+    };
   }
   const cpuArg = guest.qemu?.cpuArg;
   if (!guest.qemu) return { ok: undefined };
   const file = guest.qemu.file;
   const line = guest.qemu.argLine?.(cpuArg ? cpuArg.slice(5) : '-cpu') ?? guest.qemu.line;
-  if (!cpuArg) return { ok: false, cite: cite(file, guest.qemu.line, `${guest.qemu.binary} (no -cpu)`), text: 'no -cpu option: the default CPU model has no vmx/svm' };
+  if (!cpuArg)
+    return {
+      ok: false,
+      cite: cite(file, guest.qemu.line, `${guest.qemu.binary} (no -cpu)`),
+      text: 'no -cpu option: the default CPU model has no vmx/svm',
+    };
   const c = cite(file, line, cpuArg);
   if (guest.qemu.nestedCpuFlag) return { ok: guest.qemu.nestedCpuFlag.on, cite: c, text: cpuArg };
   if (guest.qemu.cpu === 'host' || guest.qemu.cpu === 'max') return { ok: true, cite: c, text: cpuArg };
@@ -49,7 +67,13 @@ function virtualizationSeen(files: EvidenceFiles, level: Level): VirtualizationS
   const cpu = cpuOf(files, level);
   if (cpu) {
     const seen = virtFlagOf(cpu);
-    const c = cpu.flagsLine ? cite(levelFile(level, 'cpuinfo'), cpu.flagsLine, seen ? `flags: ... ${seen} ...` : `flags: (no vmx, svm or sie)`) : undefined;
+    const c = cpu.flagsLine
+      ? cite(
+          levelFile(level, 'cpuinfo'),
+          cpu.flagsLine,
+          seen ? `flags: ... ${seen} ...` : `flags: (no vmx, svm or sie)`,
+        )
+      : undefined;
     return { known: true, seen, arch: cpu.arch, where: 'in its CPU flags', cite: c };
   }
   const lscpuFile = levelFile(level, 'lscpu');
@@ -59,7 +83,9 @@ function virtualizationSeen(files: EvidenceFiles, level: Level): VirtualizationS
     const virt = firstValue(lscpu, 'Virtualization');
     const seen = virt ? (/VT-x/i.test(virt.value) ? 'vmx' : /AMD-V/i.test(virt.value) ? 'svm' : undefined) : undefined;
     const arch = /x86|i[3-6]86/.test(archLine.value) ? 'x86' : /s390/.test(archLine.value) ? 's390x' : 'unknown';
-    const c = virt ? cite(lscpuFile, virt.line, `Virtualization: ${virt.value}`) : cite(lscpuFile, archLine.line, `Architecture: ${archLine.value} (no Virtualization line)`);
+    const c = virt
+      ? cite(lscpuFile, virt.line, `Virtualization: ${virt.value}`)
+      : cite(lscpuFile, archLine.line, `Architecture: ${archLine.value} (no Virtualization line)`);
     return { known: arch !== 'unknown', seen, arch, where: 'per lscpu', cite: c };
   }
   const evmcs = findDecisive(files, level, ['hyperv-evmcs'])[0];
@@ -92,8 +118,15 @@ export const l1VirtFlag: CheckDef = {
     if (started.cite) evidence.push(started.cite);
     const fix = nestingFix(ctx, 'L1', { startedWithoutFlag: started.ok === false, flag });
     if (!vis.known) {
-      const ifNone = fix.text.startsWith('If ') ? `If L1 has no vmx/svm and ${fix.text.slice(3)}` : `If L1 has no vmx/svm: ${fix.text}`;
-      return result('unknown', "L1's cpuinfo was not collected (nor its lscpu, nor a kernel line that decides)", evidence, ifNone);
+      const ifNone = fix.text.startsWith('If ')
+        ? `If L1 has no vmx/svm and ${fix.text.slice(3)}`
+        : `If L1 has no vmx/svm: ${fix.text}`;
+      return result(
+        'unknown',
+        "L1's cpuinfo was not collected (nor its lscpu, nor a kernel line that decides)",
+        evidence,
+        ifNone,
+      );
     }
     // arm64 and ppc64 have no such flag: arm64-el2 and ppc64-nested-hv check them.
     if (vis.arch === 'arm' || vis.arch === 'ppc') return undefined;
@@ -103,13 +136,27 @@ export const l1VirtFlag: CheckDef = {
     if (seen) {
       const how = started.text ? `; started with ${started.text}` : '';
       if (ctx.verdicts.L1?.runsOn === 'tcg') {
-        return result('warn', `L1 sees ${seen} ${vis.where}${how}, but TCG emulates it: its guests run KVM on an emulated CPU, slowly`, evidence, `Run L1 itself on KVM (see the L1 check); then -cpu host passes the real ${seen}.`);
+        return result(
+          'warn',
+          `L1 sees ${seen} ${vis.where}${how}, but TCG emulates it: its guests run KVM on an emulated CPU, slowly`,
+          evidence,
+          `Run L1 itself on KVM (see the L1 check); then -cpu host passes the real ${seen}.`,
+        );
       }
       const evmcs = findDecisive(files, 'L1', ['hyperv-evmcs'])[0];
-      if (evmcs && evmcs !== vis.cite && !evidence.some((e) => e.file === evmcs.file && e.line === evmcs.line)) evidence.push(evmcs);
-      return result('pass', `L1 sees ${seen} ${vis.where}${how}${evmcs ? `; its kernel log says ${evmcs.means}` : ''}`, evidence, undefined, under ? `L1 on ${under}: nesting on (${seen} exposed)` : undefined);
+      if (evmcs && evmcs !== vis.cite && !evidence.some((e) => e.file === evmcs.file && e.line === evmcs.line))
+        evidence.push(evmcs);
+      return result(
+        'pass',
+        `L1 sees ${seen} ${vis.where}${how}${evmcs ? `; its kernel log says ${evmcs.means}` : ''}`,
+        evidence,
+        undefined,
+        under ? `L1 on ${under}: nesting on (${seen} exposed)` : undefined,
+      );
     }
-    const hardwareOff = findDecisive(files, 'L1', HARDWARE_OFF).filter((h) => h !== vis.cite && !(h.file === vis.cite?.file && h.line === vis.cite?.line));
+    const hardwareOff = findDecisive(files, 'L1', HARDWARE_OFF).filter(
+      (h) => h !== vis.cite && !(h.file === vis.cite?.file && h.line === vis.cite?.line),
+    );
     evidence.push(...hardwareOff);
     if (vis.arch === 's390x') {
       return result(
@@ -157,7 +204,14 @@ export const l1Kvm: CheckDef = {
     if (kvm.loaded === undefined && !device) {
       // kvm_intel prints this only once it has set up VMX: KVM is there (WSL2 builds it in).
       const evmcs = findDecisive(files, 'L1', ['hyperv-evmcs'])[0];
-      if (evmcs) return result('pass', `L1's kernel log shows KVM started on VMX (${evmcs.means}); its modules and /dev/kvm were not collected`, [evmcs], undefined, 'L1 has KVM (per its kernel log)');
+      if (evmcs)
+        return result(
+          'pass',
+          `L1's kernel log shows KVM started on VMX (${evmcs.means}); its modules and /dev/kvm were not collected`,
+          [evmcs],
+          undefined,
+          'L1 has KVM (per its kernel log)',
+        );
       return result('unknown', "L1's KVM modules and /dev/kvm were not collected", evidence);
     }
     if (kvm.loaded === false || (device && !device.present)) {
@@ -174,7 +228,11 @@ export const l1Kvm: CheckDef = {
     const modules = kvm.modules.join(', ');
     const pvm = kvm.modules.includes('kvm_pvm') ? ' (kvm_pvm: software nesting without VMX/SVM)' : '';
     if (device?.mode && !/^c.{5}rw/.test(device.mode) && device.group !== 'root') {
-      return result('pass', `L1 has KVM (${modules})${pvm} and /dev/kvm (${device.mode} ${device.owner}:${device.group})`, evidence);
+      return result(
+        'pass',
+        `L1 has KVM (${modules})${pvm} and /dev/kvm (${device.mode} ${device.owner}:${device.group})`,
+        evidence,
+      );
     }
     // With the kvm-access item, l1-kvm-access says who can open it.
     if (device?.mode && !/^c.{3}rw/.test(device.mode) && files.get(levelFile('L1', 'kvm-access')) === undefined) {
@@ -185,11 +243,34 @@ export const l1Kvm: CheckDef = {
         'Let QEMU users open it: chgrp kvm /dev/kvm && chmod 660 /dev/kvm (udev does this on most distributions), and add the user to group kvm.',
       );
     }
-    return result('pass', `L1 has KVM (${modules})${pvm}${device ? ` and /dev/kvm (${device.mode ?? 'present'})` : ''}`, evidence);
+    return result(
+      'pass',
+      `L1 has KVM (${modules})${pvm}${device ? ` and /dev/kvm (${device.mode ?? 'present'})` : ''}`,
+      evidence,
+    );
   },
 };
 
-const IMPORTANT_FLAGS = ['vmx', 'svm', 'sie', 'ept', 'npt', 'vpid', 'ept_ad', 'vnmi', 'flexpriority', 'tpr_shadow', 'avic', 'vgif', 'v_vmsave_vmload', 'nrip_save', 'lbrv', 'tsc_scale', 'x2apic', 'pdpe1gb'];
+const IMPORTANT_FLAGS = [
+  'vmx',
+  'svm',
+  'sie',
+  'ept',
+  'npt',
+  'vpid',
+  'ept_ad',
+  'vnmi',
+  'flexpriority',
+  'tpr_shadow',
+  'avic',
+  'vgif',
+  'v_vmsave_vmload',
+  'nrip_save',
+  'lbrv',
+  'tsc_scale',
+  'x2apic',
+  'pdpe1gb',
+];
 
 export const l0L1Flags: CheckDef = {
   id: 'l0-l1-flags',
@@ -198,7 +279,7 @@ export const l0L1Flags: CheckDef = {
     pass: "L1 keeps L0's important CPU features",
     fail: "L1 lost L0's CPU features",
     warn: "L1 lost some of L0's virtualization features",
-    unknown: "the CPU features L1 lost are not known",
+    unknown: 'the CPU features L1 lost are not known',
   },
   reads: ['cpuinfo'],
   alsoReads: ['vmx-msrs'],
@@ -209,12 +290,20 @@ export const l0L1Flags: CheckDef = {
     // An L1 of another architecture (under TCG) shares no flag names with L0.
     if (l0.arch !== l1.arch) return undefined;
     const lost = [...l0.flags].filter((f) => !l1.flags.has(f)).sort();
-    const evidence = [cite(levelFile('L0', 'cpuinfo'), l0.flagsLine, `${l0.flags.size} flags`), cite(levelFile('L1', 'cpuinfo'), l1.flagsLine, `${l1.flags.size} flags`)];
+    const evidence = [
+      cite(levelFile('L0', 'cpuinfo'), l0.flagsLine, `${l0.flags.size} flags`),
+      cite(levelFile('L1', 'cpuinfo'), l1.flagsLine, `${l1.flags.size} flags`),
+    ];
     const important = lost.filter((f) => IMPORTANT_FLAGS.includes(f));
-    const vmx = lostVmxFeatures(parseVmxMsrs(ctx.files.get(levelFile('L0', 'vmx-msrs')) ?? ''), parseVmxMsrs(ctx.files.get(levelFile('L1', 'vmx-msrs')) ?? ''));
-    const list = (xs: string[], n = 40) => (xs.length > n ? `${xs.slice(0, n).join(' ')} ... (${xs.length - n} more)` : xs.join(' '));
+    const vmx = lostVmxFeatures(
+      parseVmxMsrs(ctx.files.get(levelFile('L0', 'vmx-msrs')) ?? ''),
+      parseVmxMsrs(ctx.files.get(levelFile('L1', 'vmx-msrs')) ?? ''),
+    );
+    const list = (xs: string[], n = 40) =>
+      xs.length > n ? `${xs.slice(0, n).join(' ')} ... (${xs.length - n} more)` : xs.join(' ');
     const vmxText = vmx.length ? `; VMX features L1 lost: ${vmx.join(', ')}` : '';
-    if (lost.length === 0 && vmx.length === 0) return result('pass', 'L1 sees every CPU flag L0 has', evidence, undefined, "L1 sees every CPU flag L0 has");
+    if (lost.length === 0 && vmx.length === 0)
+      return result('pass', 'L1 sees every CPU flag L0 has', evidence, undefined, 'L1 sees every CPU flag L0 has');
     const status: CheckStatus = important.length || vmx.length ? 'warn' : 'pass';
     return result(
       status,
@@ -240,9 +329,22 @@ export const l1Migration: CheckDef = {
     const l0 = cpuOf(ctx.files, 'L0') ?? cpuOf(ctx.files, 'L1');
     const running = (ctx.guests.L1 ?? []).filter((g) => g.running);
     if (!l0 || running.length === 0) return undefined;
-    const evidence = running.slice(0, 3).map((g) => cite(g.qemu?.file ?? g.domain?.file ?? g.log?.file ?? '', g.qemu?.line ?? g.domain?.line ?? g.log?.line, g.name ?? `pid ${g.pid}`));
+    const evidence = running
+      .slice(0, 3)
+      .map((g) =>
+        cite(
+          g.qemu?.file ?? g.domain?.file ?? g.log?.file ?? '',
+          g.qemu?.line ?? g.domain?.line ?? g.log?.line,
+          g.name ?? `pid ${g.pid}`,
+        ),
+      );
     if (l0.vendor === 'AuthenticAMD' || l0.vendor === 'HygonGenuine') {
-      return result('warn', `L1 runs ${running.length} L2 guest(s) on AMD: do not live-migrate or save/restore L1 while they run (kernel BUG, oops or panic)`, evidence, 'Stop the L2 guests before migrating, saving or snapshotting L1.');
+      return result(
+        'warn',
+        `L1 runs ${running.length} L2 guest(s) on AMD: do not live-migrate or save/restore L1 while they run (kernel BUG, oops or panic)`,
+        evidence,
+        'Stop the L2 guests before migrating, saving or snapshotting L1.',
+      );
     }
     return undefined;
   },

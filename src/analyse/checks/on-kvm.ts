@@ -24,7 +24,13 @@ export function onKvmCheck(level: Exclude<Level, 'L0'>): CheckDef {
       switch (verdict.runsOn) {
         case 'kvm':
           return verdict.disagree
-            ? result('warn', `${level} runs on KVM by the stronger evidence; ${verdict.reason}`, evidence, 'The two views disagree: compare the cited lines; kvm=off or a silent fallback are the usual causes.', `${level} runs on KVM, but the views disagree`)
+            ? result(
+                'warn',
+                `${level} runs on KVM by the stronger evidence; ${verdict.reason}`,
+                evidence,
+                'The two views disagree: compare the cited lines; kvm=off or a silent fallback are the usual causes.',
+                `${level} runs on KVM, but the views disagree`,
+              )
             : result('pass', `${level} runs on KVM: ${verdict.reason}`, evidence);
         case 'tcg':
           return result(
@@ -34,9 +40,20 @@ export function onKvmCheck(level: Exclude<Level, 'L0'>): CheckDef {
             `Start ${level} with KVM on ${below}: libvirt <domain type='kvm'> (not type='qemu'), or QEMU -accel kvm (not tcg, and not kvm:tcg, which falls back silently); ${below} needs a usable /dev/kvm (see its checks).`,
           );
         case 'unknown':
-          return result('unknown', `not enough evidence to tell what ${level} runs on`, evidence, `Collect ${level} as root (cpuid-signature, dmidecode) and ${below} (QEMU command lines, libvirt logs).`);
+          return result(
+            'unknown',
+            `not enough evidence to tell what ${level} runs on`,
+            evidence,
+            `Collect ${level} as root (cpuid-signature, dmidecode) and ${below} (QEMU command lines, libvirt logs).`,
+          );
         case 'bare-metal':
-          return result('warn', `${level} looks like bare metal, not a guest: check that the levels were given in order (--l0 is the physical host)`, evidence, undefined, `${level} looks like bare metal, not a guest`);
+          return result(
+            'warn',
+            `${level} looks like bare metal, not a guest: check that the levels were given in order (--l0 is the physical host)`,
+            evidence,
+            undefined,
+            `${level} looks like bare metal, not a guest`,
+          );
         default: {
           const under = underLabel(ctx, level) ?? runsOnLabel(verdict.runsOn);
           return result(

@@ -1,7 +1,7 @@
 // Pure: QEMU or libvirt on a level said it could not use KVM (in libvirt's per-domain
 // logs or pasted QEMU output): the guest did not start, or runs emulated on TCG.
 import type { Level } from '../../levels.js';
-import { type DecisiveHit, QEMU_NO_KVM, findDecisive } from '../decisive-lines.js';
+import { type DecisiveHit, findDecisive, QEMU_NO_KVM } from '../decisive-lines.js';
 import { result } from './common.js';
 import type { CheckDef } from './registry.js';
 

@@ -31,12 +31,26 @@ function regsToSignature(ebx: number, ecx: number, edx: number): string {
 export function parseCpuidLeaves(text: string): CpuidLeaf[] {
   const out: CpuidLeaf[] = [];
   text.split('\n').forEach((raw, index) => {
-    const raw1 = /^\s*(0x[0-9a-f]+)\s+0x[0-9a-f]+:\s+eax=(0x[0-9a-f]+)\s+ebx=(0x[0-9a-f]+)\s+ecx=(0x[0-9a-f]+)\s+edx=(0x[0-9a-f]+)/i.exec(raw);
-    const x86info = /eax in:\s*(0x[0-9a-f]+),\s*eax\s*=\s*([0-9a-f]+)\s+ebx\s*=\s*([0-9a-f]+)\s+ecx\s*=\s*([0-9a-f]+)\s+edx\s*=\s*([0-9a-f]+)/i.exec(raw);
+    const raw1 =
+      /^\s*(0x[0-9a-f]+)\s+0x[0-9a-f]+:\s+eax=(0x[0-9a-f]+)\s+ebx=(0x[0-9a-f]+)\s+ecx=(0x[0-9a-f]+)\s+edx=(0x[0-9a-f]+)/i.exec(
+        raw,
+      );
+    const x86info =
+      /eax in:\s*(0x[0-9a-f]+),\s*eax\s*=\s*([0-9a-f]+)\s+ebx\s*=\s*([0-9a-f]+)\s+ecx\s*=\s*([0-9a-f]+)\s+edx\s*=\s*([0-9a-f]+)/i.exec(
+        raw,
+      );
     const m = raw1 ?? x86info;
     if (!m) return;
     const hex = (s: string) => parseInt(s.replace(/^0x/i, ''), 16);
-    out.push({ leaf: hex(m[1]), eax: hex(m[2]), ebx: hex(m[3]), ecx: hex(m[4]), edx: hex(m[5]), line: index + 1, text: raw.trim() });
+    out.push({
+      leaf: hex(m[1]),
+      eax: hex(m[2]),
+      ebx: hex(m[3]),
+      ecx: hex(m[4]),
+      edx: hex(m[5]),
+      line: index + 1,
+      text: raw.trim(),
+    });
   });
   return out;
 }
@@ -50,13 +64,23 @@ export function hypervisorSignatures(text: string): HypervisorSignature[] {
   const out: HypervisorSignature[] = [];
   for (const leaf of parseCpuidLeaves(text)) {
     if (leaf.leaf === 0x40000000 || leaf.leaf === 0x40000100) {
-      out.push({ leaf: leaf.leaf, signature: regsToSignature(leaf.ebx, leaf.ecx, leaf.edx), line: leaf.line, text: leaf.text });
+      out.push({
+        leaf: leaf.leaf,
+        signature: regsToSignature(leaf.ebx, leaf.ecx, leaf.edx),
+        line: leaf.line,
+        text: leaf.text,
+      });
     }
   }
   text.split('\n').forEach((raw, index) => {
     const m = /hypervisor_id\s*\((0x[0-9a-f]+)\)\s*=\s*"(.*)"\s*$/i.exec(raw);
     if (m && !out.some((s) => s.leaf === parseInt(m[1], 16))) {
-      out.push({ leaf: parseInt(m[1], 16), signature: unescapeCpuidString(m[2]).padEnd(12, '\0').slice(0, 12), line: index + 1, text: raw.trim() });
+      out.push({
+        leaf: parseInt(m[1], 16),
+        signature: unescapeCpuidString(m[2]).padEnd(12, '\0').slice(0, 12),
+        line: index + 1,
+        text: raw.trim(),
+      });
     }
   });
   return out.sort((a, b) => a.leaf - b.leaf);

@@ -42,5 +42,9 @@ export function parseQemuVersion(text: string): string | undefined {
 
 /** `virsh version`: "Using library: libvirt 9.0.0" or "Compiled against..."; or `virsh --version`. */
 export function parseLibvirtVersion(text: string): string | undefined {
-  return /Using library: libvirt ([\d.]+)/.exec(text)?.[1] ?? /libvirtd \(libvirt\) ([\d.]+)/.exec(text)?.[1] ?? /^([\d.]+)\s*$/m.exec(text)?.[1];
+  return (
+    /Using library: libvirt ([\d.]+)/.exec(text)?.[1] ??
+    /libvirtd \(libvirt\) ([\d.]+)/.exec(text)?.[1] ??
+    /^([\d.]+)\s*$/m.exec(text)?.[1]
+  );
 }

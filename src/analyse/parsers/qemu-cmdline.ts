@@ -65,7 +65,10 @@ function optionValue(options: string, key: string): string | undefined {
 
 /** QEMU option lists split on commas; ",," is a literal comma. */
 export function splitOptions(options: string): string[] {
-  return options.replace(/,,/g, '\u0000').split(',').map((p) => p.replace(/\u0000/g, ','));
+  return options
+    .replace(/,,/g, '\u0000')
+    .split(',')
+    .map((p) => p.replace(/\u0000/g, ','));
 }
 
 function jsonOption(value: string): Record<string, unknown> | undefined {
@@ -80,7 +83,10 @@ function jsonOption(value: string): Record<string, unknown> | undefined {
 const ACCELS: Accel[] = ['kvm', 'tcg', 'xen', 'hvf', 'whpx', 'nvmm'];
 
 function toAccels(list: string): Accel[] {
-  return list.split(':').map((a) => a.trim()).filter((a): a is Accel => (ACCELS as string[]).includes(a));
+  return list
+    .split(':')
+    .map((a) => a.trim())
+    .filter((a): a is Accel => (ACCELS as string[]).includes(a));
 }
 
 /** Reads one option's value into the facts; `written` is the option as the command line spelled it. */
@@ -110,18 +116,22 @@ function readCpu(facts: QemuFacts, value: string): void {
   facts.cpu = parts[0];
   for (const p of parts.slice(1)) {
     const m = /^([+-])?(vmx|svm)(?:=(on|off|true|false|yes|no))?$/.exec(p);
-    if (m) facts.nestedCpuFlag = { flag: m[2] as 'vmx' | 'svm', on: m[1] === '-' ? false : m[3] === undefined ? true : /^(on|true|yes)$/.test(m[3]) };
+    if (m)
+      facts.nestedCpuFlag = {
+        flag: m[2] as 'vmx' | 'svm',
+        on: m[1] === '-' ? false : m[3] === undefined ? true : /^(on|true|yes)$/.test(m[3]),
+      };
   }
 }
 
 function readName(facts: QemuFacts, value: string): void {
   const json = jsonOption(value);
-  facts.name = json ? String(json.guest ?? '') : optionValue(value, 'guest') ?? splitOptions(value)[0];
+  facts.name = json ? String(json.guest ?? '') : (optionValue(value, 'guest') ?? splitOptions(value)[0]);
 }
 
 function readNetwork(facts: QemuFacts, value: string): void {
   const json = jsonOption(value);
-  const mac = json ? (json.mac as string | undefined) : optionValue(value, 'mac') ?? optionValue(value, 'macaddr');
+  const mac = json ? (json.mac as string | undefined) : (optionValue(value, 'mac') ?? optionValue(value, 'macaddr'));
   if (mac) facts.macs.push(mac.toLowerCase());
   if (json) return;
   for (const part of splitOptions(value)) {

@@ -16,7 +16,13 @@ export function parseDetectVirt(text: string): string | undefined {
   return word && /^[a-z0-9-]+$/.test(word) ? word : undefined;
 }
 
-export function parseIdentity(text: string): { hostname?: string; uuid?: string; macs: string[]; vendor?: string; product?: string } {
+export function parseIdentity(text: string): {
+  hostname?: string;
+  uuid?: string;
+  macs: string[];
+  vendor?: string;
+  product?: string;
+} {
   const out: { hostname?: string; uuid?: string; macs: string[]; vendor?: string; product?: string } = { macs: [] };
   for (const line of text.split('\n')) {
     const m = /^(hostname|product_uuid|sys_vendor|product_name|mac [^=]+)=(.*)$/.exec(line.trim());
@@ -56,7 +62,8 @@ export function parseDmidecode(text: string): DmiSystem {
         out.manufacturer = value;
         out.line = index + 1;
       } else if (key === 'Product Name' && out.product === undefined) out.product = value;
-      else if (key === 'UUID' && out.uuid === undefined && /^[0-9a-f-]{36}$/i.test(value)) out.uuid = value.toLowerCase();
+      else if (key === 'UUID' && out.uuid === undefined && /^[0-9a-f-]{36}$/i.test(value))
+        out.uuid = value.toLowerCase();
     } else if (section === 'BIOS Information' && key === 'Vendor' && out.biosVendor === undefined) {
       out.biosVendor = value;
     }
