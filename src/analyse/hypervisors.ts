@@ -209,7 +209,10 @@ export const HYPERVISORS = [
     detectVirt: ['powervm'],
     nesting: {
       where: 'in the LPAR profile on the HMC and the Power firmware',
-      fix: 'KVM guests in a PowerVM LPAR need Power10 with firmware FW1060 or later, the LPAR set to KVM-capable on the HMC, and a Linux kernel >= 6.8 (KVM-HV nested API v2); older systems can only run the slow kvm_pr there.',
+      fix:
+        'KVM guests in a PowerVM LPAR need Power10 with firmware FW1060 or later, the LPAR set to KVM-capable ' +
+        'on the HMC, and a Linux kernel >= 6.8 (KVM-HV nested API v2); older systems ' +
+        'can only run the slow kvm_pr there.',
     },
   },
   {

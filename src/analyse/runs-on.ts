@@ -373,7 +373,10 @@ export function decideLevel(level: Level, inside: Clue[], outside: Clue[], outsi
   else if (i.says === 'unknown') reason = 'from how the level below runs it (no inside evidence)';
   else if (!disagree) reason = 'its own CPU and kernel and the level below agree';
   else {
-    reason = `the views disagree: inside it looks like ${runsOnLabel(i.says)}, the level below runs it on ${runsOnLabel(o.says)}; the ${outsideWins ? 'outside' : 'inside'} evidence is stronger`;
+    reason =
+      `the views disagree: inside it looks like ${runsOnLabel(i.says)}, the level below runs it on ` +
+      `${runsOnLabel(o.says)}; the ${outsideWins ? 'outside' : 'inside'} evidence is ` +
+      `stronger`;
   }
   if (outsideNote) reason += `; ${outsideNote}`;
   const evidence = [...inside, ...outside].sort((a, b) => b.strength - a.strength);

@@ -28,13 +28,16 @@ test('chain KVM on TCG: L2 on KVM, L1 lost L0 flags, AMD migration warning; titl
   assert.not.match(l0.fix!, /firmware setup/);
 });
 
-test("QEMU's own stderr (accel kvm then tcg, /dev/kvm root-only): the check cites it and gives the group fix", async () => {
-  const verdict = await analyseFixture('captured', 'qemu-accel-kvm-tcg-fallback');
-  const qemu = verdict.checks.find((c) => c.id === 'l0-qemu-kvm')!;
-  assert.is(qemu.status, 'fail');
-  assert.ok(qemu.evidence.every((e) => e.file === 'L0/extra-qemu-stderr.txt' && e.line !== undefined));
-  assert.match(qemu.summary, /failed to initialize kvm: Permission denied/);
-  assert.match(qemu.fix!, /cannot open it: add that user to the group owning \/dev\/kvm/);
-});
+test(
+  "QEMU's own stderr (accel kvm then tcg, /dev/kvm root-only): the check cites it and gives the " + 'group fix',
+  async () => {
+    const verdict = await analyseFixture('captured', 'qemu-accel-kvm-tcg-fallback');
+    const qemu = verdict.checks.find((c) => c.id === 'l0-qemu-kvm')!;
+    assert.is(qemu.status, 'fail');
+    assert.ok(qemu.evidence.every((e) => e.file === 'L0/extra-qemu-stderr.txt' && e.line !== undefined));
+    assert.match(qemu.summary, /failed to initialize kvm: Permission denied/);
+    assert.match(qemu.fix!, /cannot open it: add that user to the group owning \/dev\/kvm/);
+  },
+);
 
 test.run();

@@ -95,7 +95,8 @@ test('CPUID signatures from cpuid -r, cpuid (escaped) and the dd fallback', () =
     'garbage at 0x40000100 names nothing',
   );
   const hv = hypervisorSignatures(
-    '   0x40000000 0x00: eax=0x40000005 ebx=0x7263694d ecx=0x666f736f edx=0x76482074\n   0x40000100 0x00: eax=0x40000101 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d\n',
+    '   0x40000000 0x00: eax=0x40000005 ebx=0x7263694d ecx=0x666f736f edx=0x76482074\n' +
+      '   0x40000100 0x00: eax=0x40000101 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d\n',
   );
   assert.is(signatureVendor(hv[0].signature)?.vendor, 'hyperv');
   assert.is(signatureVendor(hv[1].signature)?.vendor, 'kvm');

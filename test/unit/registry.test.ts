@@ -143,49 +143,60 @@ test('hypervisor table: unique ids, 12-byte CPUID signatures found back, runsOn 
 
 test.run();
 
-test('decisive lines: the firmware switch as old and new kernels print it (arch/x86/kernel/cpu/feat_ctl.c, arch/x86/kvm)', async () => {
-  const { decisiveLine, HARDWARE_OFF } = await import('../../src/analyse/decisive-lines.ts');
-  for (const line of [
-    '[   38.526047] kvm: disabled by bios',
-    '[    0.712345] kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0',
-    '[    0.000000] x86/cpu: VMX (outside TXT) disabled by BIOS',
-    '[    1.234567] kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0',
-  ]) {
-    assert.is(decisiveLine(line, HARDWARE_OFF)?.id, 'kvm-disabled-by-bios', line);
-  }
-  assert.is(decisiveLine('[    0.9] kvm_intel: VMX not supported by CPU 3', HARDWARE_OFF)?.id, 'vmx-not-supported');
-  assert.is(decisiveLine('[    0.9] kvm: already loaded the other module', HARDWARE_OFF), undefined);
-});
+test(
+  'decisive lines: the firmware switch as old and new kernels print it (arch/x86/kernel/cpu/feat_ctl.c, ' +
+    'arch/x86/kvm)',
+  async () => {
+    const { decisiveLine, HARDWARE_OFF } = await import('../../src/analyse/decisive-lines.ts');
+    for (const line of [
+      '[   38.526047] kvm: disabled by bios',
+      '[    0.712345] kvm_intel: VMX not enabled (by BIOS) in MSR_IA32_FEAT_CTL on CPU 0',
+      '[    0.000000] x86/cpu: VMX (outside TXT) disabled by BIOS',
+      '[    1.234567] kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR on CPU 0',
+    ]) {
+      assert.is(decisiveLine(line, HARDWARE_OFF)?.id, 'kvm-disabled-by-bios', line);
+    }
+    assert.is(decisiveLine('[    0.9] kvm_intel: VMX not supported by CPU 3', HARDWARE_OFF)?.id, 'vmx-not-supported');
+    assert.is(decisiveLine('[    0.9] kvm: already loaded the other module', HARDWARE_OFF), undefined);
+  },
+);
 
-test('platform names are specific: a Chromebook (DMI vendor Google) is not Google Cloud, a plain Hyper-V VM is not Azure', async () => {
-  const { platformByDmi } = await import('../../src/analyse/hypervisors.ts');
-  assert.is(platformByDmi('Google'), undefined);
-  assert.is(platformByDmi('Google Compute Engine')?.id, 'gcp');
-  assert.is(platformByDmi('Microsoft Corporation Virtual Machine'), undefined);
-  assert.is(platformByDmi('7783-7084-3265-9085-8269-3286-77')?.id, 'azure');
-});
+test(
+  'platform names are specific: a Chromebook (DMI vendor Google) is not Google Cloud, a plain ' +
+    'Hyper-V VM is not Azure',
+  async () => {
+    const { platformByDmi } = await import('../../src/analyse/hypervisors.ts');
+    assert.is(platformByDmi('Google'), undefined);
+    assert.is(platformByDmi('Google Compute Engine')?.id, 'gcp');
+    assert.is(platformByDmi('Microsoft Corporation Virtual Machine'), undefined);
+    assert.is(platformByDmi('7783-7084-3265-9085-8269-3286-77')?.id, 'azure');
+  },
+);
 
-test('a built-in kvm_intel with nested=N: the fix is the kernel command line (on WSL2: .wslconfig), never modprobe.d', () => {
-  const files = {
-    'L0/kvm-params.txt': 'kvm_intel.nested=N\nkvm_intel.ept=Y\n',
-    'L0/kvm-modules.txt': 'kvm builtin\nkvm_intel builtin\n',
-  };
-  const plain = analyseTexts(files).checks.find((c) => c.id === 'l0-nested')!;
-  assert.is(plain.status, 'fail');
-  assert.match(plain.fix!, /boot L0 with kvm_intel\.nested=1 on the kernel command line/);
-  assert.not.match(plain.fix!, /modprobe\.d\/|modprobe -r/);
-  assert.equal(plain.evidence.at(-1), { file: 'L0/kvm-modules.txt', line: 2, text: 'kvm_intel builtin' });
-  const wsl = analyseTexts({
-    ...files,
-    'L0/uname.txt':
-      'Linux host 5.15.146.1-microsoft-standard-WSL2 #1 SMP Thu Jan 11 04:09:03 UTC 2024 x86_64 GNU/Linux\n',
-  });
-  assert.is(wsl.levels.L0!.platform?.id, 'wsl2');
-  assert.match(
-    wsl.checks.find((c) => c.id === 'l0-nested')!.fix!,
-    /kernelCommandLine = kvm_intel\.nested=1 under \[wsl2\]/,
-  );
-});
+test(
+  'a built-in kvm_intel with nested=N: the fix is the kernel command line (on WSL2: .wslconfig), never ' + 'modprobe.d',
+  () => {
+    const files = {
+      'L0/kvm-params.txt': 'kvm_intel.nested=N\nkvm_intel.ept=Y\n',
+      'L0/kvm-modules.txt': 'kvm builtin\nkvm_intel builtin\n',
+    };
+    const plain = analyseTexts(files).checks.find((c) => c.id === 'l0-nested')!;
+    assert.is(plain.status, 'fail');
+    assert.match(plain.fix!, /boot L0 with kvm_intel\.nested=1 on the kernel command line/);
+    assert.not.match(plain.fix!, /modprobe\.d\/|modprobe -r/);
+    assert.equal(plain.evidence.at(-1), { file: 'L0/kvm-modules.txt', line: 2, text: 'kvm_intel builtin' });
+    const wsl = analyseTexts({
+      ...files,
+      'L0/uname.txt':
+        'Linux host 5.15.146.1-microsoft-standard-WSL2 #1 SMP Thu Jan 11 04:09:03 UTC 2024 x86_64 GNU/Linux\n',
+    });
+    assert.is(wsl.levels.L0!.platform?.id, 'wsl2');
+    assert.match(
+      wsl.checks.find((c) => c.id === 'l0-nested')!.fix!,
+      /kernelCommandLine = kvm_intel\.nested=1 under \[wsl2\]/,
+    );
+  },
+);
 
 test('a level whose host runs a Proxmox VE kernel (-pve) is on platform proxmox; its fix is qm set --cpu host', () => {
   // The uname line has the form Proxmox VE kernels print; no public capture with provenance was found.

@@ -73,7 +73,8 @@ function arm64KvmServices(files: EvidenceFiles, level: Level): Clue | undefined 
     return clue(
       'tcg',
       1,
-      "a QEMU virt machine whose whole boot log has no 'smccc: KVM: hypervisor services detected' (arm64 KVM guests since Linux 5.11 log it): TCG",
+      "a QEMU virt machine whose whole boot log has no 'smccc: KVM: hypervisor services detected' (arm64 KVM " +
+        'guests since Linux 5.11 log it): TCG',
       file,
       virt.line,
       virt.text,
@@ -123,7 +124,8 @@ function ppcClues(files: EvidenceFiles, level: Level): Clue[] {
           clue(
             'tcg',
             2,
-            'a pSeries machine emulated by QEMU whose device tree has no /hypervisor node: QEMU adds one (linux,kvm) under KVM only',
+            'a pSeries machine emulated by QEMU whose device tree has no /hypervisor node: QEMU adds one ' +
+              '(linux,kvm) under KVM only',
             dtFile,
             dt.get('model')?.line ?? 1,
             dt.get('model') ? `model=${dt.get('model')!.value}` : 'no hypervisor.compatible',

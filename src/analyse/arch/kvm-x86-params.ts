@@ -131,7 +131,12 @@ const NOTES: Record<string, (value: string) => Omit<ParamFinding, 'param'> | und
 function fixFor(rule: Rule, level: string): string {
   const option = rule.module.replace('_', '-');
   const conf = `/etc/modprobe.d/${rule.module}.conf`;
-  return `On ${level}, with all guests stopped: echo "options ${option} ${rule.name}=1" >> ${conf}; modprobe -r ${rule.module}; modprobe ${rule.module} (or boot with ${option}.${rule.name}=1). If it stays off, the CPU (or, in a VM, the CPU model it was given) lacks the feature.`;
+  return (
+    `On ${level}, with all guests stopped: echo "options ${option} ${rule.name}=1" >> ${conf}; modprobe -r ` +
+    `${rule.module}; modprobe ${rule.module} (or boot with ` +
+    `${option}.${rule.name}=1). If it stays off, the CPU (or, in a VM, the CPU ` +
+    `model it was given) lacks the feature.`
+  );
 }
 
 /** Findings for the parameters of one level, in rule order; parameters not collected are absent. */

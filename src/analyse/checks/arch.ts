@@ -102,7 +102,8 @@ export const l1VirtFeatures: CheckDef = {
     const loss = compareFeatures(kind, f0, f1)!;
     const scope =
       loss.compared === 'flags'
-        ? ` (compared on the names both cpuinfo files show: ${kind === 'vmx' ? 'one has no `vmx flags` line' : 'the plain flags'})`
+        ? ` (compared on the names both cpuinfo files show: ` +
+          `${kind === 'vmx' ? 'one has no `vmx flags` line' : 'the plain flags'})`
         : '';
     if (loss.lost.length === 0 && loss.otherLost.length === 0)
       return result('pass', `L1 has every ${kind.toUpperCase()} feature L0 shows${scope}`, evidence);
@@ -203,7 +204,12 @@ export const arm64El2: CheckDef = {
           q.machineArg ?? `${q.binary} (no -machine)`,
         ),
       );
-    const vmmFix = `Give L1's vCPU EL2: QEMU -machine virt,virtualization=on (with -accel kvm this needs an L0 kernel >= ${ARM64_NV_MIN_KERNEL.join('.')} booted with kvm-arm.mode=nested on FEAT_NV2 hardware${q ? '' : "; libvirt: <features><gic version='3'/></features> and the same machine option"}); cloud VMs need an instance type with nested virtualization.`;
+    const vmmFix =
+      `Give L1's vCPU EL2: QEMU -machine virt,virtualization=on (with -accel kvm this needs an L0 ` +
+      `kernel >= ${ARM64_NV_MIN_KERNEL.join('.')} booted with kvm-arm.mode=nested on ` +
+      `FEAT_NV2 ` +
+      `hardware${q ? '' : "; libvirt: <features><gic version='3'/></features> and the same machine option"}); ` +
+      `cloud VMs need an instance type with nested virtualization.`;
     if (boot.startedAt?.el === 2) {
       if (boot.kvmReady)
         return result(
@@ -222,14 +228,16 @@ export const arm64El2: CheckDef = {
       const why = el2Given === false ? `; its QEMU does not give EL2 (${q?.machineArg ?? 'no -machine option'})` : '';
       return result(
         'fail',
-        `L1 started at EL1${boot.hypUnavailable ? ' and KVM says HYP mode not available' : ''}: it cannot host KVM guests${why}`,
+        `L1 started at EL1${boot.hypUnavailable ? ' and KVM says HYP mode not available' : ''}: it cannot host KVM ` +
+          `guests${why}`,
         evidence,
         vmmFix,
       );
     }
     return result(
       'unknown',
-      "L1's kernel log does not say which exception level it started at (the line is early in the boot: dmesg may have wrapped)",
+      "L1's kernel log does not say which exception level it started at (the line is early in the boot: dmesg may " +
+        'have wrapped)',
       evidence,
     );
   },
@@ -276,7 +284,10 @@ export const arm64L0Nested: CheckDef = {
     if (!ctx.collected.includes('L0') || !isArch(files, 'L0', 'arm')) return undefined;
     const { refused, release, mode, ignored, evidence } = arm64L0Facts(files);
     const newEnough = kernelAtLeast(release, ARM64_NV_MIN_KERNEL);
-    const fix = `Nested virtualization on arm64 needs FEAT_NV2 hardware (Neoverse V2/Graviton4, Apple M2+, ...), an L0 kernel >= ${ARM64_NV_MIN_KERNEL.join('.')} booted with kvm-arm.mode=nested, and L1 started with -machine virt,virtualization=on.`;
+    const fix =
+      `Nested virtualization on arm64 needs FEAT_NV2 hardware (Neoverse V2/Graviton4, Apple M2+, ...), ` +
+      `an L0 kernel >= ${ARM64_NV_MIN_KERNEL.join('.')} booted with ` +
+      `kvm-arm.mode=nested, and L1 started with -machine virt,virtualization=on.`;
     if (refused && (newEnough === false || mode !== 'nested')) {
       return result(
         'fail',
@@ -315,7 +326,8 @@ export const arm64L0Nested: CheckDef = {
       );
     return result(
       'pass',
-      `L0 runs Linux ${release} with kvm-arm.mode=nested (the hardware must still have FEAT_NV2: L1 starting at EL2 shows it does)`,
+      `L0 runs Linux ${release} with kvm-arm.mode=nested (the hardware must still have FEAT_NV2: L1 starting at ` +
+        `EL2 shows it does)`,
       evidence,
     );
   },
@@ -383,7 +395,9 @@ export const ppc64NestedHv: CheckDef = {
       return result('pass', 'L1 is PowerNV (bare metal): it runs KVM-HV guests directly, nothing is nested', evidence);
     const { errors, l0Nested, q, capOn, hv } = ppcNestingFacts(ctx, evidence);
     const capFix =
-      "Start L1 with -machine pseries,cap-nested-hv=on (libvirt: <features><nested-hv state='on'/></features>) on a POWER9/POWER10 KVM host whose kvm_hv has nested=1 (/sys/module/kvm_hv/parameters/nested).";
+      "Start L1 with -machine pseries,cap-nested-hv=on (libvirt: <features><nested-hv state='on'/></features>) on " +
+      'a POWER9/POWER10 KVM host whose kvm_hv has nested=1 ' +
+      '(/sys/module/kvm_hv/parameters/nested).';
     if (errors.length)
       return result(
         'fail',
@@ -396,13 +410,15 @@ export const ppc64NestedHv: CheckDef = {
         'fail',
         `L0's kvm_hv has nested=${l0Nested.value}: no guest of L0 gets nested HV`,
         evidence,
-        'On L0, with all guests stopped: echo "options kvm_hv nested=1" > /etc/modprobe.d/kvm_hv.conf; modprobe -r kvm_hv; modprobe kvm_hv. ' +
+        'On L0, with all guests stopped: echo "options kvm_hv nested=1" > /etc/modprobe.d/kvm_hv.conf; modprobe -r ' +
+          'kvm_hv; modprobe kvm_hv. ' +
           capFix,
       );
     if (capOn === false)
       return result(
         'fail',
-        `L1 was started without cap-nested-hv=on (${q ? (q.machineArg ?? 'no -machine option') : "its domain XML has no <nested-hv state='on'/>"})`,
+        `L1 was started without cap-nested-hv=on ` +
+          `(${q ? (q.machineArg ?? 'no -machine option') : "its domain XML has no <nested-hv state='on'/>"})`,
         evidence,
         capFix,
       );
@@ -424,7 +440,8 @@ export const ppc64NestedHv: CheckDef = {
   },
 };
 const hypervisorFixPowerVm =
-  'Use a Power10 system with firmware FW1060 or later, mark the LPAR KVM-capable on the HMC, and run a Linux kernel >= 6.8 in it.';
+  'Use a Power10 system with firmware FW1060 or later, mark the LPAR KVM-capable on the HMC, and run a Linux ' +
+  'kernel >= 6.8 in it.';
 
 /** The lowest collected s390x level with sysinfo tells what runs below it. */
 export function s390xBelow(
@@ -461,7 +478,8 @@ export const s390xLayers: CheckDef = {
       return {
         ...result(
           'warn',
-          `${level}'s /proc/sysinfo was written by QEMU's emulation: ${level} runs on TCG, no real s390x layer is below it`,
+          `${level}'s /proc/sysinfo was written by QEMU's emulation: ${level} runs on TCG, no real s390x layer is ` +
+            `below it`,
           [tcg],
           'Run the s390x guest on an s390x KVM host (an LPAR or z/VM guest with the sie facility) to test nested KVM.',
         ),

@@ -37,9 +37,12 @@ export function guestsOnKvmCheck(host: Exclude<Level, 'L0'>): CheckDef {
       if (tcg.length) {
         return result(
           'fail',
-          `${host} runs ${tcg.length} of its ${rows.length} guests on TCG, not KVM: ${names(tcg)}; ${tcg[0].accel.clue?.why}`,
+          `${host} runs ${tcg.length} of its ${rows.length} guests on TCG, not KVM: ${names(tcg)}; ` +
+            `${tcg[0].accel.clue?.why}`,
           evidence,
-          `In ${host}: make sure /dev/kvm works (see the ${host} checks), then start the guests with libvirt type='kvm' or QEMU -accel kvm; remove a ":tcg" fallback so a KVM failure is an error, not a silent slowdown.`,
+          `In ${host}: make sure /dev/kvm works (see the ${host} checks), then start the guests with libvirt ` +
+            `type='kvm' or QEMU -accel kvm; remove a ":tcg" fallback so a KVM failure is ` +
+            `an error, not a silent slowdown.`,
         );
       }
       const weak = rows.filter((r) => r.accel.strength < 2);

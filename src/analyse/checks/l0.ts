@@ -74,7 +74,8 @@ export const l0Kvm: CheckDef = {
         `${cpu && !flag ? `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization` : `the kernel says "${disabled!.quote}" (${disabled!.means})`}${pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : ''}${inVm ? '; L0 is itself a virtual machine' : ''}${vmFix?.note ? `; ${vmFix.note}` : ''}`,
         evidence,
         vmFix
-          ? `L0 is itself a virtual machine: give it hardware virtualization from its host, or run the test on bare metal. ${vmFix.text}`
+          ? `L0 is itself a virtual machine: give it hardware virtualization from its host, or run the test on ` +
+              `bare metal. ${vmFix.text}`
           : `Enable ${expectedFlag(cpu) === 'svm' ? 'AMD-V (SVM)' : 'Intel VT-x'} in the firmware setup of L0.`,
         vmFix
           ? vmFix.title.replace('L0', 'L0, itself a VM,')
@@ -111,7 +112,8 @@ function noNestedParam(params: readonly KvmParam[], cpu: CpuInfo | undefined, fi
   if (pvm) {
     return result(
       'fail',
-      'KVM on L0 is provided by kvm_pvm (no VMX/SVM), which has no nested parameter: hardware-assisted nesting is not available',
+      'KVM on L0 is provided by kvm_pvm (no VMX/SVM), which has no nested parameter: hardware-assisted nesting is ' +
+        'not available',
       [cite(file, pvm.line, 'kvm_pvm')],
       'Run L0 on a host with VT-x/AMD-V; kvm_pvm can only run guests with PVM-enabled kernels.',
       'L0 cannot nest: its KVM is kvm_pvm, without VMX/SVM',
@@ -142,8 +144,12 @@ function nestingDisabled(ctx: ChainContext, nested: KvmParam, persisted: Citatio
       `nesting is disabled (${nested.module}.nested=${nested.value}), and ${nested.module} is built into L0's kernel`,
       evidence,
       wsl
-        ? `${nested.module} is built into the WSL2 kernel: on Windows, add kernelCommandLine = ${nested.module}.nested=1 under [wsl2] in %UserProfile%\\.wslconfig, then wsl --shutdown.`
-        : `${nested.module} is built into L0's kernel, so modprobe.d does not apply: boot L0 with ${nested.module}.nested=1 on the kernel command line (e.g. GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub).`,
+        ? `${nested.module} is built into the WSL2 kernel: on Windows, add kernelCommandLine = ` +
+            `${nested.module}.nested=1 under [wsl2] in %UserProfile%\\.wslconfig, then wsl ` +
+            `--shutdown.`
+        : `${nested.module} is built into L0's kernel, so modprobe.d does not apply: boot L0 with ` +
+            `${nested.module}.nested=1 on the kernel command line (e.g. GRUB_CMDLINE_LINUX ` +
+            `in /etc/default/grub, then update-grub).`,
     );
   }
   return result(
@@ -185,7 +191,8 @@ export const l0Nested: CheckDef = {
           'fail',
           'kvm.nested is on but kvm.hpage is on too: s390x nesting needs hpage=0',
           evidence,
-          'Load kvm with nested=1 hpage=0 on L0: add "options kvm nested=1 hpage=0" to /etc/modprobe.d/kvm.conf, then reload the module with all guests stopped.',
+          'Load kvm with nested=1 hpage=0 on L0: add "options kvm nested=1 hpage=0" to /etc/modprobe.d/kvm.conf, ' +
+            'then reload the module with all guests stopped.',
           'L0 cannot nest: kvm.hpage is on',
         );
       }

@@ -164,8 +164,10 @@ export const l1VirtFlag: CheckDef = {
         'L1 lists no sie feature in /proc/cpuinfo: its guests cannot use KVM, unless its kernel predates the sie flag',
         evidence,
         ctx.verdicts.L1?.runsOn === 'tcg'
-          ? "QEMU's TCG does not emulate SIE: run the s390x L1 with KVM on an s390x host (an LPAR or z/VM guest with sie), with kvm nested=1 hpage=0 there."
-          : 'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in /etc/modprobe.d/kvm.conf; the guest then sees sie.',
+          ? "QEMU's TCG does not emulate SIE: run the s390x L1 with KVM on an s390x host (an LPAR or z/VM guest " +
+              'with sie), with kvm nested=1 hpage=0 there.'
+          : 'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in ' +
+              '/etc/modprobe.d/kvm.conf; the guest then sees sie.',
         'L1 lists no sie: its guests may not be able to use KVM',
       );
     }
@@ -221,7 +223,8 @@ export const l1Kvm: CheckDef = {
         'fail',
         `${what} in L1: L1 cannot run KVM guests`,
         evidence,
-        `In L1: modprobe ${vendorModule(cpu)}; if it fails, dmesg says why (usually no ${expectedFlag(cpu)} in L1: see the L1 CPU check).`,
+        `In L1: modprobe ${vendorModule(cpu)}; if it fails, dmesg says why (usually no ${expectedFlag(cpu)} in L1: ` +
+          `see the L1 CPU check).`,
         `L1 cannot run KVM guests: ${what}`,
       );
     }
@@ -238,9 +241,11 @@ export const l1Kvm: CheckDef = {
     if (device?.mode && !/^c.{3}rw/.test(device.mode) && files.get(levelFile('L1', 'kvm-access')) === undefined) {
       return result(
         'warn',
-        `L1 has KVM (${modules})${pvm}, but /dev/kvm is ${device.mode} ${device.owner}:${device.group}: only root can use it`,
+        `L1 has KVM (${modules})${pvm}, but /dev/kvm is ${device.mode} ${device.owner}:${device.group}: only root ` +
+          `can use it`,
         evidence,
-        'Let QEMU users open it: chgrp kvm /dev/kvm && chmod 660 /dev/kvm (udev does this on most distributions), and add the user to group kvm.',
+        'Let QEMU users open it: chgrp kvm /dev/kvm && chmod 660 /dev/kvm (udev does this on most distributions), ' +
+          'and add the user to group kvm.',
       );
     }
     return result(
@@ -309,7 +314,8 @@ export const l0L1Flags: CheckDef = {
       status,
       `L1 lacks ${lost.length} of L0's CPU flags${important.length ? ` including ${important.join(', ')}` : ''}: ${list(lost)}${vmxText}`,
       evidence,
-      "Start L1 with -cpu host (libvirt host-passthrough) to pass L0's features through; host-model and named models drop some.",
+      "Start L1 with -cpu host (libvirt host-passthrough) to pass L0's features through; host-model and named " +
+        'models drop some.',
       status === 'pass' ? `L1 lacks ${lost.length} minor CPU flags of L0` : undefined,
     );
   },
@@ -341,7 +347,8 @@ export const l1Migration: CheckDef = {
     if (l0.vendor === 'AuthenticAMD' || l0.vendor === 'HygonGenuine') {
       return result(
         'warn',
-        `L1 runs ${running.length} L2 guest(s) on AMD: do not live-migrate or save/restore L1 while they run (kernel BUG, oops or panic)`,
+        `L1 runs ${running.length} L2 guest(s) on AMD: do not live-migrate or save/restore L1 while they run ` +
+          `(kernel BUG, oops or panic)`,
         evidence,
         'Stop the L2 guests before migrating, saving or snapshotting L1.',
       );

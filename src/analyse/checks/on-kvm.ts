@@ -35,9 +35,12 @@ export function onKvmCheck(level: Exclude<Level, 'L0'>): CheckDef {
         case 'tcg':
           return result(
             'fail',
-            `${level} runs on TCG, QEMU's emulation, not on KVM: everything inside it is emulated, so this is not "KVM on KVM"; ${verdict.reason}`,
+            `${level} runs on TCG, QEMU's emulation, not on KVM: everything inside it is emulated, so this is not ` +
+              `"KVM on KVM"; ${verdict.reason}`,
             evidence,
-            `Start ${level} with KVM on ${below}: libvirt <domain type='kvm'> (not type='qemu'), or QEMU -accel kvm (not tcg, and not kvm:tcg, which falls back silently); ${below} needs a usable /dev/kvm (see its checks).`,
+            `Start ${level} with KVM on ${below}: libvirt <domain type='kvm'> (not type='qemu'), or QEMU -accel ` +
+              `kvm (not tcg, and not kvm:tcg, which falls back silently); ${below} needs a ` +
+              `usable /dev/kvm (see its checks).`,
           );
         case 'unknown':
           return result(
@@ -49,7 +52,8 @@ export function onKvmCheck(level: Exclude<Level, 'L0'>): CheckDef {
         case 'bare-metal':
           return result(
             'warn',
-            `${level} looks like bare metal, not a guest: check that the levels were given in order (--l0 is the physical host)`,
+            `${level} looks like bare metal, not a guest: check that the levels were given in order (--l0 is the ` +
+              `physical host)`,
             evidence,
             undefined,
             `${level} looks like bare metal, not a guest`,
@@ -58,7 +62,9 @@ export function onKvmCheck(level: Exclude<Level, 'L0'>): CheckDef {
           const under = underLabel(ctx, level) ?? runsOnLabel(verdict.runsOn);
           return result(
             'warn',
-            `${level} runs on ${under}, not on KVM: the nesting underneath is ${runsOnLabel(verdict.runsOn)}'s, so KVM's nested parameter and KVM-on-KVM advice do not apply to ${below}, and a nested KVM bug seen here may be ${runsOnLabel(verdict.runsOn)}'s`,
+            `${level} runs on ${under}, not on KVM: the nesting underneath is ${runsOnLabel(verdict.runsOn)}'s, so ` +
+              `KVM's nested parameter and KVM-on-KVM advice do not apply to ${below}, and a ` +
+              `nested KVM bug seen here may be ${runsOnLabel(verdict.runsOn)}'s`,
             evidence,
             undefined,
             `${level} is not on KVM: it runs on ${under}`,
