@@ -76,20 +76,23 @@ test('vmx: what L1 lost, the costly losses first, each with what L2 pays', () =>
   assert.is(loss.lost[2].major, false);
 });
 
-test('svm: features read from the flags of real AMD guests; the one without npt lost it against the one with it', () => {
-  const tcg = svmFeatures(fx('here-l1-tcg-amd-svm-cpuinfo.txt'))!;
-  const old = svmFeatures(fx('virt-what-qemu-amd-cpuinfo.txt'))!;
-  assert.equal([...tcg.features].sort(), ['npt', 'vgif']);
-  assert.equal([...old.features], []);
-  const loss = compareFeatures('svm', tcg, old)!;
-  assert.equal(
-    loss.lost.map((l) => l.name),
-    ['npt', 'vgif'],
-  );
-  assert.ok(loss.lost[0].major);
-  assert.is(vmxFeatures(fx('here-l1-tcg-amd-svm-cpuinfo.txt')), undefined);
-  assert.is(svmFeatures(SPR), undefined);
-});
+test(
+  'svm: features read from the flags of real AMD guests; ' + 'the one without npt lost it against the one with it',
+  () => {
+    const tcg = svmFeatures(fx('here-l1-tcg-amd-svm-cpuinfo.txt'))!;
+    const old = svmFeatures(fx('virt-what-qemu-amd-cpuinfo.txt'))!;
+    assert.equal([...tcg.features].sort(), ['npt', 'vgif']);
+    assert.equal([...old.features], []);
+    const loss = compareFeatures('svm', tcg, old)!;
+    assert.equal(
+      loss.lost.map((l) => l.name),
+      ['npt', 'vgif'],
+    );
+    assert.ok(loss.lost[0].major);
+    assert.is(vmxFeatures(fx('here-l1-tcg-amd-svm-cpuinfo.txt')), undefined);
+    assert.is(svmFeatures(SPR), undefined);
+  },
+);
 
 test('l1-virt-features: Intel L0 and L1 in bundle layout; the CPU model is the cause named', () => {
   const l1Text = SPR.replace(/^(vmx flags\s*:.*)$/m, (line) => line.replace(/ ept /, ' ')).replace(

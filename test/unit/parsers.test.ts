@@ -57,7 +57,8 @@ test("libvirt's log: the last start's argv, without the environment, with line n
   assert.not.ok(s.args.some((a) => a.startsWith('PATH=')));
   assert.ok(
     s.args.includes(
-      '{"qom-type":"secret","id":"masterKey0","format":"raw","file":"/var/lib/libvirt/qemu/domain-1-l2-virt/master-key.aes"}',
+      '{"qom-type":"secret","id":"masterKey0","format":"raw",' +
+        '"file":"/var/lib/libvirt/qemu/domain-1-l2-virt/master-key.aes"}',
     ),
   );
   assert.equal(qemuFacts(s.args).accels, ['kvm']);

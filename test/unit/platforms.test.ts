@@ -147,16 +147,19 @@ test('Xen HVM guest: Xen, the fix is hap=1 and nestedhvm=1 in the xl configurati
   if (flag?.fix) noKvmAdvice(flag.fix);
 });
 
-test('the lines that decide are cited with file and line: kvm: disabled by bios, kvm: no hardware support', async () => {
-  const bios = (await platform('l0-disabled-by-bios')).check('l0-kvm')!;
-  assert.is(bios.status, 'fail');
-  assert.equal(bios.evidence[0], { file: 'L0/dmesg.txt', line: 2, text: '[   38.526047] kvm: disabled by bios' });
-  assert.match(bios.fix!, /firmware setup/);
-  const none = (await platform('l0-no-hardware-support')).check('l0-kvm')!;
-  assert.is(none.status, 'fail');
-  assert.is(none.evidence[0].line, 2);
-  assert.match(none.summary, /"kvm: no hardware support"/);
-});
+test(
+  'the lines that decide are cited with file and line: ' + 'kvm: disabled by bios, kvm: no hardware support',
+  async () => {
+    const bios = (await platform('l0-disabled-by-bios')).check('l0-kvm')!;
+    assert.is(bios.status, 'fail');
+    assert.equal(bios.evidence[0], { file: 'L0/dmesg.txt', line: 2, text: '[   38.526047] kvm: disabled by bios' });
+    assert.match(bios.fix!, /firmware setup/);
+    const none = (await platform('l0-no-hardware-support')).check('l0-kvm')!;
+    assert.is(none.status, 'fail');
+    assert.is(none.evidence[0].line, 2);
+    assert.match(none.summary, /"kvm: no hardware support"/);
+  },
+);
 
 test("QEMU's KVM failures in its log: fallback to TCG, TCG without vmx, permission denied, each cited", async () => {
   const fallback = (await platform('qemu-back-to-tcg')).check('l0-qemu-kvm')!;

@@ -140,6 +140,8 @@ function fixFor(rule: Rule, level: string): string {
 }
 
 /** Findings for the parameters of one level, in rule order; parameters not collected are absent. */
+const NO_THIRD_LEVEL = 'its own guests cannot nest further (fine for L0 -> L1 -> L2)';
+
 export function interpretKvmParams(params: readonly KvmParam[], level: 'L0' | 'L1' | 'L2'): ParamFinding[] {
   const out: ParamFinding[] = [];
   for (const rule of RULES) {
@@ -154,7 +156,7 @@ export function interpretKvmParams(params: readonly KvmParam[], level: 'L0' | 'L
       out.push({
         param,
         status: 'pass',
-        meaning: `${rule.module}.nested is off on ${level}: its own guests cannot nest further (fine for L0 -> L1 -> L2)`,
+        meaning: `${rule.module}.nested is off on ${level}: ${NO_THIRD_LEVEL}`,
       });
     else out.push({ param, status: rule.off, meaning: rule.meaning, fix: fixFor(rule, level) });
   }

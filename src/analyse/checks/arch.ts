@@ -24,6 +24,8 @@ const isArch = (files: EvidenceFiles, level: Level, arch: 'arm' | 'ppc' | 's390x
 const sameFeature = (qemuName: string, linuxName: string) =>
   qemuName === linuxName || qemuName.replace(/^(vmx|svm)-/, '').replace(/-/g, '_') === linuxName;
 
+const featureElement = (f: { policy: string; name: string }) => `<feature policy='${f.policy}' name='${f.name}'/>`;
+
 function cpuModelCitations(
   files: EvidenceFiles,
   guest: Guest | undefined,
@@ -47,7 +49,7 @@ function cpuModelCitations(
     if (disabled.length)
       return {
         evidence,
-        hint: `the domain XML disables ${disabled.map((f) => `<feature policy='${f.policy}' name='${f.name}'/>`).join(', ')}`,
+        hint: `the domain XML disables ${disabled.map(featureElement).join(', ')}`,
       };
     if (d.cpuMode === 'host-passthrough') return { evidence };
     const what = d.cpuMode === 'custom' ? `a named model (${d.cpuModel ?? 'custom'})` : `cpu mode='${d.cpuMode}'`;
@@ -113,10 +115,15 @@ export const l1VirtFeatures: CheckDef = {
     const costs = loss.lost.map((l) => l.cost).join('; ');
     const other = loss.otherLost.length ? `; also lost: ${loss.otherLost.join(' ')}` : '';
     const status: CheckStatus = major.length || loss.lost.length ? 'warn' : 'pass';
-    const fix = `${model.hint ? `${model.hint[0].toUpperCase()}${model.hint.slice(1)}. ` : ''}Give L1 the host CPU: libvirt <cpu mode='host-passthrough'/> or QEMU -cpu host, with no -vmx-*/-svm sub-feature switched off; check L0's kvm_intel/kvm_amd parameters (a feature off there is off for L1).`;
+    const fix =
+      `${model.hint ? `${model.hint[0].toUpperCase()}${model.hint.slice(1)}. ` : ''}` +
+      "Give L1 the host CPU: libvirt <cpu mode='host-passthrough'/> or QEMU -cpu host, " +
+      "with no -vmx-*/-svm sub-feature switched off; check L0's kvm_intel/kvm_amd parameters " +
+      '(a feature off there is off for L1).';
     return result(
       status,
-      `L1 lost ${kind.toUpperCase()} features of L0${scope}: ${loss.lost.map((l) => l.name).join(', ') || 'none with a known cost'}${costs ? ` — ${costs}` : ''}${other}`,
+      `L1 lost ${kind.toUpperCase()} features of L0${scope}: ` +
+        `${loss.lost.map((l) => l.name).join(', ') || 'none with a known cost'}${costs ? ` — ${costs}` : ''}${other}`,
       evidence,
       fix,
     );
@@ -313,7 +320,8 @@ export const arm64L0Nested: CheckDef = {
     if (mode !== 'nested')
       return result(
         'fail',
-        `L0's kernel command line has ${mode ? `kvm-arm.mode=${mode}` : 'no kvm-arm.mode=nested'}: KVM gives its guests no EL2`,
+        `L0's kernel command line has ${mode ? `kvm-arm.mode=${mode}` : 'no kvm-arm.mode=nested'}: ` +
+          'KVM gives its guests no EL2',
         evidence,
         fix,
       );

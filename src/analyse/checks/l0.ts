@@ -59,7 +59,8 @@ export const l0Kvm: CheckDef = {
       // Older kernels do not list sie at all, so its absence proves nothing there.
       return result(
         kvm.loaded ? 'warn' : 'unknown',
-        `/proc/cpuinfo lists no sie feature (either the machine cannot run KVM guests, or its kernel predates the sie flag)${kvm.loaded ? `; KVM is loaded (${kvm.modules.join(', ')})` : ''}`,
+        '/proc/cpuinfo lists no sie feature (either the machine cannot run KVM guests, ' +
+          `or its kernel predates the sie flag)${kvm.loaded ? `; KVM is loaded (${kvm.modules.join(', ')})` : ''}`,
         evidence,
         'Check that the LPAR is allowed to run SIE and that the kvm module loads (dmesg).',
       );
@@ -71,7 +72,14 @@ export const l0Kvm: CheckDef = {
       const vmFix = inVm ? nestingFix(ctx, 'L0', { startedWithoutFlag: false, flag: expectedFlag(cpu) }) : undefined;
       return result(
         'fail',
-        `${cpu && !flag ? `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization` : `the kernel says "${disabled!.quote}" (${disabled!.means})`}${pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : ''}${inVm ? '; L0 is itself a virtual machine' : ''}${vmFix?.note ? `; ${vmFix.note}` : ''}`,
+        [
+          cpu && !flag
+            ? `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization`
+            : `the kernel says "${disabled!.quote}" (${disabled!.means})`,
+          pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : '',
+          inVm ? '; L0 is itself a virtual machine' : '',
+          vmFix?.note ? `; ${vmFix.note}` : '',
+        ].join(''),
         evidence,
         vmFix
           ? `L0 is itself a virtual machine: give it hardware virtualization from its host, or run the test on ` +
@@ -154,9 +162,12 @@ function nestingDisabled(ctx: ChainContext, nested: KvmParam, persisted: Citatio
   }
   return result(
     'fail',
-    `nesting is disabled (${nested.module}.nested=${nested.value})${persistedIn ? `, and ${persistedIn} line ${persistedLine} persists it` : ''}`,
+    `nesting is disabled (${nested.module}.nested=${nested.value})` +
+      `${persistedIn ? `, and ${persistedIn} line ${persistedLine} persists it` : ''}`,
     evidence,
-    `On L0, with all guests stopped: ${persistedIn ? `remove the nested=0 option from ${persistedIn}, then ` : ''}echo "options ${option} nested=1" > /etc/modprobe.d/${conf}; modprobe -r ${nested.module}; modprobe ${nested.module} (or boot with ${option}.nested=1).`,
+    `On L0, with all guests stopped: ${persistedIn ? `remove the nested=0 option from ${persistedIn}, then ` : ''}` +
+      `echo "options ${option} nested=1" > /etc/modprobe.d/${conf}; ` +
+      `modprobe -r ${nested.module}; modprobe ${nested.module} (or boot with ${option}.nested=1).`,
   );
 }
 
@@ -240,7 +251,8 @@ export const l0Speed: CheckDef = {
         'warn',
         `${off.join(', ')} off on L0: nested guests take more exits than needed (slow L2, not a correctness problem)`,
         evidence,
-        `If the CPU supports them, reload ${intel ? 'kvm_intel' : 'kvm_amd'} with ${off.map((o) => `${o}=1`).join(' ')}.`,
+        `If the CPU supports them, reload ${intel ? 'kvm_intel' : 'kvm_amd'} with ` +
+          `${off.map((o) => `${o}=1`).join(' ')}.`,
       );
     }
     if (!tdp) return result('unknown', 'the EPT/NPT parameter of L0 was not found', evidence);

@@ -175,7 +175,14 @@ export const l1VirtFlag: CheckDef = {
     const said = findDecisive(files, 'L1', HARDWARE_OFF)[0];
     return result(
       'fail',
-      `L1 has no ${vis.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} ${vis.where}: its guests cannot use hardware-assisted KVM${said ? ` (its kernel says "${said.quote}")` : ''}${pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : ''}${started.text ? `; started with ${started.text}` : ''}${fix.note ? `; ${fix.note}` : ''}`,
+      [
+        `L1 has no ${vis.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} ${vis.where}: `,
+        'its guests cannot use hardware-assisted KVM',
+        said ? ` (its kernel says "${said.quote}")` : '',
+        pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : '',
+        started.text ? `; started with ${started.text}` : '',
+        fix.note ? `; ${fix.note}` : '',
+      ].join(''),
       evidence,
       fix.text,
       fix.title,
@@ -312,7 +319,8 @@ export const l0L1Flags: CheckDef = {
     const status: CheckStatus = important.length || vmx.length ? 'warn' : 'pass';
     return result(
       status,
-      `L1 lacks ${lost.length} of L0's CPU flags${important.length ? ` including ${important.join(', ')}` : ''}: ${list(lost)}${vmxText}`,
+      `L1 lacks ${lost.length} of L0's CPU flags${important.length ? ` including ${important.join(', ')}` : ''}: ` +
+        `${list(lost)}${vmxText}`,
       evidence,
       "Start L1 with -cpu host (libvirt host-passthrough) to pass L0's features through; host-model and named " +
         'models drop some.',
