@@ -10,10 +10,10 @@ import { LEVELS } from '../levels.js';
 /** The analysis reads at most this much of any one file, and of all files together,
  * smallest first: memory stays bounded whatever a bundle holds, and the small files
  * that decide most checks are always read whole. */
-const FILE_BYTES = 8 * 1024 * 1024;
-const TOTAL_BYTES = 48 * 1024 * 1024;
+const FILE_BYTES = 4 * 1024 * 1024;
+const TOTAL_BYTES = 32 * 1024 * 1024;
 /** The analysis works line by line: millions of tiny lines would cost more than their bytes. */
-const FILE_LINES = 200_000;
+const FILE_LINES = 100_000;
 
 /** Length of the first `count` lines of `bytes`. */
 function firstLinesLength(bytes: Buffer, count: number): number {
