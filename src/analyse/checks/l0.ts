@@ -12,6 +12,51 @@ import { cite, cpuOrLscpu, expectedFlag, kvmLoaded, result, vendorModule, virtFl
 import { nestingFix } from './platform-fix.js';
 import type { ChainContext, CheckDef, CheckResult } from './registry.js';
 
+/** What L0 shows about hardware virtualization and KVM, with the lines to cite. */
+function l0KvmFacts(ctx: ChainContext) {
+  const { files } = ctx;
+  const isVm = ctx.verdicts.L0 && !['bare-metal', 'unknown'].includes(ctx.verdicts.L0.runsOn);
+  const cpu = cpuOrLscpu(files, 'L0');
+  const kvm = kvmLoaded(files, 'L0');
+  const device = parseKvmDevice(files.get(levelFile('L0', 'kvm-device')) ?? '');
+  const disabled = findDecisive(files, 'L0', HARDWARE_OFF)[0];
+  const evidence: Citation[] = [];
+  if (disabled) evidence.push(disabled);
+  const flag = cpu ? virtFlagOf(cpu) : undefined;
+  if (cpu?.flagsLine)
+    evidence.push(cite(cpu.file, cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`));
+  if (kvm.cite) evidence.push(kvm.cite);
+  if (device) evidence.push(cite(levelFile('L0', 'kvm-device'), 1, device.line));
+  return { isVm, cpu, kvm, device, disabled, flag, evidence };
+}
+
+/** No vmx/svm/sie on L0, or a VM whose kernel says virtualization is off: the fix depends on L0 being a VM. */
+function noHardwareVirtualization(ctx: ChainContext, facts: ReturnType<typeof l0KvmFacts>): CheckResult {
+  const { isVm, cpu, kvm, disabled, flag, evidence } = facts;
+  const pvm = kvm.modules.includes('kvm_pvm');
+  const inVm = isVm || cpu?.flags.has('hypervisor');
+  const vmFix = inVm ? nestingFix(ctx, 'L0', { startedWithoutFlag: false, flag: expectedFlag(cpu) }) : undefined;
+  return result(
+    'fail',
+    [
+      cpu && !flag
+        ? `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization`
+        : `the kernel says "${disabled!.quote}" (${disabled!.means})`,
+      pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : '',
+      inVm ? '; L0 is itself a virtual machine' : '',
+      vmFix?.note ? `; ${vmFix.note}` : '',
+    ].join(''),
+    evidence,
+    vmFix
+      ? `L0 is itself a virtual machine: give it hardware virtualization from its host, or run the test on ` +
+          `bare metal. ${vmFix.text}`
+      : `Enable ${expectedFlag(cpu) === 'svm' ? 'AMD-V (SVM)' : 'Intel VT-x'} in the firmware setup of L0.`,
+    vmFix
+      ? vmFix.title.replace('L0', 'L0, itself a VM,')
+      : `L0 has no hardware virtualization (no ${expectedFlag(cpu)})`,
+  );
+}
+
 export const l0Kvm: CheckDef = {
   id: 'l0-kvm',
   level: 'L0',
@@ -25,21 +70,8 @@ export const l0Kvm: CheckDef = {
   alsoReads: ['dmesg', 'kernel-journal', 'extra-dmesg-grep'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
-    const { files } = ctx;
-    const isVm = ctx.verdicts.L0 && !['bare-metal', 'unknown'].includes(ctx.verdicts.L0.runsOn);
-    const cpu = cpuOrLscpu(files, 'L0');
-    const kvm = kvmLoaded(files, 'L0');
-    const device = parseKvmDevice(files.get(levelFile('L0', 'kvm-device')) ?? '');
-    const disabled = findDecisive(files, 'L0', HARDWARE_OFF)[0];
-    const evidence: Citation[] = [];
-    if (disabled) evidence.push(disabled);
-    const flag = cpu ? virtFlagOf(cpu) : undefined;
-    if (cpu?.flagsLine)
-      evidence.push(
-        cite(cpu.file, cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`),
-      );
-    if (kvm.cite) evidence.push(kvm.cite);
-    if (device) evidence.push(cite(levelFile('L0', 'kvm-device'), 1, device.line));
+    const facts = l0KvmFacts(ctx);
+    const { isVm, cpu, kvm, device, disabled, flag, evidence } = facts;
     if (disabled && (!isVm || disabled.id === 'kvm-disabled-by-bios')) {
       return result(
         'fail',
@@ -63,28 +95,7 @@ export const l0Kvm: CheckDef = {
     }
     // arm64 and ppc64 show no such flag: EL2 / hypervisor mode are checked from their logs.
     if ((cpu && !flag && (cpu.arch === 'x86' || cpu.arch === 's390x')) || (disabled && isVm)) {
-      const pvm = kvm.modules.includes('kvm_pvm');
-      const inVm = isVm || cpu?.flags.has('hypervisor');
-      const vmFix = inVm ? nestingFix(ctx, 'L0', { startedWithoutFlag: false, flag: expectedFlag(cpu) }) : undefined;
-      return result(
-        'fail',
-        [
-          cpu && !flag
-            ? `no ${expectedFlag(cpu)} in L0's CPU flags: it has no hardware virtualization`
-            : `the kernel says "${disabled!.quote}" (${disabled!.means})`,
-          pvm ? ' (its /dev/kvm comes from kvm_pvm, software nesting that needs PVM-enabled guest kernels)' : '',
-          inVm ? '; L0 is itself a virtual machine' : '',
-          vmFix?.note ? `; ${vmFix.note}` : '',
-        ].join(''),
-        evidence,
-        vmFix
-          ? `L0 is itself a virtual machine: give it hardware virtualization from its host, or run the test on ` +
-              `bare metal. ${vmFix.text}`
-          : `Enable ${expectedFlag(cpu) === 'svm' ? 'AMD-V (SVM)' : 'Intel VT-x'} in the firmware setup of L0.`,
-        vmFix
-          ? vmFix.title.replace('L0', 'L0, itself a VM,')
-          : `L0 has no hardware virtualization (no ${expectedFlag(cpu)})`,
-      );
+      return noHardwareVirtualization(ctx, facts);
     }
     if (kvm.loaded === false || (device && !device.present)) {
       const what = kvm.loaded === false ? 'no KVM module is loaded' : '/dev/kvm does not exist';

@@ -11,7 +11,7 @@ import type { CheckStatus } from '../types.js';
 import { lostVmxFeatures, parseVmxMsrs } from '../vmx.js';
 import { cite, cpuOrLscpu, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
 import { nestingFix, underLabel } from './platform-fix.js';
-import type { CheckDef } from './registry.js';
+import type { ChainContext, CheckDef, CheckResult } from './registry.js';
 
 /** How the level below started this level: does the virtual CPU offer vmx/svm? */
 export function startedWithNestingCpu(
@@ -91,6 +91,78 @@ function virtualizationSeen(files: EvidenceFiles, level: Level): VirtualizationS
   return { known: false, arch: 'unknown', where: '' };
 }
 
+type Started = ReturnType<typeof startedWithNestingCpu>;
+
+/** L1 sees vmx/svm: pass, unless TCG below only emulates it. */
+function seesFlag(ctx: ChainContext, vis: VirtualizationSeen, seen: string, started: Started, evidence: Citation[]) {
+  const { files } = ctx;
+  const under = underLabel(ctx, 'L1');
+  const how = started.text ? `; started with ${started.text}` : '';
+  if (ctx.verdicts.L1?.runsOn === 'tcg') {
+    return result(
+      'warn',
+      `L1 sees ${seen} ${vis.where}${how}, but TCG emulates it: its guests run KVM on an emulated CPU, slowly`,
+      evidence,
+      `Run L1 itself on KVM (see the L1 check); then -cpu host passes the real ${seen}.`,
+    );
+  }
+  const evmcs = findDecisive(files, 'L1', ['hyperv-evmcs'])[0];
+  if (evmcs && evmcs !== vis.cite && !evidence.some((e) => e.file === evmcs.file && e.line === evmcs.line))
+    evidence.push(evmcs);
+  return result(
+    'pass',
+    `L1 sees ${seen} ${vis.where}${how}${evmcs ? `; its kernel log says ${evmcs.means}` : ''}`,
+    evidence,
+    undefined,
+    under ? `L1 on ${under}: nesting on (${seen} exposed)` : undefined,
+  );
+}
+
+/** L1 sees no vmx/svm (or no sie on s390x): its guests cannot use hardware-assisted KVM. */
+function lacksFlag(
+  ctx: ChainContext,
+  vis: VirtualizationSeen,
+  started: Started,
+  fix: ReturnType<typeof nestingFix>,
+  evidence: Citation[],
+): CheckResult {
+  const { files } = ctx;
+  const kvm = kvmLoaded(files, 'L1');
+  const hardwareOff = findDecisive(files, 'L1', HARDWARE_OFF).filter(
+    (h) => h !== vis.cite && !(h.file === vis.cite?.file && h.line === vis.cite?.line),
+  );
+  evidence.push(...hardwareOff);
+  if (vis.arch === 's390x') {
+    return result(
+      'warn',
+      'L1 lists no sie feature in /proc/cpuinfo: its guests cannot use KVM, unless its kernel predates the sie flag',
+      evidence,
+      ctx.verdicts.L1?.runsOn === 'tcg'
+        ? "QEMU's TCG does not emulate SIE: run the s390x L1 with KVM on an s390x host (an LPAR or z/VM guest " +
+            'with sie), with kvm nested=1 hpage=0 there.'
+        : 'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in ' +
+            '/etc/modprobe.d/kvm.conf; the guest then sees sie.',
+      'L1 lists no sie: its guests may not be able to use KVM',
+    );
+  }
+  const pvm = kvm.modules.includes('kvm_pvm');
+  const said = findDecisive(files, 'L1', HARDWARE_OFF)[0];
+  return result(
+    'fail',
+    [
+      `L1 has no ${vis.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} ${vis.where}: `,
+      'its guests cannot use hardware-assisted KVM',
+      said ? ` (its kernel says "${said.quote}")` : '',
+      pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : '',
+      started.text ? `; started with ${started.text}` : '',
+      fix.note ? `; ${fix.note}` : '',
+    ].join(''),
+    evidence,
+    fix.text,
+    fix.title,
+  );
+}
+
 export const l1VirtFlag: CheckDef = {
   id: 'l1-virt-flag',
   level: 'L1',
@@ -126,63 +198,7 @@ export const l1VirtFlag: CheckDef = {
     }
     // arm64 and ppc64 have no such flag: arm64-el2 and ppc64-nested-hv check them.
     if (vis.arch === 'arm' || vis.arch === 'ppc') return undefined;
-    const kvm = kvmLoaded(files, 'L1');
-    const under = underLabel(ctx, 'L1');
-    const seen = vis.seen;
-    if (seen) {
-      const how = started.text ? `; started with ${started.text}` : '';
-      if (ctx.verdicts.L1?.runsOn === 'tcg') {
-        return result(
-          'warn',
-          `L1 sees ${seen} ${vis.where}${how}, but TCG emulates it: its guests run KVM on an emulated CPU, slowly`,
-          evidence,
-          `Run L1 itself on KVM (see the L1 check); then -cpu host passes the real ${seen}.`,
-        );
-      }
-      const evmcs = findDecisive(files, 'L1', ['hyperv-evmcs'])[0];
-      if (evmcs && evmcs !== vis.cite && !evidence.some((e) => e.file === evmcs.file && e.line === evmcs.line))
-        evidence.push(evmcs);
-      return result(
-        'pass',
-        `L1 sees ${seen} ${vis.where}${how}${evmcs ? `; its kernel log says ${evmcs.means}` : ''}`,
-        evidence,
-        undefined,
-        under ? `L1 on ${under}: nesting on (${seen} exposed)` : undefined,
-      );
-    }
-    const hardwareOff = findDecisive(files, 'L1', HARDWARE_OFF).filter(
-      (h) => h !== vis.cite && !(h.file === vis.cite?.file && h.line === vis.cite?.line),
-    );
-    evidence.push(...hardwareOff);
-    if (vis.arch === 's390x') {
-      return result(
-        'warn',
-        'L1 lists no sie feature in /proc/cpuinfo: its guests cannot use KVM, unless its kernel predates the sie flag',
-        evidence,
-        ctx.verdicts.L1?.runsOn === 'tcg'
-          ? "QEMU's TCG does not emulate SIE: run the s390x L1 with KVM on an s390x host (an LPAR or z/VM guest " +
-              'with sie), with kvm nested=1 hpage=0 there.'
-          : 'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in ' +
-              '/etc/modprobe.d/kvm.conf; the guest then sees sie.',
-        'L1 lists no sie: its guests may not be able to use KVM',
-      );
-    }
-    const pvm = kvm.modules.includes('kvm_pvm');
-    const said = findDecisive(files, 'L1', HARDWARE_OFF)[0];
-    return result(
-      'fail',
-      [
-        `L1 has no ${vis.arch === 'x86' ? 'vmx or svm' : 'vmx/svm/sie'} ${vis.where}: `,
-        'its guests cannot use hardware-assisted KVM',
-        said ? ` (its kernel says "${said.quote}")` : '',
-        pvm ? '; its /dev/kvm comes from kvm_pvm (software nesting: only PVM-enabled guest kernels can use it)' : '',
-        started.text ? `; started with ${started.text}` : '',
-        fix.note ? `; ${fix.note}` : '',
-      ].join(''),
-      evidence,
-      fix.text,
-      fix.title,
-    );
+    return vis.seen ? seesFlag(ctx, vis, vis.seen, started, evidence) : lacksFlag(ctx, vis, started, fix, evidence);
   },
 };
 
