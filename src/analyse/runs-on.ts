@@ -1,7 +1,9 @@
 // Pure: what each level runs on, from its own evidence (inside view) and from the
 // level below (outside view). Facts and traps: see the project's detection notes.
+
 import type { Level } from '../levels.js';
 import { archClues } from './arch/clues.js';
+import { insideClue } from './clue.js';
 import { type EvidenceFiles, findLine, levelFile } from './evidence.js';
 import {
   byDetectVirt,
@@ -22,17 +24,6 @@ import { parseCpuinfo } from './parsers/cpuinfo.js';
 import { parseColonLines } from './parsers/key-value.js';
 import { parseDetectVirt, parseDmidecode, parseIdentity } from './parsers/system.js';
 import type { Clue, LevelVerdict, RunsOn, Strength } from './types.js';
-
-function clue(
-  says: RunsOn,
-  strength: Strength,
-  why: string,
-  file: string,
-  line: number | undefined,
-  text: string,
-): Clue {
-  return { view: 'inside', says, strength, why, file, line, text };
-}
 
 type DmiSays = RunsOn | 'qemu' | undefined;
 
@@ -87,7 +78,7 @@ function firmwareClues(files: EvidenceFiles, level: Level): { clues: Clue[]; qem
     const said = dmiSays(firmware.dmi);
     dmiVendor = said.says;
     if (dmiVendor === 'qemu')
-      qemuMachine = clue(
+      qemuMachine = insideClue(
         'other',
         1,
         'DMI names a QEMU machine (same under KVM and TCG)',
@@ -96,10 +87,10 @@ function firmwareClues(files: EvidenceFiles, level: Level): { clues: Clue[]; qem
         firmware.text,
       );
     else if (dmiVendor)
-      clues.push(clue(dmiVendor, 2, `DMI names ${said.name}`, firmware.file, firmware.line, firmware.text));
+      clues.push(insideClue(dmiVendor, 2, `DMI names ${said.name}`, firmware.file, firmware.line, firmware.text));
   }
   if (!qemuMachine && dmiLine && /QEMU|Bochs|Standard PC/.test(dmiLine.text)) {
-    qemuMachine = clue(
+    qemuMachine = insideClue(
       'other',
       1,
       'the kernel reports a QEMU machine in its DMI line (same under KVM and TCG)',
@@ -123,7 +114,7 @@ function cpuidClue(files: EvidenceFiles, level: Level, dmiVendor: DmiSays): Clue
     const baseVendor = base ? bySignature(base.signature) : undefined;
     const nextVendor = next ? bySignature(next.signature) : undefined;
     if (baseVendor?.entry.runsOn === 'hyperv' && nextVendor?.entry.runsOn === 'kvm') {
-      return clue(
+      return insideClue(
         'kvm',
         3,
         'CPUID 0x40000100 says KVMKVMKVM behind a Hyper-V compatible 0x40000000: KVM with Hyper-V enlightenments',
@@ -140,7 +131,7 @@ function cpuidClue(files: EvidenceFiles, level: Level, dmiVendor: DmiSays): Clue
         says = exporter.runsOn as RunsOn;
         why += `, but DMI says ${exporter.name}, which exports a KVM signature too`;
       }
-      return clue(says, 3, why, file, base!.line, base!.text);
+      return insideClue(says, 3, why, file, base!.line, base!.text);
     }
   }
   return undefined;
@@ -158,13 +149,17 @@ function kernelClues(
   if (detected) {
     const name = detected.text.replace(/^.*Hypervisor detected: /, '');
     const says = (byDmesgName(name)?.runsOn ?? 'other') as RunsOn;
-    clues.push(clue(says, 2, `the kernel detected ${name} from CPUID`, detected.file, detected.line, detected.text));
+    clues.push(
+      insideClue(says, 2, `the kernel detected ${name} from CPUID`, detected.file, detected.line, detected.text),
+    );
   }
   const paravirt =
     findLine(files, dmesg, /Booting paravirtualized kernel on /) ??
     findLine(files, grep, /Booting paravirtualized kernel on /);
   if (paravirt && /on KVM/.test(paravirt.text) && !detected) {
-    clues.push(clue('kvm', 2, 'the kernel booted paravirtualized on KVM', paravirt.file, paravirt.line, paravirt.text));
+    clues.push(
+      insideClue('kvm', 2, 'the kernel booted paravirtualized on KVM', paravirt.file, paravirt.line, paravirt.text),
+    );
   }
   const bareHardware = paravirt && /bare hardware/.test(paravirt.text) ? paravirt : undefined;
   return { clues, bareHardware };
@@ -177,7 +172,7 @@ function lscpuClue(files: EvidenceFiles, level: Level): Clue | undefined {
   const hvLine = lscpu.find((l) => l.key === 'Hypervisor');
   const hvEntry = hvLine ? byLscpuHypervisor(hvLine.value) : undefined;
   if (hvLine && hvEntry && (!vendorLine || /IBM/i.test(vendorLine.value))) {
-    return clue(
+    return insideClue(
       hvEntry.runsOn as RunsOn,
       2,
       `lscpu: the hypervisor is ${hvLine.value} (${hvEntry.name})`,
@@ -193,7 +188,7 @@ function lscpuClue(files: EvidenceFiles, level: Level): Clue | undefined {
   const says = (byLscpuVendor(vendorLine.value)?.runsOn ?? 'other') as RunsOn;
   const typeLine = lscpu.find((l) => l.key === 'Virtualization type');
   if (says === 'xen' && typeLine?.value === 'none') {
-    return clue(
+    return insideClue(
       'xen',
       2,
       'lscpu: Xen with virtualization type none: a Xen dom0, the control domain on a Xen host',
@@ -202,7 +197,7 @@ function lscpuClue(files: EvidenceFiles, level: Level): Clue | undefined {
       `Hypervisor vendor: ${vendorLine.value}`,
     );
   }
-  return clue(
+  return insideClue(
     says,
     2,
     `lscpu: hypervisor vendor ${vendorLine.value}`,
@@ -218,7 +213,7 @@ function detectVirtClue(files: EvidenceFiles, level: Level): Clue | undefined {
   const detectEntry = detect === 'none' ? undefined : detect ? byDetectVirt(detect) : undefined;
   if (!detect || !(detectEntry || detect === 'none')) return undefined;
   const says = (detectEntry?.runsOn ?? 'bare-metal') as RunsOn;
-  return clue(
+  return insideClue(
     says,
     2,
     `systemd-detect-virt --vm says ${detect}${detect === 'qemu' ? ' (QEMU without KVM)' : ''}`,
@@ -238,7 +233,7 @@ function sysinfoClue(files: EvidenceFiles, level: Level): Clue | undefined {
   const lpar = lines.find((l) => /^LPAR /.test(l.key));
   if (cp) {
     const says = (bySysinfo(cp.value)?.runsOn ?? 'other') as RunsOn;
-    return clue(
+    return insideClue(
       says,
       3,
       `/proc/sysinfo: the innermost level (VM00) runs under ${cp.value}`,
@@ -248,7 +243,7 @@ function sysinfoClue(files: EvidenceFiles, level: Level): Clue | undefined {
     );
   }
   if (lpar)
-    return clue(
+    return insideClue(
       'lpar',
       3,
       '/proc/sysinfo shows an LPAR and no VM level',
@@ -268,7 +263,7 @@ function cpuinfoClues(files: EvidenceFiles, level: Level): { clues: Clue[]; virt
   const cpu = parseCpuinfo(cpuText);
   if (cpu.modelName && /QEMU TCG CPU/.test(cpu.modelName)) {
     clues.push(
-      clue(
+      insideClue(
         'tcg',
         1,
         'CPU model "QEMU TCG CPU" comes from TCG somewhere below (it passes through -cpu host)',
@@ -282,7 +277,7 @@ function cpuinfoClues(files: EvidenceFiles, level: Level): { clues: Clue[]; virt
   if (cpu.flags.has('hypervisor')) {
     return {
       clues,
-      virtual: clue(
+      virtual: insideClue(
         'other',
         1,
         'the CPU has the hypervisor flag: some hypervisor runs this level',
@@ -293,7 +288,7 @@ function cpuinfoClues(files: EvidenceFiles, level: Level): { clues: Clue[]; virt
     };
   }
   clues.push(
-    clue('bare-metal', 2, 'no hypervisor flag in the CPU flags', file, cpu.flagsLine, 'flags: (no hypervisor)'),
+    insideClue('bare-metal', 2, 'no hypervisor flag in the CPU flags', file, cpu.flagsLine, 'flags: (no hypervisor)'),
   );
   return { clues };
 }
@@ -324,7 +319,7 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
   if (!named && qemuMachine && (virtual || bareHardware) && (bareHardware || logged)) {
     const cite = bareHardware ?? qemuMachine;
     clues.push(
-      clue(
+      insideClue(
         'tcg',
         1,
         'a QEMU machine without any KVM signature: TCG (or KVM hidden with kvm=off)',
