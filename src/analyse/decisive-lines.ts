@@ -3,8 +3,8 @@
 // them with file and line. Sources: Linux (arch/x86/kvm), QEMU (accel/kvm, target/i386),
 // libvirt (qemu_capabilities.c), and the public reports in the project's platform notes.
 import type { Level } from '../levels.js';
-import { kernelLog } from './kernel-log.js';
 import { type Citation, type EvidenceFiles, levelFile } from './evidence.js';
+import { kernelLog } from './kernel-log.js';
 
 export type DecisiveId =
   | 'kvm-no-hardware'
@@ -28,7 +28,12 @@ export interface DecisiveLine {
   source: 'kernel' | 'qemu';
 }
 
-const line = (id: DecisiveId, source: DecisiveLine['source'], re: RegExp, means: string): DecisiveLine => ({ id, re, means, source });
+const line = (id: DecisiveId, source: DecisiveLine['source'], re: RegExp, means: string): DecisiveLine => ({
+  id,
+  re,
+  means,
+  source,
+});
 
 export const DECISIVE_LINES: readonly DecisiveLine[] = [
   line('kvm-no-hardware', 'kernel', /\bkvm: no hardware support\b/i, 'KVM found no usable VT-x/AMD-V here'),
@@ -39,8 +44,18 @@ export const DECISIVE_LINES: readonly DecisiveLine[] = [
     /\bkvm: disabled by bios\b|\b(VMX|SVM) (not enabled|disabled) \(by BIOS\)|VMX \(outside TXT\) disabled by BIOS/i,
     'VT-x/AMD-V is disabled in the firmware',
   ),
-  line('vmx-not-supported', 'kernel', /\b(VMX|SVM) not supported\b|kvm: no virtualization/i, 'the CPU offers no VT-x/AMD-V to this kernel'),
-  line('hyperv-evmcs', 'kernel', /using Hyper-V Enlightened VMCS/i, 'KVM runs here on Hyper-V with nested virtualization on'),
+  line(
+    'vmx-not-supported',
+    'kernel',
+    /\b(VMX|SVM) not supported\b|kvm: no virtualization/i,
+    'the CPU offers no VT-x/AMD-V to this kernel',
+  ),
+  line(
+    'hyperv-evmcs',
+    'kernel',
+    /using Hyper-V Enlightened VMCS/i,
+    'KVM runs here on Hyper-V with nested virtualization on',
+  ),
   line('qemu-no-kvm-module', 'qemu', /Could not access KVM kernel module/i, 'QEMU could not open /dev/kvm'),
   line('qemu-kvm-init-failed', 'qemu', /failed to initiali[sz]e kvm/i, 'QEMU could not start KVM'),
   line('qemu-back-to-tcg', 'qemu', /Back to tcg accelerator|falling back to tcg/i, 'QEMU fell back to TCG emulation'),

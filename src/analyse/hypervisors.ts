@@ -209,7 +209,10 @@ export const HYPERVISORS = [
     detectVirt: ['powervm'],
     nesting: {
       where: 'in the LPAR profile on the HMC and the Power firmware',
-      fix: 'KVM guests in a PowerVM LPAR need Power10 with firmware FW1060 or later, the LPAR set to KVM-capable on the HMC, and a Linux kernel >= 6.8 (KVM-HV nested API v2); older systems can only run the slow kvm_pr there.',
+      fix:
+        'KVM guests in a PowerVM LPAR need Power10 with firmware FW1060 or later, the LPAR set to KVM-capable ' +
+        'on the HMC, and a Linux kernel >= 6.8 (KVM-HV nested API v2); older systems ' +
+        'can only run the slow kvm_pr there.',
     },
   },
   {
@@ -290,7 +293,7 @@ export const HYPERVISORS = [
     detectVirt: ['amazon'],
     kernel: /-aws\b/,
     nesting: {
-      where: "in the instance type on AWS",
+      where: 'in the instance type on AWS',
       fix:
         'Plain EC2 instances do not expose VT-x: use a .metal instance type, or a type that supports nested ' +
         'virtualization (Intel c8i/m8i/r8i) launched with --cpu-options NestedVirtualization=enabled.',
@@ -325,7 +328,6 @@ export const HYPERVISORS = [
     },
   },
 ] as const satisfies readonly HypervisorEntry[];
-
 
 const ENTRIES: readonly HypervisorEntry[] = HYPERVISORS;
 

@@ -3,16 +3,16 @@
 import type { LevelRecord } from '../bundle/manifest.js';
 import { LEVELS, type Level, levelBelow } from '../levels.js';
 import { levelsDescribedFromAbove } from './arch/chain.js';
+import { chainLine, chainName } from './chain.js';
 import { CHECKS } from './checks/index.js';
 import { type ItemState, runCheck } from './checks/registry.js';
+import { containerOf } from './container.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
 import { type Guest, type GuestIdentity, type GuestMatch, guestAccel, guestsOf, matchGuest } from './guests.js';
 import { levelCollected, levelTable } from './level-table.js';
-import { parseDmidecode, parseIdentity, parseUname } from './parsers/small.js';
+import { parseDmidecode, parseIdentity, parseUname } from './parsers/system.js';
 import { platformOf } from './platform.js';
 import { decideLevel, insideClues } from './runs-on.js';
-import { chainLine, chainName } from './chain.js';
-import { containerOf } from './container.js';
 import type { Check, LevelVerdict, Verdict } from './types.js';
 
 const STATUS_ORDER: Record<Check['status'], number> = { fail: 0, warn: 1, unknown: 2, pass: 3 };
@@ -77,7 +77,9 @@ export function analyseEvidence(files: EvidenceFiles, targets: readonly LevelRec
         // Unidentified: the outside view still counts when every candidate agrees.
         const says = new Set(match.candidates.map((g) => guestAccel(g).says));
         if (says.size === 1 && !says.has('unknown')) {
-          outside = match.candidates.flatMap((g) => g.clues).map((c) => ({ ...c, strength: Math.min(c.strength, 1) as 1 }));
+          outside = match.candidates
+            .flatMap((g) => g.clues)
+            .map((c) => ({ ...c, strength: Math.min(c.strength, 1) as 1 }));
           note = `${match.how}; all of them run on the same accelerator`;
         } else {
           note = `${match.how}; the outside view is not used`;

@@ -1,12 +1,13 @@
 // Pure: the facts the summary shows per level.
 import type { Level } from '../levels.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
+import { kernelLogNote } from './kernel-log.js';
 import { parseCpuinfo, virtualizationFlags } from './parsers/cpuinfo.js';
 import { firstValue, parseColonLines } from './parsers/key-value.js';
 import { parseKvmParams } from './parsers/kvm-params.js';
-import { parseKvmDevice, parseLibvirtVersion, parseOsRelease, parseQemuVersion, parseUname, parseIdentity } from './parsers/small.js';
+import { parseKvmDevice, parseLibvirtVersion, parseQemuVersion } from './parsers/kvm-userspace.js';
+import { parseIdentity, parseOsRelease, parseUname } from './parsers/system.js';
 import type { LevelTable } from './types.js';
-import { kernelLogNote } from './kernel-log.js';
 
 export function levelCollected(files: EvidenceFiles, level: Level): boolean {
   return files.list(`${level}/`).length > 0;
@@ -46,7 +47,11 @@ export function levelTable(files: EvidenceFiles, level: Level): LevelTable {
     virtFlags: cpu ? virtualizationFlags(cpu) : ['vmx', 'svm', 'sie'].filter((f) => flags.has(f)),
     hypervisorFlag: flags.size ? flags.has('hypervisor') : undefined,
     nested: nested ? `${nested.module}.nested=${nested.value}` : undefined,
-    kvmDevice: device ? (device.present ? `${device.mode ?? 'present'} ${device.owner ?? ''}:${device.group ?? ''}`.trim() : 'absent') : undefined,
+    kvmDevice: device
+      ? device.present
+        ? `${device.mode ?? 'present'} ${device.owner ?? ''}:${device.group ?? ''}`.trim()
+        : 'absent'
+      : undefined,
     kvmModules: [...new Set(modules)],
     kernelLog: kernelLogNote(files, level),
   };

@@ -6,11 +6,16 @@
 import type { Level } from '../levels.js';
 import { type EvidenceFiles, findLine, levelFile } from './evidence.js';
 import {
-  type HypervisorEntry, byDetectVirt, hypervisorById, platformByDmi, platformByHostOs, platformByKernel,
+  byDetectVirt,
+  type HypervisorEntry,
+  hypervisorById,
+  platformByDmi,
+  platformByHostOs,
+  platformByKernel,
 } from './hypervisors.js';
 import { kernelLog } from './kernel-log.js';
+import { parseDetectVirt, parseIdentity, parseUname } from './parsers/system.js';
 import { proxmoxHostClue } from './platform-guests.js';
-import { parseDetectVirt, parseIdentity, parseUname } from './parsers/small.js';
 
 export interface PlatformClue {
   file: string;
@@ -47,7 +52,7 @@ function dmiHits(files: EvidenceFiles, level: Level): Hit[] {
   const identityFile = levelFile(level, 'identity');
   const identity = parseIdentity(files.get(identityFile) ?? '');
   const sys = `${identity.vendor ?? ''} ${identity.product ?? ''}`.trim();
-  const fromSys = sys ? platformByDmi(identity.vendor ?? '') ?? platformByDmi(identity.product ?? '') : undefined;
+  const fromSys = sys ? (platformByDmi(identity.vendor ?? '') ?? platformByDmi(identity.product ?? '')) : undefined;
   if (fromSys) {
     const line = findLine(files, identityFile, /^(sys_vendor|product_name)=/);
     hits.push(hit(fromSys, identityFile, line?.line, sys, `/sys/class/dmi/id names ${fromSys.name}`));
@@ -55,7 +60,9 @@ function dmiHits(files: EvidenceFiles, level: Level): Hit[] {
   const kernelDmi = findLine(files, kernelLog(files, level).file, /\bDMI: /);
   const fromKernel = kernelDmi ? platformByDmi(kernelDmi.text.replace(/^.*?\bDMI: /, '')) : undefined;
   if (kernelDmi && fromKernel) {
-    hits.push(hit(fromKernel, kernelDmi.file, kernelDmi.line, kernelDmi.text, `the kernel's DMI line names ${fromKernel.name}`));
+    hits.push(
+      hit(fromKernel, kernelDmi.file, kernelDmi.line, kernelDmi.text, `the kernel's DMI line names ${fromKernel.name}`),
+    );
   }
   return hits;
 }
@@ -77,7 +84,9 @@ function kernelHits(files: EvidenceFiles, level: Level): Hit[] {
   const dmesgRelease = version ? /\bLinux version (\S+)/.exec(version.text)![1] : undefined;
   const fromDmesg = dmesgRelease ? platformByKernel(dmesgRelease) : undefined;
   if (version && fromDmesg) {
-    hits.push(hit(fromDmesg, version.file, version.line, version.text, `kernel ${dmesgRelease} is built for ${fromDmesg.name}`));
+    hits.push(
+      hit(fromDmesg, version.file, version.line, version.text, `kernel ${dmesgRelease} is built for ${fromDmesg.name}`),
+    );
   }
   return hits;
 }
@@ -92,7 +101,9 @@ function hostHits(files: EvidenceFiles, below: Level | undefined): Hit[] {
     const entry = text ? platformByHostOs(text) : undefined;
     if (!entry) continue;
     const line = findLine(files, file, entry.hostOs!);
-    hits.push(hit(entry, file, line?.line, line?.text ?? '', `${below}, which runs this level, is a ${entry.name} host`));
+    hits.push(
+      hit(entry, file, line?.line, line?.text ?? '', `${below}, which runs this level, is a ${entry.name} host`),
+    );
   }
   const pve = proxmoxHostClue(files, below);
   const proxmox = hypervisorById('proxmox');

@@ -1,23 +1,29 @@
 // Pure: what each level runs on, from its own evidence (inside view) and from the
 // level below (outside view). Facts and traps: see the project's detection notes.
+
 import type { Level } from '../levels.js';
 import { archClues } from './arch/clues.js';
+import { insideClue } from './clue.js';
 import { type EvidenceFiles, findLine, levelFile } from './evidence.js';
-import { parseCpuinfo } from './parsers/cpuinfo.js';
 import {
-  QEMU_MACHINE_DMI, byDetectVirt, byDmesgName, byLscpuHypervisor, byLscpuVendor, bySignature, bySysinfo, hypervisorByDmi,
-  hypervisorForRunsOn, platformByDmi,
+  byDetectVirt,
+  byDmesgName,
+  byLscpuHypervisor,
+  byLscpuVendor,
+  bySignature,
+  bySysinfo,
+  hypervisorByDmi,
+  hypervisorForRunsOn,
+  platformByDmi,
+  QEMU_MACHINE_DMI,
 } from './hypervisors.js';
-import { hypervisorSignatures, printableSignature } from './parsers/cpuid.js';
-import { parseColonLines } from './parsers/key-value.js';
-import { lscpuContainer } from './parsers/container.js';
 import { kernelLog } from './kernel-log.js';
-import { parseDetectVirt, parseDmidecode, parseIdentity } from './parsers/small.js';
+import { lscpuContainer } from './parsers/container.js';
+import { hypervisorSignatures, printableSignature } from './parsers/cpuid.js';
+import { parseCpuinfo } from './parsers/cpuinfo.js';
+import { parseColonLines } from './parsers/key-value.js';
+import { parseDetectVirt, parseDmidecode, parseIdentity } from './parsers/system.js';
 import type { Clue, LevelVerdict, RunsOn, Strength } from './types.js';
-
-function clue(says: RunsOn, strength: Strength, why: string, file: string, line: number | undefined, text: string): Clue {
-  return { view: 'inside', says, strength, why, file, line, text };
-}
 
 type DmiSays = RunsOn | 'qemu' | undefined;
 
@@ -30,41 +36,77 @@ function dmiSays(dmi: string): { says: DmiSays; name?: string } {
   return { says: undefined };
 }
 
-export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]; qemuMachine?: Clue; virtual?: Clue } {
-  const clues: Clue[] = [];
-  const f = (id: string) => levelFile(level, id);
-  let qemuMachine: Clue | undefined;
-  let virtual: Clue | undefined;
+type Firmware = { dmi: string; file: string; line: number | undefined; text: string };
 
-  // DMI first: VirtualBox and Parallels also expose a KVM CPUID signature.
-  // dmidecode needs root; /sys/class/dmi/id (the identity item) does not; the kernel's DMI line is last.
+/** Where the level's firmware names its maker: dmidecode (needs root), then /sys/class/dmi/id (the identity
+ * item), then the kernel's DMI line. */
+function firmwareOf(files: EvidenceFiles, level: Level, dmiLine: ReturnType<typeof findLine>): Firmware | undefined {
+  const f = (id: string) => levelFile(level, id);
   const dmiText = files.get(f('dmidecode'));
   const dmi = dmiText ? parseDmidecode(dmiText) : undefined;
+  if (dmi?.manufacturer !== undefined) {
+    return {
+      dmi: `${dmi.manufacturer} ${dmi.product ?? ''}`,
+      file: f('dmidecode'),
+      line: dmi.line,
+      text: `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product ?? ''}`,
+    };
+  }
   const identityText = files.get(f('identity'));
   const identity = identityText ? parseIdentity(identityText) : undefined;
+  if (identity?.vendor !== undefined) {
+    return {
+      dmi: `${identity.vendor} ${identity.product ?? ''}`,
+      file: f('identity'),
+      line: findLine(files, f('identity'), /^sys_vendor=/)?.line,
+      text: `sys_vendor=${identity.vendor}, product_name=${identity.product ?? ''}`,
+    };
+  }
+  if (dmiLine)
+    return { dmi: dmiLine.text.replace(/^.*?\bDMI: /, ''), file: dmiLine.file, line: dmiLine.line, text: dmiLine.text };
+  return undefined;
+}
+
+/** DMI first: VirtualBox and Parallels also expose a KVM CPUID signature. */
+function firmwareClues(files: EvidenceFiles, level: Level): { clues: Clue[]; qemuMachine?: Clue; dmiVendor: DmiSays } {
+  const clues: Clue[] = [];
+  let qemuMachine: Clue | undefined;
   const dmiLine = findLine(files, kernelLog(files, level).file, /\bDMI: /);
-  const firmware =
-    dmi?.manufacturer !== undefined
-      ? { dmi: `${dmi.manufacturer} ${dmi.product ?? ''}`, file: f('dmidecode'), line: dmi.line, text: `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product ?? ''}` }
-      : identity?.vendor !== undefined
-        ? { dmi: `${identity.vendor} ${identity.product ?? ''}`, file: f('identity'), line: findLine(files, f('identity'), /^sys_vendor=/)?.line, text: `sys_vendor=${identity.vendor}, product_name=${identity.product ?? ''}` }
-        : dmiLine
-          ? { dmi: dmiLine.text.replace(/^.*?\bDMI: /, ''), file: dmiLine.file, line: dmiLine.line, text: dmiLine.text }
-          : undefined;
-  let dmiVendor: RunsOn | 'qemu' | undefined;
+  const firmware = firmwareOf(files, level, dmiLine);
+  let dmiVendor: DmiSays;
   if (firmware) {
     const said = dmiSays(firmware.dmi);
     dmiVendor = said.says;
-    if (dmiVendor === 'qemu') qemuMachine = clue('other', 1, 'DMI names a QEMU machine (same under KVM and TCG)', firmware.file, firmware.line, firmware.text);
-    else if (dmiVendor) clues.push(clue(dmiVendor, 2, `DMI names ${said.name}`, firmware.file, firmware.line, firmware.text));
+    if (dmiVendor === 'qemu')
+      qemuMachine = insideClue(
+        'other',
+        1,
+        'DMI names a QEMU machine (same under KVM and TCG)',
+        firmware.file,
+        firmware.line,
+        firmware.text,
+      );
+    else if (dmiVendor)
+      clues.push(insideClue(dmiVendor, 2, `DMI names ${said.name}`, firmware.file, firmware.line, firmware.text));
   }
   if (!qemuMachine && dmiLine && /QEMU|Bochs|Standard PC/.test(dmiLine.text)) {
-    qemuMachine = clue('other', 1, 'the kernel reports a QEMU machine in its DMI line (same under KVM and TCG)', dmiLine.file, dmiLine.line, dmiLine.text);
+    qemuMachine = insideClue(
+      'other',
+      1,
+      'the kernel reports a QEMU machine in its DMI line (same under KVM and TCG)',
+      dmiLine.file,
+      dmiLine.line,
+      dmiLine.text,
+    );
   }
+  return { clues, qemuMachine, dmiVendor };
+}
 
-  // CPUID hypervisor leaves: the level's own CPU says who provides it.
+/** CPUID hypervisor leaves: the level's own CPU says who provides it (the first item with a known signature). */
+function cpuidClue(files: EvidenceFiles, level: Level, dmiVendor: DmiSays): Clue | undefined {
   for (const id of ['cpuid-signature', 'extra-cpuid-dump', 'x86info'] as const) {
-    const text = files.get(f(id));
+    const file = levelFile(level, id);
+    const text = files.get(file);
     if (!text) continue;
     const sigs = hypervisorSignatures(text);
     const base = sigs.find((s) => s.leaf === 0x40000000);
@@ -72,8 +114,16 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
     const baseVendor = base ? bySignature(base.signature) : undefined;
     const nextVendor = next ? bySignature(next.signature) : undefined;
     if (baseVendor?.entry.runsOn === 'hyperv' && nextVendor?.entry.runsOn === 'kvm') {
-      clues.push(clue('kvm', 3, 'CPUID 0x40000100 says KVMKVMKVM behind a Hyper-V compatible 0x40000000: KVM with Hyper-V enlightenments', f(id), next!.line, next!.text));
-    } else if (baseVendor) {
+      return insideClue(
+        'kvm',
+        3,
+        'CPUID 0x40000100 says KVMKVMKVM behind a Hyper-V compatible 0x40000000: KVM with Hyper-V enlightenments',
+        file,
+        next!.line,
+        next!.text,
+      );
+    }
+    if (baseVendor) {
       let says = baseVendor.entry.runsOn as RunsOn;
       let why = `CPUID 0x40000000 signature "${printableSignature(base!.signature)}" = ${baseVendor.name}`;
       const exporter = dmiVendor && dmiVendor !== 'qemu' ? hypervisorForRunsOn(dmiVendor) : undefined;
@@ -81,85 +131,203 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
         says = exporter.runsOn as RunsOn;
         why += `, but DMI says ${exporter.name}, which exports a KVM signature too`;
       }
-      clues.push(clue(says, 3, why, f(id), base!.line, base!.text));
+      return insideClue(says, 3, why, file, base!.line, base!.text);
     }
-    if (baseVendor) break;
   }
+  return undefined;
+}
 
+/** The kernel log: the hypervisor it detected, or that it booted paravirtualized on KVM or on bare hardware. */
+function kernelClues(
+  files: EvidenceFiles,
+  level: Level,
+): { clues: Clue[]; bareHardware?: ReturnType<typeof findLine> } {
+  const clues: Clue[] = [];
   const dmesg = kernelLog(files, level).file;
-  const detected = findLine(files, dmesg, /Hypervisor detected: /) ?? findLine(files, f('extra-dmesg-grep'), /Hypervisor detected: /);
+  const grep = levelFile(level, 'extra-dmesg-grep');
+  const detected = findLine(files, dmesg, /Hypervisor detected: /) ?? findLine(files, grep, /Hypervisor detected: /);
   if (detected) {
     const name = detected.text.replace(/^.*Hypervisor detected: /, '');
     const says = (byDmesgName(name)?.runsOn ?? 'other') as RunsOn;
-    clues.push(clue(says, 2, `the kernel detected ${name} from CPUID`, detected.file, detected.line, detected.text));
+    clues.push(
+      insideClue(says, 2, `the kernel detected ${name} from CPUID`, detected.file, detected.line, detected.text),
+    );
   }
-  const paravirt = findLine(files, dmesg, /Booting paravirtualized kernel on /) ?? findLine(files, f('extra-dmesg-grep'), /Booting paravirtualized kernel on /);
+  const paravirt =
+    findLine(files, dmesg, /Booting paravirtualized kernel on /) ??
+    findLine(files, grep, /Booting paravirtualized kernel on /);
   if (paravirt && /on KVM/.test(paravirt.text) && !detected) {
-    clues.push(clue('kvm', 2, 'the kernel booted paravirtualized on KVM', paravirt.file, paravirt.line, paravirt.text));
+    clues.push(
+      insideClue('kvm', 2, 'the kernel booted paravirtualized on KVM', paravirt.file, paravirt.line, paravirt.text),
+    );
   }
   const bareHardware = paravirt && /bare hardware/.test(paravirt.text) ? paravirt : undefined;
+  return { clues, bareHardware };
+}
 
-  const lscpu = parseColonLines(files.get(f('lscpu')) ?? '');
+function lscpuClue(files: EvidenceFiles, level: Level): Clue | undefined {
+  const file = levelFile(level, 'lscpu');
+  const lscpu = parseColonLines(files.get(file) ?? '');
   const vendorLine = lscpu.find((l) => l.key === 'Hypervisor vendor');
   const hvLine = lscpu.find((l) => l.key === 'Hypervisor');
   const hvEntry = hvLine ? byLscpuHypervisor(hvLine.value) : undefined;
   if (hvLine && hvEntry && (!vendorLine || /IBM/i.test(vendorLine.value))) {
-    clues.push(clue(hvEntry.runsOn as RunsOn, 2, `lscpu: the hypervisor is ${hvLine.value} (${hvEntry.name})`, f('lscpu'), hvLine.line, `Hypervisor: ${hvLine.value}`));
-  } else if (vendorLine && vendorLine.value !== '(null)' && vendorLine.value !== '' && !lscpuContainer(files.get(f('lscpu')) ?? '')) {
-    // With "Virtualization type: container" the vendor made the container (OpenVZ shows
-    // Parallels): no VM clue; levels.LN.container says it.
-    const says = (byLscpuVendor(vendorLine.value)?.runsOn ?? 'other') as RunsOn;
-    const typeLine = lscpu.find((l) => l.key === 'Virtualization type');
-    if (says === 'xen' && typeLine?.value === 'none') {
-      clues.push(clue('xen', 2, 'lscpu: Xen with virtualization type none: a Xen dom0, the control domain on a Xen host', f('lscpu'), vendorLine.line, `Hypervisor vendor: ${vendorLine.value}`));
-    } else {
-      clues.push(clue(says, 2, `lscpu: hypervisor vendor ${vendorLine.value}`, f('lscpu'), vendorLine.line, `Hypervisor vendor: ${vendorLine.value}`));
-    }
+    return insideClue(
+      hvEntry.runsOn as RunsOn,
+      2,
+      `lscpu: the hypervisor is ${hvLine.value} (${hvEntry.name})`,
+      file,
+      hvLine.line,
+      `Hypervisor: ${hvLine.value}`,
+    );
   }
+  // With "Virtualization type: container" the vendor made the container (OpenVZ shows
+  // Parallels): no VM clue; levels.LN.container says it.
+  if (!vendorLine || vendorLine.value === '(null)' || vendorLine.value === '' || lscpuContainer(files.get(file) ?? ''))
+    return undefined;
+  const says = (byLscpuVendor(vendorLine.value)?.runsOn ?? 'other') as RunsOn;
+  const typeLine = lscpu.find((l) => l.key === 'Virtualization type');
+  if (says === 'xen' && typeLine?.value === 'none') {
+    return insideClue(
+      'xen',
+      2,
+      'lscpu: Xen with virtualization type none: a Xen dom0, the control domain on a Xen host',
+      file,
+      vendorLine.line,
+      `Hypervisor vendor: ${vendorLine.value}`,
+    );
+  }
+  return insideClue(
+    says,
+    2,
+    `lscpu: hypervisor vendor ${vendorLine.value}`,
+    file,
+    vendorLine.line,
+    `Hypervisor vendor: ${vendorLine.value}`,
+  );
+}
 
-  const detect = parseDetectVirt(files.get(f('detect-virt')) ?? '');
+function detectVirtClue(files: EvidenceFiles, level: Level): Clue | undefined {
+  const file = levelFile(level, 'detect-virt');
+  const detect = parseDetectVirt(files.get(file) ?? '');
   const detectEntry = detect === 'none' ? undefined : detect ? byDetectVirt(detect) : undefined;
-  if (detect && (detectEntry || detect === 'none')) {
-    const says = (detectEntry?.runsOn ?? 'bare-metal') as RunsOn;
-    clues.push(clue(says, 2, `systemd-detect-virt --vm says ${detect}${detect === 'qemu' ? ' (QEMU without KVM)' : ''}`, f('detect-virt'), 1, detect));
-  }
+  if (!detect || !(detectEntry || detect === 'none')) return undefined;
+  const says = (detectEntry?.runsOn ?? 'bare-metal') as RunsOn;
+  return insideClue(
+    says,
+    2,
+    `systemd-detect-virt --vm says ${detect}${detect === 'qemu' ? ' (QEMU without KVM)' : ''}`,
+    file,
+    1,
+    detect,
+  );
+}
 
+/** s390x /proc/sysinfo: the control program of the innermost VM level, or an LPAR without VM levels. */
+function sysinfoClue(files: EvidenceFiles, level: Level): Clue | undefined {
+  const file = levelFile(level, 'sysinfo');
+  const sysinfo = files.get(file);
+  if (!sysinfo) return undefined;
+  const lines = parseColonLines(sysinfo);
+  const cp = lines.find((l) => /^VM00 Control Program$/.test(l.key));
+  const lpar = lines.find((l) => /^LPAR /.test(l.key));
+  if (cp) {
+    const says = (bySysinfo(cp.value)?.runsOn ?? 'other') as RunsOn;
+    return insideClue(
+      says,
+      3,
+      `/proc/sysinfo: the innermost level (VM00) runs under ${cp.value}`,
+      file,
+      cp.line,
+      `${cp.key}: ${cp.value}`,
+    );
+  }
+  if (lpar)
+    return insideClue(
+      'lpar',
+      3,
+      '/proc/sysinfo shows an LPAR and no VM level',
+      file,
+      lpar.line,
+      `${lpar.key}: ${lpar.value}`,
+    );
+  return undefined;
+}
+
+/** cpuinfo: a TCG model name, and on x86 the hypervisor flag (or its absence). */
+function cpuinfoClues(files: EvidenceFiles, level: Level): { clues: Clue[]; virtual?: Clue } {
+  const clues: Clue[] = [];
+  const file = levelFile(level, 'cpuinfo');
+  const cpuText = files.get(file);
+  if (!cpuText) return { clues };
+  const cpu = parseCpuinfo(cpuText);
+  if (cpu.modelName && /QEMU TCG CPU/.test(cpu.modelName)) {
+    clues.push(
+      insideClue(
+        'tcg',
+        1,
+        'CPU model "QEMU TCG CPU" comes from TCG somewhere below (it passes through -cpu host)',
+        file,
+        cpu.modelLine,
+        `model name: ${cpu.modelName}`,
+      ),
+    );
+  }
+  if (cpu.arch !== 'x86' || !cpu.flagsLine) return { clues };
+  if (cpu.flags.has('hypervisor')) {
+    return {
+      clues,
+      virtual: insideClue(
+        'other',
+        1,
+        'the CPU has the hypervisor flag: some hypervisor runs this level',
+        file,
+        cpu.flagsLine,
+        'flags: ... hypervisor ...',
+      ),
+    };
+  }
+  clues.push(
+    insideClue('bare-metal', 2, 'no hypervisor flag in the CPU flags', file, cpu.flagsLine, 'flags: (no hypervisor)'),
+  );
+  return { clues };
+}
+
+const present = <T>(x: T | undefined): x is T => x !== undefined;
+
+export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]; qemuMachine?: Clue; virtual?: Clue } {
+  const firmware = firmwareClues(files, level);
+  const { qemuMachine } = firmware;
+  const kernel = kernelClues(files, level);
   const arch = archClues(files, level);
-  clues.push(...arch.clues);
-  const sysinfo = arch.sysinfoTcg ? undefined : files.get(f('sysinfo'));
-  if (sysinfo) {
-    const lines = parseColonLines(sysinfo);
-    const cp = lines.find((l) => /^VM00 Control Program$/.test(l.key));
-    const lpar = lines.find((l) => /^LPAR /.test(l.key));
-    if (cp) {
-      const says = (bySysinfo(cp.value)?.runsOn ?? 'other') as RunsOn;
-      clues.push(clue(says, 3, `/proc/sysinfo: the innermost level (VM00) runs under ${cp.value}`, f('sysinfo'), cp.line, `${cp.key}: ${cp.value}`));
-    } else if (lpar) {
-      clues.push(clue('lpar', 3, '/proc/sysinfo shows an LPAR and no VM level', f('sysinfo'), lpar.line, `${lpar.key}: ${lpar.value}`));
-    }
-  }
-
-  const cpuText = files.get(f('cpuinfo'));
-  if (cpuText) {
-    const cpu = parseCpuinfo(cpuText);
-    if (cpu.modelName && /QEMU TCG CPU/.test(cpu.modelName)) {
-      clues.push(clue('tcg', 1, 'CPU model "QEMU TCG CPU" comes from TCG somewhere below (it passes through -cpu host)', f('cpuinfo'), cpu.modelLine, `model name: ${cpu.modelName}`));
-    }
-    if (cpu.arch === 'x86' && cpu.flagsLine) {
-      if (cpu.flags.has('hypervisor')) {
-        virtual = clue('other', 1, 'the CPU has the hypervisor flag: some hypervisor runs this level', f('cpuinfo'), cpu.flagsLine, 'flags: ... hypervisor ...');
-      } else {
-        clues.push(clue('bare-metal', 2, 'no hypervisor flag in the CPU flags', f('cpuinfo'), cpu.flagsLine, 'flags: (no hypervisor)'));
-      }
-    }
-  }
-
+  const cpuinfo = cpuinfoClues(files, level);
+  const { virtual } = cpuinfo;
+  const clues: Clue[] = [
+    ...firmware.clues,
+    ...[cpuidClue(files, level, firmware.dmiVendor)].filter(present),
+    ...kernel.clues,
+    ...[lscpuClue(files, level), detectVirtClue(files, level)].filter(present),
+    ...arch.clues,
+    ...[arch.sysinfoTcg ? undefined : sysinfoClue(files, level)].filter(present),
+    ...cpuinfo.clues,
+  ];
   // Without a signature, a QEMU machine whose kernel found no paravirtual hypervisor is
   // TCG: KVM always announces itself unless hidden with kvm=off.
+  const { bareHardware } = kernel;
   const named = clues.some((c) => c.strength >= 2 && c.says !== 'bare-metal' && c.says !== 'tcg');
-  if (!named && qemuMachine && (virtual || bareHardware) && (bareHardware || files.get(dmesg) !== undefined)) {
+  const logged = files.get(kernelLog(files, level).file) !== undefined;
+  if (!named && qemuMachine && (virtual || bareHardware) && (bareHardware || logged)) {
     const cite = bareHardware ?? qemuMachine;
-    clues.push(clue('tcg', 1, 'a QEMU machine without any KVM signature: TCG (or KVM hidden with kvm=off)', cite.file, cite.line, cite.text));
+    clues.push(
+      insideClue(
+        'tcg',
+        1,
+        'a QEMU machine without any KVM signature: TCG (or KVM hidden with kvm=off)',
+        cite.file,
+        cite.line,
+        cite.text,
+      ),
+    );
   }
   return { clues, qemuMachine, virtual };
 }
@@ -175,7 +343,11 @@ export function conclude(clues: readonly Clue[]): { says: RunsOn; strength: Stre
   return { says: ranked[0][0], strength: top };
 }
 
-const FIXED_LABELS: Partial<Record<RunsOn, string>> = { 'bare-metal': 'bare metal', other: 'another hypervisor', unknown: 'unknown' };
+const FIXED_LABELS: Partial<Record<RunsOn, string>> = {
+  'bare-metal': 'bare metal',
+  other: 'another hypervisor',
+  unknown: 'unknown',
+};
 
 export function runsOnLabel(r: RunsOn): string {
   return FIXED_LABELS[r] ?? hypervisorForRunsOn(r)?.name ?? r;
@@ -196,7 +368,10 @@ export function decideLevel(level: Level, inside: Clue[], outside: Clue[], outsi
   else if (i.says === 'unknown') reason = 'from how the level below runs it (no inside evidence)';
   else if (!disagree) reason = 'its own CPU and kernel and the level below agree';
   else {
-    reason = `the views disagree: inside it looks like ${runsOnLabel(i.says)}, the level below runs it on ${runsOnLabel(o.says)}; the ${outsideWins ? 'outside' : 'inside'} evidence is stronger`;
+    reason =
+      `the views disagree: inside it looks like ${runsOnLabel(i.says)}, the level below runs it on ` +
+      `${runsOnLabel(o.says)}; the ${outsideWins ? 'outside' : 'inside'} evidence is ` +
+      `stronger`;
   }
   if (outsideNote) reason += `; ${outsideNote}`;
   const evidence = [...inside, ...outside].sort((a, b) => b.strength - a.strength);

@@ -5,7 +5,9 @@ import type { Platform } from './platform.js';
 
 /** `levels.LN.runsOn`: a value of the hypervisor table, or one of the three that no entry has. */
 export type RunsOn = (typeof HYPERVISORS)[number]['runsOn'] | 'bare-metal' | 'other' | 'unknown';
-export const RUNS_ON: readonly RunsOn[] = [...new Set<RunsOn>(['bare-metal', ...HYPERVISORS.map((h) => h.runsOn), 'other', 'unknown'])];
+export const RUNS_ON: readonly RunsOn[] = [
+  ...new Set<RunsOn>(['bare-metal', ...HYPERVISORS.map((h) => h.runsOn), 'other', 'unknown']),
+];
 
 /** 3: proof (CPUID signature, KVM file descriptor, QEMU's own fallback message);
  *  2: direct statement (dmesg/lscpu/systemd, domain type, explicit -accel);

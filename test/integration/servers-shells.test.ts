@@ -7,7 +7,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
-import { parseKvmDevice } from '../../src/analyse/parsers/small.ts';
+import { parseKvmDevice } from '../../src/analyse/parsers/kvm-userspace.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { CLIENT_KEY, GREETING, type TestHost, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
 import { skipTest } from '../harness/skip.ts';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIXTURES, analyseFixture } from '../helpers.ts';
+import { analyseFixture, FIXTURES } from '../helpers.ts';
 
 const expected = readFileSync(path.join(FIXTURES, 'corpus', 'expected.tsv'), 'utf8')
   .trim()
@@ -16,9 +16,14 @@ for (const [folder, level, runsOn, why] of expected) {
     const verdict = await analyseFixture('corpus', folder);
     const got = verdict.levels[level as 'L1'];
     assert.ok(got, `no verdict for ${level}`);
-    assert.is(got!.runsOn, runsOn, `${got!.reason}\n${got!.evidence.map((e) => `${e.says}/${e.strength} ${e.why}`).join('\n')}`);
+    assert.is(
+      got!.runsOn,
+      runsOn,
+      `${got!.reason}\n${got!.evidence.map((e) => `${e.says}/${e.strength} ${e.why}`).join('\n')}`,
+    );
     assert.ok(got!.evidence.length > 0);
-    for (const e of got!.evidence) assert.ok(e.file.startsWith(`${level}/`) || e.file.startsWith('L0/') || e.file.startsWith('L1/'));
+    for (const e of got!.evidence)
+      assert.ok(e.file.startsWith(`${level}/`) || e.file.startsWith('L0/') || e.file.startsWith('L1/'));
   });
 }
 

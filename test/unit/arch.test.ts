@@ -76,20 +76,23 @@ test('vmx: what L1 lost, the costly losses first, each with what L2 pays', () =>
   assert.is(loss.lost[2].major, false);
 });
 
-test('svm: features read from the flags of real AMD guests; the one without npt lost it against the one with it', () => {
-  const tcg = svmFeatures(fx('here-l1-tcg-amd-svm-cpuinfo.txt'))!;
-  const old = svmFeatures(fx('virt-what-qemu-amd-cpuinfo.txt'))!;
-  assert.equal([...tcg.features].sort(), ['npt', 'vgif']);
-  assert.equal([...old.features], []);
-  const loss = compareFeatures('svm', tcg, old)!;
-  assert.equal(
-    loss.lost.map((l) => l.name),
-    ['npt', 'vgif'],
-  );
-  assert.ok(loss.lost[0].major);
-  assert.is(vmxFeatures(fx('here-l1-tcg-amd-svm-cpuinfo.txt')), undefined);
-  assert.is(svmFeatures(SPR), undefined);
-});
+test(
+  'svm: features read from the flags of real AMD guests; ' + 'the one without npt lost it against the one with it',
+  () => {
+    const tcg = svmFeatures(fx('here-l1-tcg-amd-svm-cpuinfo.txt'))!;
+    const old = svmFeatures(fx('virt-what-qemu-amd-cpuinfo.txt'))!;
+    assert.equal([...tcg.features].sort(), ['npt', 'vgif']);
+    assert.equal([...old.features], []);
+    const loss = compareFeatures('svm', tcg, old)!;
+    assert.equal(
+      loss.lost.map((l) => l.name),
+      ['npt', 'vgif'],
+    );
+    assert.ok(loss.lost[0].major);
+    assert.is(vmxFeatures(fx('here-l1-tcg-amd-svm-cpuinfo.txt')), undefined);
+    assert.is(svmFeatures(SPR), undefined);
+  },
+);
 
 test('l1-virt-features: Intel L0 and L1 in bundle layout; the CPU model is the cause named', () => {
   const l1Text = SPR.replace(/^(vmx flags\s*:.*)$/m, (line) => line.replace(/ ept /, ' ')).replace(
@@ -172,7 +175,8 @@ test('arm64 kernel logs: EL1 + HYP mode not available (bare-metal laptop, WSL2),
 
 test('arm64-el2: an L1 that started at EL1 fails with the VMM fix; at EL2 with KVM up it passes', () => {
   const cpuinfo =
-    'processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid\nCPU implementer\t: 0x41\n';
+    'processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid\n' +
+    'CPU implementer\t: 0x41\n';
   const el1 = analyseTexts({
     'L1/cpuinfo.txt': cpuinfo,
     'L1/dmesg.txt': fx('wsl-9794-wsl-arm64-el1-hyp-not-available.excerpt.txt'),
@@ -209,7 +213,8 @@ test('arm64-l0-nested: an L0 kernel older than 6.16 or without kvm-arm.mode=nest
   );
   // QEMU's own words when asked for EL2 on a KVM host that cannot nest
   const log =
-    '==> l1 <==\n2025-01-01 10:00:00.000+0000: starting up\nqemu-system-aarch64: host kernel KVM does not support providing Virtualization extensions\n';
+    '==> l1 <==\n2025-01-01 10:00:00.000+0000: starting up\n' +
+    'qemu-system-aarch64: host kernel KVM does not support providing Virtualization extensions\n';
   const refused = analyseTexts({
     'L0/cpuinfo.txt': cpuinfo,
     'L0/uname.txt': 'Linux host 6.8.0-45-generic #45 SMP aarch64 GNU/Linux',
@@ -266,7 +271,9 @@ test('ppc64 nested KVM-HV errors: NESTEDv2 and IRQ_XIVE, each with its fix', () 
 
 test('ppc64-nested-hv: a pSeries L1 whose kernel says the parent has no nesting fails with cap-nested-hv', () => {
   const cpuinfo =
-    'processor\t: 0\ncpu\t\t: POWER9 (architected), altivec supported\n\ntimebase\t: 512000000\nplatform\t: pSeries\nmodel\t\t: IBM pSeries (emulated by qemu)\nmachine\t\t: CHRP IBM pSeries (emulated by qemu)\n';
+    'processor\t: 0\ncpu\t\t: POWER9 (architected), altivec supported\n\ntimebase\t: 512000000\n' +
+    'platform\t: pSeries\nmodel\t\t: IBM pSeries (emulated by qemu)\n' +
+    'machine\t\t: CHRP IBM pSeries (emulated by qemu)\n';
   const v = analyseTexts({
     'L1/cpuinfo.txt': cpuinfo,
     'L1/dmesg.txt': '[    5.318904] kvm-hv: Parent hypervisor does not support nesting (rc=-2)\n',
@@ -366,49 +373,55 @@ test('TCG guests captured here: each inside view says TCG or stays silent, never
   );
 });
 
-test('l1-virt-features: a VMX sub-feature disabled in the domain XML is cited by its line; a -cpu minus by its argument', () => {
-  const l1Text = SPR.replace(/^(vmx flags\s*:.*)$/m, (line) => line.replace(/ posted_intr/, '')).replace(
-    /^(flags\s*:.*)$/m,
-    '$1 hypervisor',
-  );
-  const uuid = '6f1c3c52-1111-4e8e-9a0e-3b5a2f0c9d11';
-  const domain = [
-    "<domain type='kvm' id='3'>",
-    '  <name>l1</name>',
-    `  <uuid>${uuid}</uuid>`,
-    "  <cpu mode='host-model' check='partial'>",
-    "    <feature policy='disable' name='vmx-posted-intr'/>",
-    '  </cpu>',
-    '</domain>',
-  ].join('\n');
-  const v = analyseTexts({
-    'L0/cpuinfo.txt': SPR,
-    'L0/domains.txt': domain,
-    'L1/cpuinfo.txt': l1Text,
-    'L1/identity.txt': `hostname=l1\nproduct_uuid=${uuid}\n`,
-  });
-  const c = v.checks.find((x) => x.id === 'l1-virt-features')!;
-  assert.is(c.status, 'warn');
-  assert.match(c.summary, /posted_intr/);
-  assert.ok(
-    c.evidence.some((e) => e.file === 'L0/domains.txt' && e.line === 5 && /vmx-posted-intr/.test(e.text)),
-    JSON.stringify(c.evidence),
-  );
-  assert.match(c.fix!, /disables <feature policy='disable' name='vmx-posted-intr'\/>/);
-  const cmdline = `==> pid 4242 <==\n/usr/bin/qemu-system-x86_64\n-name\nguest=l1\n-uuid\n${uuid}\n-accel\nkvm\n-cpu\nSkylake-Server,vmx=on,-vmx-posted-intr\n`;
-  const q = analyseTexts({
-    'L0/cpuinfo.txt': SPR,
-    'L0/qemu-cmdlines.txt': cmdline,
-    'L1/cpuinfo.txt': l1Text,
-    'L1/identity.txt': `hostname=l1\nproduct_uuid=${uuid}\n`,
-  });
-  const qc = q.checks.find((x) => x.id === 'l1-virt-features')!;
-  assert.ok(
-    qc.evidence.some((e) => e.file === 'L0/qemu-cmdlines.txt' && /-cpu Skylake-Server/.test(e.text)),
-    JSON.stringify(qc.evidence),
-  );
-  assert.match(qc.fix!, /switches off -vmx-posted-intr/);
-});
+test(
+  'l1-virt-features: a VMX sub-feature disabled in the domain XML is cited by its line; a -cpu minus by its ' +
+    'argument',
+  () => {
+    const l1Text = SPR.replace(/^(vmx flags\s*:.*)$/m, (line) => line.replace(/ posted_intr/, '')).replace(
+      /^(flags\s*:.*)$/m,
+      '$1 hypervisor',
+    );
+    const uuid = '6f1c3c52-1111-4e8e-9a0e-3b5a2f0c9d11';
+    const domain = [
+      "<domain type='kvm' id='3'>",
+      '  <name>l1</name>',
+      `  <uuid>${uuid}</uuid>`,
+      "  <cpu mode='host-model' check='partial'>",
+      "    <feature policy='disable' name='vmx-posted-intr'/>",
+      '  </cpu>',
+      '</domain>',
+    ].join('\n');
+    const v = analyseTexts({
+      'L0/cpuinfo.txt': SPR,
+      'L0/domains.txt': domain,
+      'L1/cpuinfo.txt': l1Text,
+      'L1/identity.txt': `hostname=l1\nproduct_uuid=${uuid}\n`,
+    });
+    const c = v.checks.find((x) => x.id === 'l1-virt-features')!;
+    assert.is(c.status, 'warn');
+    assert.match(c.summary, /posted_intr/);
+    assert.ok(
+      c.evidence.some((e) => e.file === 'L0/domains.txt' && e.line === 5 && /vmx-posted-intr/.test(e.text)),
+      JSON.stringify(c.evidence),
+    );
+    assert.match(c.fix!, /disables <feature policy='disable' name='vmx-posted-intr'\/>/);
+    const cmdline =
+      `==> pid 4242 <==\n/usr/bin/qemu-system-x86_64\n-name\nguest=l1\n-uuid\n${uuid}\n-accel\nkvm\n` +
+      `-cpu\nSkylake-Server,vmx=on,-vmx-posted-intr\n`;
+    const q = analyseTexts({
+      'L0/cpuinfo.txt': SPR,
+      'L0/qemu-cmdlines.txt': cmdline,
+      'L1/cpuinfo.txt': l1Text,
+      'L1/identity.txt': `hostname=l1\nproduct_uuid=${uuid}\n`,
+    });
+    const qc = q.checks.find((x) => x.id === 'l1-virt-features')!;
+    assert.ok(
+      qc.evidence.some((e) => e.file === 'L0/qemu-cmdlines.txt' && /-cpu Skylake-Server/.test(e.text)),
+      JSON.stringify(qc.evidence),
+    );
+    assert.match(qc.fix!, /switches off -vmx-posted-intr/);
+  },
+);
 
 test('device-tree item: NUL-separated properties become one name=value line each, read by the parser', async () => {
   const item = (await loadCollectors()).find((c) => c.id === 'device-tree')!;
@@ -434,7 +447,8 @@ test('device-tree item: NUL-separated properties become one name=value line each
 test('an arm64 or PowerNV L0 with KVM loaded is not failed for lacking vmx/svm', () => {
   const arm = 'processor\t: 0\nFeatures\t: fp asimd\nCPU implementer\t: 0x41\n';
   const powernv =
-    'processor\t: 0\ncpu\t\t: POWER9, altivec supported\n\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\nmachine\t\t: PowerNV 9006-22P\n';
+    'processor\t: 0\ncpu\t\t: POWER9, altivec supported\n\nplatform\t: PowerNV\nmodel\t\t: 9006-22P\n' +
+    'machine\t\t: PowerNV 9006-22P\n';
   for (const [cpuinfo, module] of [
     [arm, 'kvm'],
     [powernv, 'kvm_hv'],
@@ -447,37 +461,41 @@ test('an arm64 or PowerNV L0 with KVM loaded is not failed for lacking vmx/svm',
   assert.is(analyseTexts({ 'L0/cpuinfo.txt': powernv }).levels.L0!.runsOn, 'bare-metal');
 });
 
-test('ppc64-nested-hv: the libvirt domain of L1 without <nested-hv state=on/> is cited; with it and kvm_hv, pass', () => {
-  const cpuinfo =
-    'processor\t: 0\ncpu\t\t: POWER9 (architected), altivec supported\n\nplatform\t: pSeries\nmodel\t\t: IBM pSeries (emulated by qemu)\n';
-  const uuid = '0b6a2d61-2222-4c7e-8f44-4a1f9e0d2c33';
-  const domain = (features: string) =>
-    [
-      "<domain type='kvm' id='7'>",
-      '  <name>l1-ppc</name>',
-      `  <uuid>${uuid}</uuid>`,
-      `  <features>${features}</features>`,
-      '</domain>',
-    ].join('\n');
-  const identity = `hostname=l1-ppc\nproduct_uuid=${uuid}\n`;
-  const off = analyseTexts({
-    'L0/domains.txt': domain('<acpi/>'),
-    'L1/cpuinfo.txt': cpuinfo,
-    'L1/identity.txt': identity,
-  });
-  const c = off.checks.find((x) => x.id === 'ppc64-nested-hv')!;
-  assert.is(c.status, 'fail', c.summary);
-  assert.match(c.summary, /no <nested-hv state='on'\/>/);
-  assert.ok(c.evidence.some((e) => e.file === 'L0/domains.txt' && e.line === 1));
-  const on = analyseTexts({
-    'L0/domains.txt': domain("<nested-hv state='on'/>"),
-    'L1/cpuinfo.txt': cpuinfo,
-    'L1/identity.txt': identity,
-    'L1/kvm-modules.txt': 'kvm_hv 327680 0 - Live 0xc008000000f10000\nkvm 524288 1 kvm_hv, Live 0xc0080000006a0000\n',
-  });
-  const p = on.checks.find((x) => x.id === 'ppc64-nested-hv')!;
-  assert.is(p.status, 'pass', p.summary);
-  assert.ok(p.evidence.some((e) => e.file === 'L0/domains.txt' && e.line === 4 && /nested-hv/.test(e.text)));
-});
+test(
+  'ppc64-nested-hv: the libvirt domain of L1 without <nested-hv state=on/> is cited; with it and ' + 'kvm_hv, pass',
+  () => {
+    const cpuinfo =
+      'processor\t: 0\ncpu\t\t: POWER9 (architected), altivec supported\n\nplatform\t: pSeries\n' +
+      'model\t\t: IBM pSeries (emulated by qemu)\n';
+    const uuid = '0b6a2d61-2222-4c7e-8f44-4a1f9e0d2c33';
+    const domain = (features: string) =>
+      [
+        "<domain type='kvm' id='7'>",
+        '  <name>l1-ppc</name>',
+        `  <uuid>${uuid}</uuid>`,
+        `  <features>${features}</features>`,
+        '</domain>',
+      ].join('\n');
+    const identity = `hostname=l1-ppc\nproduct_uuid=${uuid}\n`;
+    const off = analyseTexts({
+      'L0/domains.txt': domain('<acpi/>'),
+      'L1/cpuinfo.txt': cpuinfo,
+      'L1/identity.txt': identity,
+    });
+    const c = off.checks.find((x) => x.id === 'ppc64-nested-hv')!;
+    assert.is(c.status, 'fail', c.summary);
+    assert.match(c.summary, /no <nested-hv state='on'\/>/);
+    assert.ok(c.evidence.some((e) => e.file === 'L0/domains.txt' && e.line === 1));
+    const on = analyseTexts({
+      'L0/domains.txt': domain("<nested-hv state='on'/>"),
+      'L1/cpuinfo.txt': cpuinfo,
+      'L1/identity.txt': identity,
+      'L1/kvm-modules.txt': 'kvm_hv 327680 0 - Live 0xc008000000f10000\nkvm 524288 1 kvm_hv, Live 0xc0080000006a0000\n',
+    });
+    const p = on.checks.find((x) => x.id === 'ppc64-nested-hv')!;
+    assert.is(p.status, 'pass', p.summary);
+    assert.ok(p.evidence.some((e) => e.file === 'L0/domains.txt' && e.line === 4 && /nested-hv/.test(e.text)));
+  },
+);
 
 test.run();

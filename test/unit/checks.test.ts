@@ -12,7 +12,10 @@ test('chain KVM on TCG: L2 on KVM, L1 lost L0 flags, AMD migration warning; titl
   const flags = check('l0-l1-flags');
   assert.is(flags.status, 'warn');
   assert.match(flags.summary, /L1 lacks \d+ of L0's CPU flags including x2apic/);
-  assert.equal(flags.evidence.map((e) => e.file), ['L0/cpuinfo.txt', 'L1/cpuinfo.txt']);
+  assert.equal(
+    flags.evidence.map((e) => e.file),
+    ['L0/cpuinfo.txt', 'L1/cpuinfo.txt'],
+  );
   const migration = check('l1-migration');
   assert.is(migration.status, 'warn');
   assert.match(migration.title, /do not migrate or save L1/);
@@ -25,13 +28,16 @@ test('chain KVM on TCG: L2 on KVM, L1 lost L0 flags, AMD migration warning; titl
   assert.not.match(l0.fix!, /firmware setup/);
 });
 
-test("QEMU's own stderr (accel kvm then tcg, /dev/kvm root-only): the check cites it and gives the group fix", async () => {
-  const verdict = await analyseFixture('captured', 'qemu-accel-kvm-tcg-fallback');
-  const qemu = verdict.checks.find((c) => c.id === 'l0-qemu-kvm')!;
-  assert.is(qemu.status, 'fail');
-  assert.ok(qemu.evidence.every((e) => e.file === 'L0/extra-qemu-stderr.txt' && e.line !== undefined));
-  assert.match(qemu.summary, /failed to initialize kvm: Permission denied/);
-  assert.match(qemu.fix!, /cannot open it: add that user to the group owning \/dev\/kvm/);
-});
+test(
+  "QEMU's own stderr (accel kvm then tcg, /dev/kvm root-only): the check cites it and gives the " + 'group fix',
+  async () => {
+    const verdict = await analyseFixture('captured', 'qemu-accel-kvm-tcg-fallback');
+    const qemu = verdict.checks.find((c) => c.id === 'l0-qemu-kvm')!;
+    assert.is(qemu.status, 'fail');
+    assert.ok(qemu.evidence.every((e) => e.file === 'L0/extra-qemu-stderr.txt' && e.line !== undefined));
+    assert.match(qemu.summary, /failed to initialize kvm: Permission denied/);
+    assert.match(qemu.fix!, /cannot open it: add that user to the group owning \/dev\/kvm/);
+  },
+);
 
 test.run();

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseQemuCmdlines, qemuFacts } from '../../src/analyse/parsers/qemu-cmdline.ts';
-import { libvirtCommandLines } from '../../src/analyse/parsers/libvirt-log.ts';
-import { parseDomains } from '../../src/analyse/parsers/domain-xml.ts';
 import { hypervisorSignatures, signatureVendor } from '../../src/analyse/parsers/cpuid.ts';
-import { parseKvmParams, isOn } from '../../src/analyse/parsers/kvm-params.ts';
-import { parseDmidecode, parseKvmDevice } from '../../src/analyse/parsers/small.ts';
+import { parseDomains } from '../../src/analyse/parsers/domain-xml.ts';
+import { isOn, parseKvmParams } from '../../src/analyse/parsers/kvm-params.ts';
+import { parseKvmDevice } from '../../src/analyse/parsers/kvm-userspace.ts';
+import { libvirtCommandLines } from '../../src/analyse/parsers/libvirt-log.ts';
+import { parseQemuCmdlines, qemuFacts } from '../../src/analyse/parsers/qemu-cmdline.ts';
 import { shellWords } from '../../src/analyse/parsers/shell-words.ts';
+import { parseDmidecode } from '../../src/analyse/parsers/system.ts';
 import { lostVmxFeatures, parseVmxMsrs } from '../../src/analyse/vmx.ts';
 import { FIXTURES } from '../helpers.ts';
 
@@ -54,11 +55,22 @@ test("libvirt's log: the last start's argv, without the environment, with line n
   const s = starts[0];
   assert.is(s.args[0], '/usr/bin/qemu-system-x86_64');
   assert.not.ok(s.args.some((a) => a.startsWith('PATH=')));
-  assert.ok(s.args.includes('{"qom-type":"secret","id":"masterKey0","format":"raw","file":"/var/lib/libvirt/qemu/domain-1-l2-virt/master-key.aes"}'));
+  assert.ok(
+    s.args.includes(
+      '{"qom-type":"secret","id":"masterKey0","format":"raw",' +
+        '"file":"/var/lib/libvirt/qemu/domain-1-l2-virt/master-key.aes"}',
+    ),
+  );
   assert.equal(qemuFacts(s.args).accels, ['kvm']);
   assert.is(s.args[s.argLines.indexOf(s.argLines[s.args.indexOf('-accel')])], '-accel');
   assert.ok(s.messages.some((m) => /tainted/.test(m.text)));
-  assert.equal(shellWords(`-append 'console=ttyS0 a=b' -x "q\\"x" \\'`), ['-append', 'console=ttyS0 a=b', '-x', 'q"x', "'"]);
+  assert.equal(shellWords(`-append 'console=ttyS0 a=b' -x "q\\"x" \\'`), [
+    '-append',
+    'console=ttyS0 a=b',
+    '-x',
+    'q"x',
+    "'",
+  ]);
 });
 
 test('domain XML: type, name, UUID, CPU mode, running state', () => {
@@ -78,15 +90,25 @@ test('CPUID signatures from cpuid -r, cpuid (escaped) and the dd fallback', () =
   assert.equal(signatureVendor(raw[0].signature), { vendor: 'kvm', name: 'KVM' });
   const escaped = hypervisorSignatures(corpus('here-l1-tcg', 'L1', 'extra-cpuid-dump.txt'));
   assert.equal(signatureVendor(escaped.find((s) => s.leaf === 0x40000000)!.signature)?.vendor, 'tcg');
-  assert.is(signatureVendor(escaped.find((s) => s.leaf === 0x40000100)!.signature), undefined, 'garbage at 0x40000100 names nothing');
-  const hv = hypervisorSignatures('   0x40000000 0x00: eax=0x40000005 ebx=0x7263694d ecx=0x666f736f edx=0x76482074\n   0x40000100 0x00: eax=0x40000101 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d\n');
+  assert.is(
+    signatureVendor(escaped.find((s) => s.leaf === 0x40000100)!.signature),
+    undefined,
+    'garbage at 0x40000100 names nothing',
+  );
+  const hv = hypervisorSignatures(
+    '   0x40000000 0x00: eax=0x40000005 ebx=0x7263694d ecx=0x666f736f edx=0x76482074\n' +
+      '   0x40000100 0x00: eax=0x40000101 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d\n',
+  );
   assert.is(signatureVendor(hv[0].signature)?.vendor, 'hyperv');
   assert.is(signatureVendor(hv[1].signature)?.vendor, 'kvm');
 });
 
 test('kvm parameters in both written forms; Y/1/N/0', () => {
   const params = parseKvmParams('kvm_amd.nested=1\n/sys/module/kvm_intel/parameters/nested=Y\nkvm.hpage = 0\n');
-  assert.equal(params.map((p) => `${p.module}.${p.name}=${p.value}`), ['kvm_amd.nested=1', 'kvm_intel.nested=Y', 'kvm.hpage=0']);
+  assert.equal(
+    params.map((p) => `${p.module}.${p.name}=${p.value}`),
+    ['kvm_amd.nested=1', 'kvm_intel.nested=Y', 'kvm.hpage=0'],
+  );
   assert.equal([isOn('Y'), isOn('1'), isOn('N'), isOn('0'), isOn('maybe')], [true, true, false, false, undefined]);
 });
 
@@ -95,7 +117,13 @@ test('dmidecode and /dev/kvm lines', () => {
   assert.is(dmi.manufacturer, 'QEMU');
   assert.is(dmi.product, 'Standard PC (Q35 + ICH9, 2009)');
   assert.is(parseDmidecode('# dmidecode 3.4\nScanning /dev/mem for entry point.\n').absent, true);
-  assert.equal(parseKvmDevice('crw-rw---- 1 root kvm 10, 232 Nov 26 23:34 /dev/kvm\n'), { present: true, mode: 'crw-rw----', owner: 'root', group: 'kvm', line: 'crw-rw---- 1 root kvm 10, 232 Nov 26 23:34 /dev/kvm' });
+  assert.equal(parseKvmDevice('crw-rw---- 1 root kvm 10, 232 Nov 26 23:34 /dev/kvm\n'), {
+    present: true,
+    mode: 'crw-rw----',
+    owner: 'root',
+    group: 'kvm',
+    line: 'crw-rw---- 1 root kvm 10, 232 Nov 26 23:34 /dev/kvm',
+  });
   assert.is(parseKvmDevice('/dev/kvm: not present\n')?.present, false);
 });
 
@@ -107,7 +135,13 @@ test('VMX capability MSRs: features L1 lost, per the SDM bit layout', () => {
   const l1 = parseVmxMsrs(`0x482=${bits(63)}\n0x48b=${bits(33, 37, 39)}\n0x48c=${bits(6, 16, 21, 32)}\n`);
   assert.equal(lostVmxFeatures(l0, l1), ['VMCS shadowing', 'EPT 1GB pages']);
   const noSecondary = parseVmxMsrs(`0x482=0x0\n0x48b=${bits(33, 37, 39, 46)}\n`);
-  assert.equal(lostVmxFeatures(l0, noSecondary), ['Activate secondary controls', 'Enable EPT', 'Enable VPID', 'Unrestricted guest', 'VMCS shadowing']);
+  assert.equal(lostVmxFeatures(l0, noSecondary), [
+    'Activate secondary controls',
+    'Enable EPT',
+    'Enable VPID',
+    'Unrestricted guest',
+    'VMCS shadowing',
+  ]);
   assert.equal(lostVmxFeatures(l0, new Map()), [], 'nothing known, nothing claimed');
 });
 

@@ -167,14 +167,17 @@ test('dmesg that lost the boot: the journal is used, and the choice says why', (
   assert.is(chooseKernelLog(undefined, 'dmesg still starts at boot: the journal adds nothing\n'), undefined);
 });
 
-test('Proxmox and xl passwords are scrubbed, keys kept; the Proxmox configurations keep their cpu and kvm lines', () => {
-  assert.is(scrubQemuSecretsLine('cipassword: $5$rounds=5000$abc$def'), 'cipassword: <redacted>');
-  assert.is(scrubQemuSecretsLine('vncpasswd="s3cret"'), 'vncpasswd="<redacted>"');
-  assert.is(scrubQemuSecretsLine('spicepasswd=s3cret'), 'spicepasswd=<redacted>');
-  assert.is(scrubQemuSecretsLine('"passwd": "s3cret",'), '"passwd": "<redacted>",');
-  for (const line of fixture('proxmox-ve', 'qemu-server-100-kvm0.conf.excerpt').split('\n')) {
-    assert.is(scrubQemuSecretsLine(line), line);
-  }
-});
+test(
+  'Proxmox and xl passwords are scrubbed, keys kept; ' + 'the Proxmox configurations keep their cpu and kvm lines',
+  () => {
+    assert.is(scrubQemuSecretsLine('cipassword: $5$rounds=5000$abc$def'), 'cipassword: <redacted>');
+    assert.is(scrubQemuSecretsLine('vncpasswd="s3cret"'), 'vncpasswd="<redacted>"');
+    assert.is(scrubQemuSecretsLine('spicepasswd=s3cret'), 'spicepasswd=<redacted>');
+    assert.is(scrubQemuSecretsLine('"passwd": "s3cret",'), '"passwd": "<redacted>",');
+    for (const line of fixture('proxmox-ve', 'qemu-server-100-kvm0.conf.excerpt').split('\n')) {
+      assert.is(scrubQemuSecretsLine(line), line);
+    }
+  },
+);
 
 test.run();

@@ -11,7 +11,8 @@ const platform = async (name: string) => {
   return { verdict, check, l1: verdict.levels.L1, l0: verdict.levels.L0 };
 };
 
-const noKvmAdvice = (fix: string | undefined) => assert.not.match(fix ?? '', /kvm_intel|kvm_amd|host-passthrough|-cpu host/);
+const noKvmAdvice = (fix: string | undefined) =>
+  assert.not.match(fix ?? '', /kvm_intel|kvm_amd|host-passthrough|-cpu host/);
 
 test('Hyper-V host (Windows 10), nesting not exposed: Set-VMProcessor on the Windows host, no KVM advice', async () => {
   const { verdict, check, l1 } = await platform('hyperv-guest-no-nested');
@@ -27,18 +28,29 @@ test('Hyper-V host (Windows 10), nesting not exposed: Set-VMProcessor on the Win
   assert.match(check('l1-on-kvm')!.summary, /runs on Hyper-V, not on KVM/);
 });
 
-test('WSL2 with nesting on: platform wsl2 from the kernel release, Enlightened VMCS cited, "KVM on Hyper-V (WSL2): nesting on"', async () => {
-  const { verdict, check, l1 } = await platform('wsl2-nested-on');
-  assert.is(l1!.runsOn, 'hyperv');
-  assert.is(l1!.platform?.id, 'wsl2');
-  assert.equal(l1!.platform!.evidence[0], { file: 'L1/dmesg.txt', line: 1, text: l1!.platform!.evidence[0].text, why: 'kernel 5.15.146.1-microsoft-standard-WSL2 is built for WSL2' });
-  const flag = check('l1-virt-flag')!;
-  assert.is(flag.status, 'pass');
-  assert.ok(flag.evidence.some((e) => e.file === 'L1/dmesg.txt' && e.line === 216 && /Enlightened VMCS/.test(e.text)));
-  assert.is(check('l1-kvm')!.status, 'pass');
-  assert.is(verdict.chainName, 'KVM on Hyper-V (WSL2): nesting on');
-  assert.is(verdict.chainLine, 'L1 (Hyper-V, WSL2)');
-});
+test(
+  'WSL2 with nesting on: platform wsl2 from the kernel release, Enlightened VMCS cited, "KVM on Hyper-V (WSL2): ' +
+    'nesting on"',
+  async () => {
+    const { verdict, check, l1 } = await platform('wsl2-nested-on');
+    assert.is(l1!.runsOn, 'hyperv');
+    assert.is(l1!.platform?.id, 'wsl2');
+    assert.equal(l1!.platform!.evidence[0], {
+      file: 'L1/dmesg.txt',
+      line: 1,
+      text: l1!.platform!.evidence[0].text,
+      why: 'kernel 5.15.146.1-microsoft-standard-WSL2 is built for WSL2',
+    });
+    const flag = check('l1-virt-flag')!;
+    assert.is(flag.status, 'pass');
+    assert.ok(
+      flag.evidence.some((e) => e.file === 'L1/dmesg.txt' && e.line === 216 && /Enlightened VMCS/.test(e.text)),
+    );
+    assert.is(check('l1-kvm')!.status, 'pass');
+    assert.is(verdict.chainName, 'KVM on Hyper-V (WSL2): nesting on');
+    assert.is(verdict.chainLine, 'L1 (Hyper-V, WSL2)');
+  },
+);
 
 test('WSL2, only the head of dmesg pasted: the fix is .wslconfig nestedVirtualization, not modprobe.d', async () => {
   const { check, l1 } = await platform('wsl2-dmesg-head');
@@ -59,14 +71,18 @@ test('Azure VM of a nesting size: platform azure from the -azure kernel, VT-x se
   assert.is(verdict.chainName, 'L1 on Hyper-V (Azure): nesting on');
 });
 
-test('a cpuinfo alone (Azure VM without nesting, nothing names the host): no platform, and the fix is not stated as KVM-only', async () => {
-  const { check, l1 } = await platform('azure-no-nested-cpuinfo-only');
-  assert.is(l1!.platform, undefined);
-  assert.ok(['unknown', 'other'].includes(l1!.runsOn));
-  const flag = check('l1-virt-flag')!;
-  assert.is(flag.status, 'fail');
-  assert.match(flag.fix!, /^If L0 is KVM: .* On another hypervisor, enable its nested virtualization setting/);
-});
+test(
+  'a cpuinfo alone (Azure VM without nesting, nothing names the host): no platform, and the fix is not stated ' +
+    'as KVM-only',
+  async () => {
+    const { check, l1 } = await platform('azure-no-nested-cpuinfo-only');
+    assert.is(l1!.platform, undefined);
+    assert.ok(['unknown', 'other'].includes(l1!.runsOn));
+    const flag = check('l1-virt-flag')!;
+    assert.is(flag.status, 'fail');
+    assert.match(flag.fix!, /^If L0 is KVM: .* On another hypervisor, enable its nested virtualization setting/);
+  },
+);
 
 test('AWS EC2 t3 (Nitro KVM): platform aws from DMI, the fix is a .metal or nested-capable instance type', async () => {
   const { verdict, check, l1 } = await platform('aws-nitro');
@@ -104,17 +120,23 @@ test('VirtualBox guest (dmidecode): VirtualBox, the fix is VBoxManage --nested-h
   noKvmAdvice(fix);
 });
 
-test('KVM guest with L0 not collected: the fix says what to run on L0 and that nestbug can collect it (--l0)', async () => {
-  const verdict = await analyseFixture('corpus', 'virt-what-kvm');
-  const l1 = verdict.levels.L1!;
-  assert.is(l1.runsOn, 'kvm');
-  assert.is(l1.platform, undefined);
-  const flag = verdict.checks.find((c) => c.id === 'l1-virt-flag')!;
-  assert.is(flag.status, 'fail');
-  assert.match(flag.fix!, /L0 is a KVM host that was not collected\. On L0: cat \/sys\/module\/kvm_intel\/parameters\/nested/);
-  assert.match(flag.fix!, /--l0 USER@L0-HOST/);
-  assert.match(flag.summary, /L0 was not collected/);
-});
+test(
+  'KVM guest with L0 not collected: the fix says what to run on L0 and that nestbug can collect ' + 'it (--l0)',
+  async () => {
+    const verdict = await analyseFixture('corpus', 'virt-what-kvm');
+    const l1 = verdict.levels.L1!;
+    assert.is(l1.runsOn, 'kvm');
+    assert.is(l1.platform, undefined);
+    const flag = verdict.checks.find((c) => c.id === 'l1-virt-flag')!;
+    assert.is(flag.status, 'fail');
+    assert.match(
+      flag.fix!,
+      /L0 is a KVM host that was not collected\. On L0: cat \/sys\/module\/kvm_intel\/parameters\/nested/,
+    );
+    assert.match(flag.fix!, /--l0 USER@L0-HOST/);
+    assert.match(flag.summary, /L0 was not collected/);
+  },
+);
 
 test('Xen HVM guest: Xen, the fix is hap=1 and nestedhvm=1 in the xl configuration', async () => {
   const verdict = await analyseFixture('corpus', 'virt-what-rhel5-xen-domU-hvm');
@@ -125,26 +147,36 @@ test('Xen HVM guest: Xen, the fix is hap=1 and nestedhvm=1 in the xl configurati
   if (flag?.fix) noKvmAdvice(flag.fix);
 });
 
-test('the lines that decide are cited with file and line: kvm: disabled by bios, kvm: no hardware support', async () => {
-  const bios = (await platform('l0-disabled-by-bios')).check('l0-kvm')!;
-  assert.is(bios.status, 'fail');
-  assert.equal(bios.evidence[0], { file: 'L0/dmesg.txt', line: 2, text: '[   38.526047] kvm: disabled by bios' });
-  assert.match(bios.fix!, /firmware setup/);
-  const none = (await platform('l0-no-hardware-support')).check('l0-kvm')!;
-  assert.is(none.status, 'fail');
-  assert.is(none.evidence[0].line, 2);
-  assert.match(none.summary, /"kvm: no hardware support"/);
-});
+test(
+  'the lines that decide are cited with file and line: ' + 'kvm: disabled by bios, kvm: no hardware support',
+  async () => {
+    const bios = (await platform('l0-disabled-by-bios')).check('l0-kvm')!;
+    assert.is(bios.status, 'fail');
+    assert.equal(bios.evidence[0], { file: 'L0/dmesg.txt', line: 2, text: '[   38.526047] kvm: disabled by bios' });
+    assert.match(bios.fix!, /firmware setup/);
+    const none = (await platform('l0-no-hardware-support')).check('l0-kvm')!;
+    assert.is(none.status, 'fail');
+    assert.is(none.evidence[0].line, 2);
+    assert.match(none.summary, /"kvm: no hardware support"/);
+  },
+);
 
 test("QEMU's KVM failures in its log: fallback to TCG, TCG without vmx, permission denied, each cited", async () => {
   const fallback = (await platform('qemu-back-to-tcg')).check('l0-qemu-kvm')!;
   assert.is(fallback.status, 'fail');
-  assert.equal(fallback.evidence.map((e) => e.line), [2, 3, 4]);
+  assert.equal(
+    fallback.evidence.map((e) => e.line),
+    [2, 3, 4],
+  );
   assert.match(fallback.summary, /"Back to tcg accelerator\."/);
   assert.match(fallback.fix!, /not kvm:tcg/);
   const tcg = (await platform('qemu-tcg-no-vmx')).check('l1-qemu-kvm')!;
   assert.is(tcg.status, 'fail');
-  assert.equal(tcg.evidence[0], { file: 'L1/libvirt/zeldaos.log', line: 1, text: "warning: TCG doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]" });
+  assert.equal(tcg.evidence[0], {
+    file: 'L1/libvirt/zeldaos.log',
+    line: 1,
+    text: "warning: TCG doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]",
+  });
   assert.match(tcg.fix!, /TCG, which cannot offer vmx/);
   const denied = (await platform('libvirt-kvm-permission')).check('l1-qemu-kvm')!;
   assert.match(denied.summary, /"Could not access KVM kernel module: Permission denied"/);

@@ -1,24 +1,15 @@
 // Pure: inside-view clues of the architectures without a CPUID hypervisor leaf (arm64,
 // ppc64) and the s390x sysinfo trap (TCG claims KVM/Linux). Called by runs-on.ts.
+
 import type { Level } from '../../levels.js';
+import { insideClue } from '../clue.js';
 import { type EvidenceFiles, findLine, levelFile } from '../evidence.js';
 import { parseCpuinfo } from '../parsers/cpuinfo.js';
-import { parseDmidecode } from '../parsers/small.js';
-import type { Clue, RunsOn, Strength } from '../types.js';
+import { parseDmidecode } from '../parsers/system.js';
+import type { Clue, RunsOn } from '../types.js';
 import { arm64DmiFromDmesg, arm64DmiSays, deviceTreeHypervisorSays } from './arm64.js';
 import { parseDeviceTree, parsePpcPlatform } from './ppc64.js';
 import { parseSysinfoLayers, sysinfoSaysTcg } from './s390x.js';
-
-function clue(
-  says: RunsOn,
-  strength: Strength,
-  why: string,
-  file: string,
-  line: number | undefined,
-  text: string,
-): Clue {
-  return { view: 'inside', says, strength, why, file, line, text };
-}
 
 /** QEMU's virt machine names KVM or QEMU in its SMBIOS product (arm64, LoongArch, RISC-V);
  * `.metal` is a bare-metal cloud instance on every architecture; cloud vendor names are
@@ -31,7 +22,7 @@ function virtMachineDmi(files: EvidenceFiles, level: Level): Clue | undefined {
     const qemuVirt = /^QEMU/i.test(dmi.manufacturer) && /Virtual Machine/.test(dmi.product ?? '');
     const onArm = parseCpuinfo(files.get(levelFile(level, 'cpuinfo')) ?? '').arch === 'arm';
     if (said && (qemuVirt || said.says === 'bare-metal' || onArm)) {
-      return clue(
+      return insideClue(
         said.says as RunsOn,
         said.strength,
         said.why,
@@ -45,7 +36,14 @@ function virtMachineDmi(files: EvidenceFiles, level: Level): Clue | undefined {
   const parts = line ? arm64DmiFromDmesg(line.text) : undefined;
   const said = parts ? arm64DmiSays(parts.vendor, parts.product) : undefined;
   return said && line
-    ? clue(said.says as RunsOn, said.strength, `the kernel's DMI line: ${said.why}`, line.file, line.line, line.text)
+    ? insideClue(
+        said.says as RunsOn,
+        said.strength,
+        `the kernel's DMI line: ${said.why}`,
+        line.file,
+        line.line,
+        line.text,
+      )
     : undefined;
 }
 
@@ -57,7 +55,7 @@ function arm64KvmServices(files: EvidenceFiles, level: Level): Clue | undefined 
   if (text === undefined) return undefined;
   const services = findLine(files, file, /smccc: KVM: hypervisor services detected/);
   if (services)
-    return clue(
+    return insideClue(
       'kvm',
       3,
       'the arm64 kernel found KVM hypervisor services over SMCCC',
@@ -70,10 +68,11 @@ function arm64KvmServices(files: EvidenceFiles, level: Level): Clue | undefined 
   const complete = /\[\s*0\.0+\] Booting Linux|\[\s*0\.0+\] Linux version/.test(text);
   const recent = release !== null && (Number(release[1]) > 5 || (Number(release[1]) === 5 && Number(release[2]) >= 11));
   if (virt && complete && recent && parseCpuinfo(files.get(levelFile(level, 'cpuinfo')) ?? '').arch !== 'x86') {
-    return clue(
+    return insideClue(
       'tcg',
       1,
-      "a QEMU virt machine whose whole boot log has no 'smccc: KVM: hypervisor services detected' (arm64 KVM guests since Linux 5.11 log it): TCG",
+      "a QEMU virt machine whose whole boot log has no 'smccc: KVM: hypervisor services detected' (arm64 KVM " +
+        'guests since Linux 5.11 log it): TCG',
       file,
       virt.line,
       virt.text,
@@ -94,7 +93,7 @@ function ppcClues(files: EvidenceFiles, level: Level): Clue[] {
   switch (platform.kind) {
     case 'powernv':
       out.push(
-        clue(
+        insideClue(
           'bare-metal',
           2,
           'ppc64 platform PowerNV: bare metal on OPAL firmware (where KVM-HV runs)',
@@ -106,7 +105,7 @@ function ppcClues(files: EvidenceFiles, level: Level): Clue[] {
       break;
     case 'powervm':
       out.push(
-        clue(
+        insideClue(
           'powervm',
           2,
           `ppc64 pSeries with IBM machine type ${platform.model}: a PowerVM LPAR`,
@@ -120,10 +119,11 @@ function ppcClues(files: EvidenceFiles, level: Level): Clue[] {
       // QEMU adds /hypervisor (linux,kvm) to the device tree only under KVM.
       if (!hv && dtText !== undefined && dt.size > 0) {
         out.push(
-          clue(
+          insideClue(
             'tcg',
             2,
-            'a pSeries machine emulated by QEMU whose device tree has no /hypervisor node: QEMU adds one (linux,kvm) under KVM only',
+            'a pSeries machine emulated by QEMU whose device tree has no /hypervisor node: QEMU adds one ' +
+              '(linux,kvm) under KVM only',
             dtFile,
             dt.get('model')?.line ?? 1,
             dt.get('model') ? `model=${dt.get('model')!.value}` : 'no hypervisor.compatible',
@@ -143,7 +143,7 @@ function s390Clue(files: EvidenceFiles, level: Level): Clue | undefined {
   const tcg = sysinfoSaysTcg(layers);
   if (tcg) {
     const what = tcg.kind === 'machine' ? `Manufacturer: ${tcg.manufacturer}` : `VM00 Name: ${tcg.name}`;
-    return clue(
+    return insideClue(
       'tcg',
       3,
       `/proc/sysinfo was filled by QEMU's emulation (${what}): TCG, although VM00 claims KVM/Linux`,
@@ -161,7 +161,7 @@ function deviceTreeHypervisor(files: EvidenceFiles, level: Level): Clue | undefi
   const hv = parseDeviceTree(files.get(file) ?? '').get('hypervisor.compatible');
   const says = deviceTreeHypervisorSays(hv?.value);
   return hv && says
-    ? clue(says.says as RunsOn, says.strength, says.why, file, hv.line, `hypervisor.compatible=${hv.value}`)
+    ? insideClue(says.says as RunsOn, says.strength, says.why, file, hv.line, `hypervisor.compatible=${hv.value}`)
     : undefined;
 }
 

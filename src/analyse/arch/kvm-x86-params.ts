@@ -131,10 +131,17 @@ const NOTES: Record<string, (value: string) => Omit<ParamFinding, 'param'> | und
 function fixFor(rule: Rule, level: string): string {
   const option = rule.module.replace('_', '-');
   const conf = `/etc/modprobe.d/${rule.module}.conf`;
-  return `On ${level}, with all guests stopped: echo "options ${option} ${rule.name}=1" >> ${conf}; modprobe -r ${rule.module}; modprobe ${rule.module} (or boot with ${option}.${rule.name}=1). If it stays off, the CPU (or, in a VM, the CPU model it was given) lacks the feature.`;
+  return (
+    `On ${level}, with all guests stopped: echo "options ${option} ${rule.name}=1" >> ${conf}; modprobe -r ` +
+    `${rule.module}; modprobe ${rule.module} (or boot with ` +
+    `${option}.${rule.name}=1). If it stays off, the CPU (or, in a VM, the CPU ` +
+    `model it was given) lacks the feature.`
+  );
 }
 
 /** Findings for the parameters of one level, in rule order; parameters not collected are absent. */
+const NO_THIRD_LEVEL = 'its own guests cannot nest further (fine for L0 -> L1 -> L2)';
+
 export function interpretKvmParams(params: readonly KvmParam[], level: 'L0' | 'L1' | 'L2'): ParamFinding[] {
   const out: ParamFinding[] = [];
   for (const rule of RULES) {
@@ -149,7 +156,7 @@ export function interpretKvmParams(params: readonly KvmParam[], level: 'L0' | 'L
       out.push({
         param,
         status: 'pass',
-        meaning: `${rule.module}.nested is off on ${level}: its own guests cannot nest further (fine for L0 -> L1 -> L2)`,
+        meaning: `${rule.module}.nested is off on ${level}: ${NO_THIRD_LEVEL}`,
       });
     else out.push({ param, status: rule.off, meaning: rule.meaning, fix: fixFor(rule, level) });
   }

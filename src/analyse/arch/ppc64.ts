@@ -54,23 +54,34 @@ const NESTED_ERRORS: Array<{ re: RegExp; meaning: string; fix: string }> = [
   {
     re: /kvm-hv: Parent hypervisor does not support nesting/i,
     meaning: 'kvm_hv found no nested-HV support in the hypervisor below: this level cannot run KVM-HV guests',
-    fix: "Start this level with nested HV: QEMU -machine pseries,cap-nested-hv=on (libvirt <features><nested-hv state='on'/></features>), and on the KVM host below load kvm_hv with nested=1 (the default since Linux 5.0: check /sys/module/kvm_hv/parameters/nested). Under TCG, or on PowerVM before Power10 with the nested API v2, there is no nested HV.",
+    fix:
+      'Start this level with nested HV: QEMU -machine pseries,cap-nested-hv=on (libvirt <features><nested-hv ' +
+      "state='on'/></features>), and on the KVM host below load kvm_hv with nested=1 " +
+      '(the default since Linux 5.0: check /sys/module/kvm_hv/parameters/nested). ' +
+      'Under TCG, or on PowerVM before Power10 with the nested API v2, there is no ' +
+      'nested HV.',
   },
   {
     re: /KVM-NESTEDv2: couldn't set guest wide elements/i,
     meaning: 'the nested API v2 (PowerVM / Power10 compatibility mode) refused the L2 guest',
-    fix: 'Run L1 on a firmware and kernel with the nested API v2 (PowerVM FW1060+), or on a KVM host (nested API v1 with cap-nested-hv=on); Power10-compat L2s need both sides to agree on the API.',
+    fix:
+      'Run L1 on a firmware and kernel with the nested API v2 (PowerVM FW1060+), or on a KVM host (nested API ' +
+      'v1 with cap-nested-hv=on); Power10-compat L2s need both sides to agree on the API.',
   },
   {
     re: /IRQ_XIVE capability must be present/i,
     meaning:
       'QEMU in this level asked for the in-kernel XIVE interrupt controller, which a nested KVM-HV guest does not have',
-    fix: 'Start the L2 with -machine pseries,ic-mode=xics,kernel-irqchip=off (or kernel-irqchip=split / off in libvirt): the emulated interrupt controller works in a nested guest.',
+    fix:
+      'Start the L2 with -machine pseries,ic-mode=xics,kernel-irqchip=off (or kernel-irqchip=split / off in ' +
+      'libvirt): the emulated interrupt controller works in a nested guest.',
   },
   {
     re: /cap-nested-hv|nested KVM-HV is not supported|KVM implementation does not support Nested-HV/i,
     meaning: 'QEMU could not give its guest nested HV',
-    fix: 'Load kvm_hv with nested=1 on the host running this QEMU (kvm_pr cannot nest), and keep cap-nested-hv=on only where the host supports it.',
+    fix:
+      'Load kvm_hv with nested=1 on the host running this QEMU (kvm_pr cannot nest), and keep cap-nested-hv=on ' +
+      'only where the host supports it.',
   },
 ];
 

@@ -10,10 +10,10 @@ import { compareFeatures, svmFeatures, vmxFeatures } from '../arch/x86-features.
 import { type Citation, type EvidenceFiles, findLine, levelFile } from '../evidence.js';
 import type { Guest } from '../guests.js';
 import { isOn, parseKvmParams } from '../parsers/kvm-params.js';
-import { parseUname } from '../parsers/small.js';
+import { parseUname } from '../parsers/system.js';
 import type { CheckStatus } from '../types.js';
 import { cite, cpuOf, kvmLoaded, result } from './common.js';
-import type { CheckDef, CheckResult } from './registry.js';
+import type { ChainContext, CheckDef, CheckResult } from './registry.js';
 
 const isArch = (files: EvidenceFiles, level: Level, arch: 'arm' | 'ppc' | 's390x' | 'x86') =>
   cpuOf(files, level)?.arch === arch;
@@ -23,6 +23,8 @@ const isArch = (files: EvidenceFiles, level: Level, arch: 'arm' | 'ppc' | 's390x
 /** libvirt and QEMU name VMX sub-features `vmx-posted-intr`, Linux `posted_intr`. */
 const sameFeature = (qemuName: string, linuxName: string) =>
   qemuName === linuxName || qemuName.replace(/^(vmx|svm)-/, '').replace(/-/g, '_') === linuxName;
+
+const featureElement = (f: { policy: string; name: string }) => `<feature policy='${f.policy}' name='${f.name}'/>`;
 
 function cpuModelCitations(
   files: EvidenceFiles,
@@ -47,7 +49,7 @@ function cpuModelCitations(
     if (disabled.length)
       return {
         evidence,
-        hint: `the domain XML disables ${disabled.map((f) => `<feature policy='${f.policy}' name='${f.name}'/>`).join(', ')}`,
+        hint: `the domain XML disables ${disabled.map(featureElement).join(', ')}`,
       };
     if (d.cpuMode === 'host-passthrough') return { evidence };
     const what = d.cpuMode === 'custom' ? `a named model (${d.cpuModel ?? 'custom'})` : `cpu mode='${d.cpuMode}'`;
@@ -102,7 +104,8 @@ export const l1VirtFeatures: CheckDef = {
     const loss = compareFeatures(kind, f0, f1)!;
     const scope =
       loss.compared === 'flags'
-        ? ` (compared on the names both cpuinfo files show: ${kind === 'vmx' ? 'one has no `vmx flags` line' : 'the plain flags'})`
+        ? ` (compared on the names both cpuinfo files show: ` +
+          `${kind === 'vmx' ? 'one has no `vmx flags` line' : 'the plain flags'})`
         : '';
     if (loss.lost.length === 0 && loss.otherLost.length === 0)
       return result('pass', `L1 has every ${kind.toUpperCase()} feature L0 shows${scope}`, evidence);
@@ -112,10 +115,15 @@ export const l1VirtFeatures: CheckDef = {
     const costs = loss.lost.map((l) => l.cost).join('; ');
     const other = loss.otherLost.length ? `; also lost: ${loss.otherLost.join(' ')}` : '';
     const status: CheckStatus = major.length || loss.lost.length ? 'warn' : 'pass';
-    const fix = `${model.hint ? `${model.hint[0].toUpperCase()}${model.hint.slice(1)}. ` : ''}Give L1 the host CPU: libvirt <cpu mode='host-passthrough'/> or QEMU -cpu host, with no -vmx-*/-svm sub-feature switched off; check L0's kvm_intel/kvm_amd parameters (a feature off there is off for L1).`;
+    const fix =
+      `${model.hint ? `${model.hint[0].toUpperCase()}${model.hint.slice(1)}. ` : ''}` +
+      "Give L1 the host CPU: libvirt <cpu mode='host-passthrough'/> or QEMU -cpu host, " +
+      "with no -vmx-*/-svm sub-feature switched off; check L0's kvm_intel/kvm_amd parameters " +
+      '(a feature off there is off for L1).';
     return result(
       status,
-      `L1 lost ${kind.toUpperCase()} features of L0${scope}: ${loss.lost.map((l) => l.name).join(', ') || 'none with a known cost'}${costs ? ` — ${costs}` : ''}${other}`,
+      `L1 lost ${kind.toUpperCase()} features of L0${scope}: ` +
+        `${loss.lost.map((l) => l.name).join(', ') || 'none with a known cost'}${costs ? ` — ${costs}` : ''}${other}`,
       evidence,
       fix,
     );
@@ -203,7 +211,12 @@ export const arm64El2: CheckDef = {
           q.machineArg ?? `${q.binary} (no -machine)`,
         ),
       );
-    const vmmFix = `Give L1's vCPU EL2: QEMU -machine virt,virtualization=on (with -accel kvm this needs an L0 kernel >= ${ARM64_NV_MIN_KERNEL.join('.')} booted with kvm-arm.mode=nested on FEAT_NV2 hardware${q ? '' : "; libvirt: <features><gic version='3'/></features> and the same machine option"}); cloud VMs need an instance type with nested virtualization.`;
+    const vmmFix =
+      `Give L1's vCPU EL2: QEMU -machine virt,virtualization=on (with -accel kvm this needs an L0 ` +
+      `kernel >= ${ARM64_NV_MIN_KERNEL.join('.')} booted with kvm-arm.mode=nested on ` +
+      `FEAT_NV2 ` +
+      `hardware${q ? '' : "; libvirt: <features><gic version='3'/></features> and the same machine option"}); ` +
+      `cloud VMs need an instance type with nested virtualization.`;
     if (boot.startedAt?.el === 2) {
       if (boot.kvmReady)
         return result(
@@ -222,18 +235,45 @@ export const arm64El2: CheckDef = {
       const why = el2Given === false ? `; its QEMU does not give EL2 (${q?.machineArg ?? 'no -machine option'})` : '';
       return result(
         'fail',
-        `L1 started at EL1${boot.hypUnavailable ? ' and KVM says HYP mode not available' : ''}: it cannot host KVM guests${why}`,
+        `L1 started at EL1${boot.hypUnavailable ? ' and KVM says HYP mode not available' : ''}: it cannot host KVM ` +
+          `guests${why}`,
         evidence,
         vmmFix,
       );
     }
     return result(
       'unknown',
-      "L1's kernel log does not say which exception level it started at (the line is early in the boot: dmesg may have wrapped)",
+      "L1's kernel log does not say which exception level it started at (the line is early in the boot: dmesg may " +
+        'have wrapped)',
       evidence,
     );
   },
 };
+
+/** What L0 (arm64) says about giving its guests EL2: QEMU's refusal, the kernel, kvm-arm.mode, KVM ignored. */
+function arm64L0Facts(files: EvidenceFiles) {
+  // QEMU's refusal when asked for EL2 (virtualization=on) on a KVM host without nesting
+  const refused = findLine(
+    files,
+    levelFile('L0', 'libvirt-qemu-logs'),
+    /host kernel KVM does not support providing Virtualization extensions/,
+  );
+  const release = parseUname(files.get(levelFile('L0', 'uname')) ?? '').release;
+  const cmdFile = levelFile('L0', 'cmdline');
+  const mode = kvmArmMode(files.get(cmdFile) ?? '');
+  const ignored = findLine(
+    files,
+    levelFile('L0', 'dmesg'),
+    /KVM is not available\. Ignoring kvm-arm\.mode|HYP mode not available/,
+  );
+  const evidence: Citation[] = [];
+  if (release) evidence.push(cite(levelFile('L0', 'uname'), 1, release));
+  const modeLine = findLine(files, cmdFile, /kvm-arm\.mode=/);
+  if (modeLine) evidence.push(modeLine);
+  if (ignored) evidence.push(ignored);
+  if (refused) evidence.push(refused);
+  return { refused, release, mode, ignored, evidence };
+}
 
 export const arm64L0Nested: CheckDef = {
   id: 'arm64-l0-nested',
@@ -249,28 +289,12 @@ export const arm64L0Nested: CheckDef = {
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L0') || !isArch(files, 'L0', 'arm')) return undefined;
-    // QEMU's refusal when asked for EL2 (virtualization=on) on a KVM host without nesting
-    const refused = findLine(
-      files,
-      levelFile('L0', 'libvirt-qemu-logs'),
-      /host kernel KVM does not support providing Virtualization extensions/,
-    );
-    const release = parseUname(files.get(levelFile('L0', 'uname')) ?? '').release;
-    const cmdFile = levelFile('L0', 'cmdline');
-    const mode = kvmArmMode(files.get(cmdFile) ?? '');
-    const ignored = findLine(
-      files,
-      levelFile('L0', 'dmesg'),
-      /KVM is not available\. Ignoring kvm-arm\.mode|HYP mode not available/,
-    );
-    const evidence: Citation[] = [];
-    if (release) evidence.push(cite(levelFile('L0', 'uname'), 1, release));
-    const modeLine = findLine(files, cmdFile, /kvm-arm\.mode=/);
-    if (modeLine) evidence.push(modeLine);
-    if (ignored) evidence.push(ignored);
+    const { refused, release, mode, ignored, evidence } = arm64L0Facts(files);
     const newEnough = kernelAtLeast(release, ARM64_NV_MIN_KERNEL);
-    const fix = `Nested virtualization on arm64 needs FEAT_NV2 hardware (Neoverse V2/Graviton4, Apple M2+, ...), an L0 kernel >= ${ARM64_NV_MIN_KERNEL.join('.')} booted with kvm-arm.mode=nested, and L1 started with -machine virt,virtualization=on.`;
-    if (refused) evidence.push(refused);
+    const fix =
+      `Nested virtualization on arm64 needs FEAT_NV2 hardware (Neoverse V2/Graviton4, Apple M2+, ...), ` +
+      `an L0 kernel >= ${ARM64_NV_MIN_KERNEL.join('.')} booted with ` +
+      `kvm-arm.mode=nested, and L1 started with -machine virt,virtualization=on.`;
     if (refused && (newEnough === false || mode !== 'nested')) {
       return result(
         'fail',
@@ -284,7 +308,7 @@ export const arm64L0Nested: CheckDef = {
         'fail',
         `L0's KVM is not available (${ignored.text.replace(/^\[[^\]]*\]\s*/, '')}): L0 did not start at EL2`,
         evidence,
-        'L0 must boot at EL2 (firmware that leaves EL2 to Linux; on a VM, a host that gives it EL2). ' + fix,
+        `L0 must boot at EL2 (firmware that leaves EL2 to Linux; on a VM, a host that gives it EL2). ${fix}`,
       );
     if (newEnough === false)
       return result(
@@ -296,7 +320,8 @@ export const arm64L0Nested: CheckDef = {
     if (mode !== 'nested')
       return result(
         'fail',
-        `L0's kernel command line has ${mode ? `kvm-arm.mode=${mode}` : 'no kvm-arm.mode=nested'}: KVM gives its guests no EL2`,
+        `L0's kernel command line has ${mode ? `kvm-arm.mode=${mode}` : 'no kvm-arm.mode=nested'}: ` +
+          'KVM gives its guests no EL2',
         evidence,
         fix,
       );
@@ -309,7 +334,8 @@ export const arm64L0Nested: CheckDef = {
       );
     return result(
       'pass',
-      `L0 runs Linux ${release} with kvm-arm.mode=nested (the hardware must still have FEAT_NV2: L1 starting at EL2 shows it does)`,
+      `L0 runs Linux ${release} with kvm-arm.mode=nested (the hardware must still have FEAT_NV2: L1 starting at ` +
+        `EL2 shows it does)`,
       evidence,
     );
   },
@@ -326,6 +352,27 @@ function domainNestedHvOf(files: EvidenceFiles, guest: Guest | undefined): { on:
   if (found.line === undefined)
     return { on: false, cite: cite(d.file, d.line, `${d.typeLine} (no <nested-hv/> feature)`) };
   return { on: found.on, cite: cite(d.file, d.line + found.line - 1, found.text ?? '') };
+}
+
+/** What says whether L1 (ppc64) got nested HV: errors logged, L0's kvm_hv nested, cap-nested-hv, kvm_hv in L1. */
+function ppcNestingFacts(ctx: ChainContext, evidence: Citation[]) {
+  const { files } = ctx;
+  const errors = (['dmesg', 'libvirt-qemu-logs'] as const).flatMap((id) =>
+    ppcNestedErrors(files.get(levelFile('L1', id)) ?? '').map((e) => ({ ...e, file: levelFile('L1', id) })),
+  );
+  for (const e of errors) evidence.push(cite(e.file, e.line, e.text));
+  const l0Nested = parseKvmParams(files.get(levelFile('L0', 'kvm-params')) ?? '').find(
+    (p) => p.module === 'kvm_hv' && p.name === 'nested',
+  );
+  if (l0Nested) evidence.push(cite(levelFile('L0', 'kvm-params'), l0Nested.line, `kvm_hv.nested=${l0Nested.value}`));
+  const q = ctx.matches.L1?.guest?.qemu;
+  const fromDomain = domainNestedHvOf(files, ctx.matches.L1?.guest);
+  const capOn = q ? machineNestedHv(q.machineArg) : fromDomain?.on;
+  if (q) evidence.push(cite(q.file, q.line, q.machineArg ?? `${q.binary} (no -machine option)`));
+  if (fromDomain) evidence.push(fromDomain.cite);
+  const kvm = kvmLoaded(files, 'L1');
+  const hv = kvm.modules.includes('kvm_hv');
+  return { errors, l0Nested, q, capOn, hv };
 }
 
 export const ppc64NestedHv: CheckDef = {
@@ -354,30 +401,11 @@ export const ppc64NestedHv: CheckDef = {
       );
     if (platform.kind === 'powernv')
       return result('pass', 'L1 is PowerNV (bare metal): it runs KVM-HV guests directly, nothing is nested', evidence);
-    const errors = [
-      ...ppcNestedErrors(files.get(levelFile('L1', 'dmesg')) ?? '').map((e) => ({
-        ...e,
-        file: levelFile('L1', 'dmesg'),
-      })),
-      ...ppcNestedErrors(files.get(levelFile('L1', 'libvirt-qemu-logs')) ?? '').map((e) => ({
-        ...e,
-        file: levelFile('L1', 'libvirt-qemu-logs'),
-      })),
-    ];
-    for (const e of errors) evidence.push(cite(e.file, e.line, e.text));
-    const l0Nested = parseKvmParams(files.get(levelFile('L0', 'kvm-params')) ?? '').find(
-      (p) => p.module === 'kvm_hv' && p.name === 'nested',
-    );
-    if (l0Nested) evidence.push(cite(levelFile('L0', 'kvm-params'), l0Nested.line, `kvm_hv.nested=${l0Nested.value}`));
-    const q = ctx.matches.L1?.guest?.qemu;
-    const fromDomain = domainNestedHvOf(files, ctx.matches.L1?.guest);
-    const capOn = q ? machineNestedHv(q.machineArg) : fromDomain?.on;
-    if (q) evidence.push(cite(q.file, q.line, q.machineArg ?? `${q.binary} (no -machine option)`));
-    if (fromDomain) evidence.push(fromDomain.cite);
-    const kvm = kvmLoaded(files, 'L1');
-    const hv = kvm.modules.includes('kvm_hv');
+    const { errors, l0Nested, q, capOn, hv } = ppcNestingFacts(ctx, evidence);
     const capFix =
-      "Start L1 with -machine pseries,cap-nested-hv=on (libvirt: <features><nested-hv state='on'/></features>) on a POWER9/POWER10 KVM host whose kvm_hv has nested=1 (/sys/module/kvm_hv/parameters/nested).";
+      "Start L1 with -machine pseries,cap-nested-hv=on (libvirt: <features><nested-hv state='on'/></features>) on " +
+      'a POWER9/POWER10 KVM host whose kvm_hv has nested=1 ' +
+      '(/sys/module/kvm_hv/parameters/nested).';
     if (errors.length)
       return result(
         'fail',
@@ -390,13 +418,15 @@ export const ppc64NestedHv: CheckDef = {
         'fail',
         `L0's kvm_hv has nested=${l0Nested.value}: no guest of L0 gets nested HV`,
         evidence,
-        'On L0, with all guests stopped: echo "options kvm_hv nested=1" > /etc/modprobe.d/kvm_hv.conf; modprobe -r kvm_hv; modprobe kvm_hv. ' +
+        'On L0, with all guests stopped: echo "options kvm_hv nested=1" > /etc/modprobe.d/kvm_hv.conf; modprobe -r ' +
+          'kvm_hv; modprobe kvm_hv. ' +
           capFix,
       );
     if (capOn === false)
       return result(
         'fail',
-        `L1 was started without cap-nested-hv=on (${q ? (q.machineArg ?? 'no -machine option') : "its domain XML has no <nested-hv state='on'/>"})`,
+        `L1 was started without cap-nested-hv=on ` +
+          `(${q ? (q.machineArg ?? 'no -machine option') : "its domain XML has no <nested-hv state='on'/>"})`,
         evidence,
         capFix,
       );
@@ -418,7 +448,8 @@ export const ppc64NestedHv: CheckDef = {
   },
 };
 const hypervisorFixPowerVm =
-  'Use a Power10 system with firmware FW1060 or later, mark the LPAR KVM-capable on the HMC, and run a Linux kernel >= 6.8 in it.';
+  'Use a Power10 system with firmware FW1060 or later, mark the LPAR KVM-capable on the HMC, and run a Linux ' +
+  'kernel >= 6.8 in it.';
 
 /** The lowest collected s390x level with sysinfo tells what runs below it. */
 export function s390xBelow(
@@ -455,7 +486,8 @@ export const s390xLayers: CheckDef = {
       return {
         ...result(
           'warn',
-          `${level}'s /proc/sysinfo was written by QEMU's emulation: ${level} runs on TCG, no real s390x layer is below it`,
+          `${level}'s /proc/sysinfo was written by QEMU's emulation: ${level} runs on TCG, no real s390x layer is ` +
+            `below it`,
           [tcg],
           'Run the s390x guest on an s390x KVM host (an LPAR or z/VM guest with the sie facility) to test nested KVM.',
         ),

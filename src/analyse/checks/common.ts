@@ -2,14 +2,24 @@
 import type { Level } from '../../levels.js';
 import { type Citation, type EvidenceFiles, findLine, levelFile } from '../evidence.js';
 import { type CpuInfo, parseCpuinfo } from '../parsers/cpuinfo.js';
-import { cpuFromLscpu } from '../parsers/lscpu-cpu.js';
 import { parseKvmParams } from '../parsers/kvm-params.js';
+import { cpuFromLscpu } from '../parsers/lscpu-cpu.js';
 import type { CheckStatus } from '../types.js';
 import type { CheckResult } from './registry.js';
 
-export const cite = (file: string, line: number | undefined, text: string): Citation => ({ file, line, text: text.slice(0, 300) });
+export const cite = (file: string, line: number | undefined, text: string): Citation => ({
+  file,
+  line,
+  text: text.slice(0, 300),
+});
 
-export function result(status: CheckStatus, summary: string, evidence: Citation[], fix?: string, title?: string): CheckResult {
+export function result(
+  status: CheckStatus,
+  summary: string,
+  evidence: Citation[],
+  fix?: string,
+  title?: string,
+): CheckResult {
   return { status, summary, evidence, ...(fix ? { fix } : {}), ...(title ? { title } : {}) };
 }
 
@@ -44,10 +54,16 @@ export function vendorModule(cpu: CpuInfo | undefined): string {
   return 'kvm_intel or kvm_amd';
 }
 
-export function kvmLoaded(files: EvidenceFiles, level: Level): { loaded: boolean | undefined; modules: string[]; cite?: Citation } {
+export function kvmLoaded(
+  files: EvidenceFiles,
+  level: Level,
+): { loaded: boolean | undefined; modules: string[]; cite?: Citation } {
   const text = files.get(levelFile(level, 'kvm-modules'));
   const params = parseKvmParams(files.get(levelFile(level, 'kvm-params')) ?? '');
-  const fromModules = (text ?? '').split('\n').map((l) => l.split(/\s+/)[0]).filter((m) => /^kvm/.test(m));
+  const fromModules = (text ?? '')
+    .split('\n')
+    .map((l) => l.split(/\s+/)[0])
+    .filter((m) => /^kvm/.test(m));
   const modules = [...new Set([...fromModules, ...params.map((p) => p.module)])];
   if (text === undefined && params.length === 0) return { loaded: undefined, modules };
   const first = text ? findLine(files, levelFile(level, 'kvm-modules'), /^kvm/) : undefined;

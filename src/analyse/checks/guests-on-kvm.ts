@@ -29,19 +29,30 @@ export function guestsOnKvmCheck(host: Exclude<Level, 'L0'>): CheckDef {
       for (const id of READS) ctx.files.get(levelFile(host, id));
       const rows = guests.map((g) => ({ g, accel: guestAccel(g) }));
       const tcg = rows.filter((r) => r.accel.says === 'tcg');
-      const evidence = rows.map((r) => r.accel.clue).filter((c) => c !== undefined).map((c) => cite(c.file, c.line, c.text));
+      const evidence = rows
+        .map((r) => r.accel.clue)
+        .filter((c) => c !== undefined)
+        .map((c) => cite(c.file, c.line, c.text));
       const names = (list: typeof rows) => list.map((r) => r.g.name ?? `pid ${r.g.pid}`).join(', ');
       if (tcg.length) {
         return result(
           'fail',
-          `${host} runs ${tcg.length} of its ${rows.length} guests on TCG, not KVM: ${names(tcg)}; ${tcg[0].accel.clue?.why}`,
+          `${host} runs ${tcg.length} of its ${rows.length} guests on TCG, not KVM: ${names(tcg)}; ` +
+            `${tcg[0].accel.clue?.why}`,
           evidence,
-          `In ${host}: make sure /dev/kvm works (see the ${host} checks), then start the guests with libvirt type='kvm' or QEMU -accel kvm; remove a ":tcg" fallback so a KVM failure is an error, not a silent slowdown.`,
+          `In ${host}: make sure /dev/kvm works (see the ${host} checks), then start the guests with libvirt ` +
+            `type='kvm' or QEMU -accel kvm; remove a ":tcg" fallback so a KVM failure is ` +
+            `an error, not a silent slowdown.`,
         );
       }
       const weak = rows.filter((r) => r.accel.strength < 2);
       if (weak.length) {
-        return result('warn', `${names(weak)} may be on TCG: ${weak[0].accel.clue?.why ?? 'no accelerator evidence'}`, evidence, 'Start the guests with -accel kvm alone (no :tcg fallback) so a KVM failure stops QEMU instead of emulating.');
+        return result(
+          'warn',
+          `${names(weak)} may be on TCG: ${weak[0].accel.clue?.why ?? 'no accelerator evidence'}`,
+          evidence,
+          'Start the guests with -accel kvm alone (no :tcg fallback) so a KVM failure stops QEMU instead of emulating.',
+        );
       }
       return result('pass', `${host} runs its guests on KVM: ${names(rows)}`, evidence);
     },

@@ -3,8 +3,8 @@
 import { ARCH_CHECKS } from './arch.js';
 import { guestsOnKvmCheck } from './guests-on-kvm.js';
 import { kvmAccessCheck } from './kvm-access.js';
-import { pveL1Config, xenGuestNesting } from './l0-stacks.js';
 import { l0Kvm, l0Nested, l0Speed } from './l0.js';
+import { pveL1Config, xenGuestNesting } from './l0-stacks.js';
 import { l0L1Flags, l1Kvm, l1Migration, l1VirtFlag } from './l1.js';
 import { onKvmCheck } from './on-kvm.js';
 import { qemuKvmCheck } from './qemu-kvm.js';

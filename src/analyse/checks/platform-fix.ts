@@ -43,7 +43,9 @@ function kvmHostFix(
     };
   }
   const collect =
-    below === 'L0' ? ' Or let nestbug collect it too: add --l0 USER@L0-HOST (and --l1-jump l0 when L1 is reached through it).' : '';
+    below === 'L0'
+      ? ' Or let nestbug collect it too: add --l0 USER@L0-HOST (and --l1-jump l0 when L1 is reached through it).'
+      : '';
   return {
     text:
       `${host} is a KVM host that was not collected. ` +

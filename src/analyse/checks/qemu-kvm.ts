@@ -1,19 +1,32 @@
 // Pure: QEMU or libvirt on a level said it could not use KVM (in libvirt's per-domain
 // logs or pasted QEMU output): the guest did not start, or runs emulated on TCG.
 import type { Level } from '../../levels.js';
-import { type DecisiveHit, QEMU_NO_KVM, findDecisive } from '../decisive-lines.js';
+import { type DecisiveHit, findDecisive, QEMU_NO_KVM } from '../decisive-lines.js';
 import { result } from './common.js';
 import type { CheckDef } from './registry.js';
 
 function fixFor(level: Level, hits: DecisiveHit[]): string {
   const text = hits.map((h) => h.text).join('\n');
   if (/Permission denied/i.test(text)) {
-    return `In ${level}: /dev/kvm exists but the user running QEMU cannot open it: add that user to the group owning /dev/kvm (usually kvm: usermod -aG kvm USER, then log in again); in a container, pass the device with --device /dev/kvm and its group with --group-add.`;
+    return (
+      `In ${level}: /dev/kvm exists but the user running QEMU cannot open it: add that user to the group ` +
+      `owning /dev/kvm (usually kvm: usermod -aG kvm USER, then log in again); in a ` +
+      `container, pass the device with --device /dev/kvm and its group with ` +
+      `--group-add.`
+    );
   }
   if (hits.some((h) => h.id === 'tcg-no-vmx')) {
-    return `QEMU in ${level} runs this guest on TCG, which cannot offer vmx to it: give ${level} a working /dev/kvm (see its checks) and start the guest with -accel kvm, or drop +vmx from its -cpu when emulating on purpose.`;
+    return (
+      `QEMU in ${level} runs this guest on TCG, which cannot offer vmx to it: give ${level} a working ` +
+      `/dev/kvm (see its checks) and start the guest with -accel kvm, or drop +vmx ` +
+      `from its -cpu when emulating on purpose.`
+    );
   }
-  return `${level} has no usable KVM (/dev/kvm missing: see the ${level} checks for the nesting or firmware switch); start guests with -accel kvm alone (not kvm:tcg) so a KVM failure is an error, not a silent fallback to TCG.`;
+  return (
+    `${level} has no usable KVM (/dev/kvm missing: see the ${level} checks for the nesting or firmware ` +
+    `switch); start guests with -accel kvm alone (not kvm:tcg) so a KVM failure is ` +
+    `an error, not a silent fallback to TCG.`
+  );
 }
 
 export function qemuKvmCheck(level: Exclude<Level, 'L2'>): CheckDef {

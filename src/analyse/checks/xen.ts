@@ -25,7 +25,8 @@ export const xenNesting: CheckDef = {
     const c = (v?.runsOn === 'xen' ? v : v1)!.evidence[0];
     const res = result(
       'unknown',
-      `Xen is underneath ${level}: nested HVM needs hap=1 and nestedhvm=1 in the guest's xl configuration, which nestbug cannot read from inside`,
+      `Xen is underneath ${level}: nested HVM needs hap=1 and nestedhvm=1 in the guest's xl configuration, which ` +
+        `nestbug cannot read from inside`,
       c ? [cite(c.file, c.line, c.text)] : [],
       hypervisorById('xen')?.nesting?.fix,
       `${level} is on Xen: its nesting setting can't be seen from inside`,

@@ -28,15 +28,36 @@ function regsToSignature(ebx: number, ecx: number, edx: number): string {
   return b.toString('latin1');
 }
 
+// `cpuid -r`: "0x00000000 0x00: eax=0x... ebx=0x... ecx=0x... edx=0x..."
+const CPUID_RAW_LINE = new RegExp(
+  String.raw`^\s*(0x[0-9a-f]+)\s+0x[0-9a-f]+:\s+` +
+    String.raw`eax=(0x[0-9a-f]+)\s+ebx=(0x[0-9a-f]+)\s+ecx=(0x[0-9a-f]+)\s+edx=(0x[0-9a-f]+)`,
+  'i',
+);
+// x86info -r: "eax in: 0x00000000, eax = 0000000d ebx = 756e6547 ecx = 6c65746e edx = 49656e69"
+const X86INFO_LINE = new RegExp(
+  String.raw`eax in:\s*(0x[0-9a-f]+),\s*` +
+    String.raw`eax\s*=\s*([0-9a-f]+)\s+ebx\s*=\s*([0-9a-f]+)\s+ecx\s*=\s*([0-9a-f]+)\s+edx\s*=\s*([0-9a-f]+)`,
+  'i',
+);
+
 export function parseCpuidLeaves(text: string): CpuidLeaf[] {
   const out: CpuidLeaf[] = [];
   text.split('\n').forEach((raw, index) => {
-    const raw1 = /^\s*(0x[0-9a-f]+)\s+0x[0-9a-f]+:\s+eax=(0x[0-9a-f]+)\s+ebx=(0x[0-9a-f]+)\s+ecx=(0x[0-9a-f]+)\s+edx=(0x[0-9a-f]+)/i.exec(raw);
-    const x86info = /eax in:\s*(0x[0-9a-f]+),\s*eax\s*=\s*([0-9a-f]+)\s+ebx\s*=\s*([0-9a-f]+)\s+ecx\s*=\s*([0-9a-f]+)\s+edx\s*=\s*([0-9a-f]+)/i.exec(raw);
+    const raw1 = CPUID_RAW_LINE.exec(raw);
+    const x86info = X86INFO_LINE.exec(raw);
     const m = raw1 ?? x86info;
     if (!m) return;
     const hex = (s: string) => parseInt(s.replace(/^0x/i, ''), 16);
-    out.push({ leaf: hex(m[1]), eax: hex(m[2]), ebx: hex(m[3]), ecx: hex(m[4]), edx: hex(m[5]), line: index + 1, text: raw.trim() });
+    out.push({
+      leaf: hex(m[1]),
+      eax: hex(m[2]),
+      ebx: hex(m[3]),
+      ecx: hex(m[4]),
+      edx: hex(m[5]),
+      line: index + 1,
+      text: raw.trim(),
+    });
   });
   return out;
 }
@@ -50,13 +71,23 @@ export function hypervisorSignatures(text: string): HypervisorSignature[] {
   const out: HypervisorSignature[] = [];
   for (const leaf of parseCpuidLeaves(text)) {
     if (leaf.leaf === 0x40000000 || leaf.leaf === 0x40000100) {
-      out.push({ leaf: leaf.leaf, signature: regsToSignature(leaf.ebx, leaf.ecx, leaf.edx), line: leaf.line, text: leaf.text });
+      out.push({
+        leaf: leaf.leaf,
+        signature: regsToSignature(leaf.ebx, leaf.ecx, leaf.edx),
+        line: leaf.line,
+        text: leaf.text,
+      });
     }
   }
   text.split('\n').forEach((raw, index) => {
     const m = /hypervisor_id\s*\((0x[0-9a-f]+)\)\s*=\s*"(.*)"\s*$/i.exec(raw);
     if (m && !out.some((s) => s.leaf === parseInt(m[1], 16))) {
-      out.push({ leaf: parseInt(m[1], 16), signature: unescapeCpuidString(m[2]).padEnd(12, '\0').slice(0, 12), line: index + 1, text: raw.trim() });
+      out.push({
+        leaf: parseInt(m[1], 16),
+        signature: unescapeCpuidString(m[2]).padEnd(12, '\0').slice(0, 12),
+        line: index + 1,
+        text: raw.trim(),
+      });
     }
   });
   return out.sort((a, b) => a.leaf - b.leaf);

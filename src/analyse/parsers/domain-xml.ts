@@ -34,13 +34,16 @@ export function parseDomains(text: string): DomainFacts[] {
     const lineOf = (offset: number) => startLine + block.slice(0, offset).split('\n').length - 1;
     const cpu = /<cpu\b[^>]*\/?>/.exec(block);
     const cpuBody = /<cpu\b[^>]*>([\s\S]*?)<\/cpu>/.exec(block)?.[1] ?? '';
-    const features = [...cpuBody.matchAll(/<feature\b[^>]*>/g)].map((f) => ({ name: attr(f[0], 'name') ?? '', policy: attr(f[0], 'policy') ?? 'require' }));
+    const features = [...cpuBody.matchAll(/<feature\b[^>]*>/g)].map((f) => ({
+      name: attr(f[0], 'name') ?? '',
+      policy: attr(f[0], 'policy') ?? 'require',
+    }));
     out.push({
       name: /<name>([^<]*)<\/name>/.exec(block)?.[1],
       uuid: /<uuid>([^<]*)<\/uuid>/.exec(block)?.[1]?.toLowerCase(),
       type: attr(openTag, 'type'),
       running: attr(openTag, 'id') !== undefined,
-      cpuMode: cpu ? attr(cpu[0], 'mode') ?? 'custom' : undefined,
+      cpuMode: cpu ? (attr(cpu[0], 'mode') ?? 'custom') : undefined,
       cpuModel: /<model\b[^>]*>([^<]*)<\/model>/.exec(cpuBody)?.[1],
       cpuFeatures: features,
       macs: [...block.matchAll(/<mac\s+address=['"]([^'"]+)['"]/g)].map((x) => x[1].toLowerCase()),

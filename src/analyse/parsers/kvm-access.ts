@@ -51,6 +51,25 @@ export function parseLsLine(raw: string, line: number): KvmNode | undefined {
   return { mode, owner: m[2], uid: num(m[2]), group: m[3], gid: num(m[3]), line, text: raw.trim() };
 }
 
+/** `device: mode=660 owner=root(0) group=kvm(993)` or `device: absent`. */
+function parseDevice(value: string, line: number, text: string): KvmAccess['device'] {
+  if (value === 'absent') return { absent: true, line, text };
+  const d = /^mode=([0-7]+) owner=(\S+?)\((\d+)\) group=(\S+?)\((\d+)\)/.exec(value);
+  if (!d) return undefined;
+  return { mode: parseInt(d[1], 8), owner: d[2], uid: Number(d[3]), group: d[4], gid: Number(d[5]), line, text };
+}
+
+/** `group kvm: gid=993 members=2` (the item counts), `absent`, or a pasted `/etc/group` line. */
+function parseKvmGroup(value: string, line: number, text: string): KvmAccess['kvmGroup'] {
+  if (value === 'absent') return { absent: true, members: [], line, text };
+  const counted = /^gid=(\d+) members=(\d+)$/.exec(value);
+  if (counted) {
+    return { absent: false, gid: Number(counted[1]), members: [], count: Number(counted[2]), line, text };
+  }
+  const f = value.split(':');
+  return { absent: false, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean), line, text };
+}
+
 export function parseKvmAccess(text: string): KvmAccess {
   const out: KvmAccess = { qemuUsers: [], udev: [] };
   text.split('\n').forEach((raw, index) => {
@@ -65,18 +84,8 @@ export function parseKvmAccess(text: string): KvmAccess {
     }
     const [, key, value] = m;
     if (key === 'device') {
-      const d = /^mode=([0-7]+) owner=(\S+?)\((\d+)\) group=(\S+?)\((\d+)\)/.exec(value);
-      if (value === 'absent') out.device = { absent: true, line, text: t };
-      else if (d)
-        out.device = {
-          mode: parseInt(d[1], 8),
-          owner: d[2],
-          uid: Number(d[3]),
-          group: d[4],
-          gid: Number(d[5]),
-          line,
-          text: t,
-        };
+      const device = parseDevice(value, line, t);
+      if (device) out.device = device;
     } else if (key === 'user') out.user = parseUser(value, line, t);
     else if (key === 'login user') out.loginUser = parseUser(value, line, t);
     else if (key === 'qemu user') {
@@ -87,29 +96,8 @@ export function parseKvmAccess(text: string): KvmAccess {
         value === 'ok'
           ? { ok: true, line, text: t }
           : { ok: false, error: value.replace(/^failed: /, ''), line, text: t };
-    } else if (key === 'group kvm') {
-      const counted = /^gid=(\d+) members=(\d+)$/.exec(value);
-      if (value === 'absent') out.kvmGroup = { absent: true, members: [], line, text: t };
-      else if (counted)
-        out.kvmGroup = {
-          absent: false,
-          gid: Number(counted[1]),
-          members: [],
-          count: Number(counted[2]),
-          line,
-          text: t,
-        };
-      else {
-        const f = value.split(':');
-        out.kvmGroup = {
-          absent: false,
-          gid: Number(f[2]),
-          members: (f[3] ?? '').split(',').filter(Boolean),
-          line,
-          text: t,
-        };
-      }
-    } else if (key === 'udev') out.udev.push({ line, text: value });
+    } else if (key === 'group kvm') out.kvmGroup = parseKvmGroup(value, line, t);
+    else if (key === 'udev') out.udev.push({ line, text: value });
   });
   return out;
 }

@@ -1,5 +1,6 @@
 // Pure: Proxmox VE VM configurations (`/etc/pve/qemu-server/VMID.conf`, as the
 // pve-vm-configs item prints them after `==> FILE <==`) and `qm list`.
+import { rowsOf } from './lines.js';
 
 export interface PveVm {
   vmid?: number;
@@ -76,18 +77,10 @@ export interface QmListRow {
 
 /** `qm list`:      VMID NAME  STATUS  MEM(MB)  BOOTDISK(GB) PID */
 export function parseQmList(text: string): QmListRow[] {
-  const rows: QmListRow[] = [];
-  text.split('\n').forEach((raw, index) => {
-    const m = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+\d+\s+[\d.]+\s+(\d+)\s*$/.exec(raw);
-    if (m)
-      rows.push({
-        vmid: Number(m[1]),
-        name: m[2],
-        status: m[3],
-        pid: Number(m[4]) || undefined,
-        line: index + 1,
-        text: raw.trim(),
-      });
-  });
-  return rows;
+  return rowsOf(text, /^\s*(\d+)\s+(\S+)\s+(\S+)\s+\d+\s+[\d.]+\s+(\d+)\s*$/, (m) => ({
+    vmid: Number(m[1]),
+    name: m[2],
+    status: m[3],
+    pid: Number(m[4]) || undefined,
+  }));
 }

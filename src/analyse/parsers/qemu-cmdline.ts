@@ -65,7 +65,10 @@ function optionValue(options: string, key: string): string | undefined {
 
 /** QEMU option lists split on commas; ",," is a literal comma. */
 export function splitOptions(options: string): string[] {
-  return options.replace(/,,/g, '\u0000').split(',').map((p) => p.replace(/\u0000/g, ','));
+  return options
+    .replace(/,,/g, '\u0000')
+    .split(',')
+    .map((p) => p.replace(/\u0000/g, ','));
 }
 
 function jsonOption(value: string): Record<string, unknown> | undefined {
@@ -80,68 +83,104 @@ function jsonOption(value: string): Record<string, unknown> | undefined {
 const ACCELS: Accel[] = ['kvm', 'tcg', 'xen', 'hvf', 'whpx', 'nvmm'];
 
 function toAccels(list: string): Accel[] {
-  return list.split(':').map((a) => a.trim()).filter((a): a is Accel => (ACCELS as string[]).includes(a));
+  return list
+    .split(':')
+    .map((a) => a.trim())
+    .filter((a): a is Accel => (ACCELS as string[]).includes(a));
 }
+
+/** Reads one option's value into the facts; `written` is the option as the command line spelled it. */
+type OptionReader = (facts: QemuFacts, value: string, written: string) => void;
+
+function readAccel(facts: QemuFacts, value: string): void {
+  const json = jsonOption(value);
+  const name = json ? String(json['qom-type'] ?? json.accel ?? '') : splitOptions(value)[0].replace(/^accel=/, '');
+  const accels = toAccels(name);
+  facts.accels.push(...accels);
+  if (accels.length) facts.accelArg ??= `-accel ${value}`;
+}
+
+function readMachine(facts: QemuFacts, value: string, written: string): void {
+  facts.machineArg ??= `${written} ${value}`;
+  const json = jsonOption(value);
+  const accel = json ? (json.accel as string | undefined) : optionValue(value, 'accel');
+  if (accel) {
+    facts.accels.push(...toAccels(accel));
+    facts.accelArg ??= `${written} ${value}`;
+  }
+}
+
+function readCpu(facts: QemuFacts, value: string): void {
+  facts.cpuArg = `-cpu ${value}`;
+  const parts = splitOptions(value);
+  facts.cpu = parts[0];
+  for (const p of parts.slice(1)) {
+    const m = /^([+-])?(vmx|svm)(?:=(on|off|true|false|yes|no))?$/.exec(p);
+    if (m)
+      facts.nestedCpuFlag = {
+        flag: m[2] as 'vmx' | 'svm',
+        on: m[1] === '-' ? false : m[3] === undefined ? true : /^(on|true|yes)$/.test(m[3]),
+      };
+  }
+}
+
+function readName(facts: QemuFacts, value: string): void {
+  const json = jsonOption(value);
+  facts.name = json ? String(json.guest ?? '') : (optionValue(value, 'guest') ?? splitOptions(value)[0]);
+}
+
+function readNetwork(facts: QemuFacts, value: string): void {
+  const json = jsonOption(value);
+  const mac = json ? (json.mac as string | undefined) : (optionValue(value, 'mac') ?? optionValue(value, 'macaddr'));
+  if (mac) facts.macs.push(mac.toLowerCase());
+  if (json) return;
+  for (const part of splitOptions(value)) {
+    const m = /^hostfwd=(?:tcp|udp)?:([^:-]*):(\d+)-[^:]*:(\d+)$/.exec(part);
+    if (m) facts.hostForwards.push({ hostAddress: m[1] || undefined, hostPort: Number(m[2]), guestPort: Number(m[3]) });
+  }
+}
+
+/** The options read, each taking the next argument as its value. */
+const OPTION_READERS = new Map<string, OptionReader>([
+  ['-accel', readAccel],
+  ['-machine', readMachine],
+  ['-M', readMachine],
+  ['-cpu', readCpu],
+  ['-name', readName],
+  [
+    '-uuid',
+    (facts, value) => {
+      facts.uuid = value.toLowerCase();
+    },
+  ],
+  [
+    '-smbios',
+    (facts, value) => {
+      const uuid = optionValue(value, 'uuid');
+      if (uuid) facts.uuid ??= uuid.toLowerCase();
+    },
+  ],
+  ['-device', readNetwork],
+  ['-net', readNetwork],
+  ['-nic', readNetwork],
+  ['-netdev', readNetwork],
+]);
 
 export function qemuFacts(args: readonly string[]): QemuFacts {
   const binary = args[0] ?? '';
   const facts: QemuFacts = { binary, accels: [], accelDefaulted: false, macs: [], hostForwards: [] };
   const base = binary.split('/').pop() ?? '';
-  const flag = (a: string) => a.replace(/^--/, '-');
   for (let i = 1; i < args.length; i++) {
-    const a = flag(args[i]);
-    const next = args[i + 1] ?? '';
-    if (a === '-enable-kvm') {
+    const option = args[i].replace(/^--/, '-');
+    if (option === '-enable-kvm') {
       facts.accels.push('kvm');
       facts.accelArg ??= args[i];
-    } else if (a === '-accel') {
-      const json = jsonOption(next);
-      const name = json ? String(json['qom-type'] ?? json.accel ?? '') : splitOptions(next)[0].replace(/^accel=/, '');
-      const accels = toAccels(name);
-      facts.accels.push(...accels);
-      if (accels.length) facts.accelArg ??= `-accel ${next}`;
-      i++;
-    } else if (a === '-machine' || a === '-M') {
-      facts.machineArg ??= `${args[i]} ${next}`;
-      const json = jsonOption(next);
-      const accel = json ? (json.accel as string | undefined) : optionValue(next, 'accel');
-      if (accel) {
-        facts.accels.push(...toAccels(accel));
-        facts.accelArg ??= `${args[i]} ${next}`;
-      }
-      i++;
-    } else if (a === '-cpu') {
-      facts.cpuArg = `-cpu ${next}`;
-      const parts = splitOptions(next);
-      facts.cpu = parts[0];
-      for (const p of parts.slice(1)) {
-        const m = /^([+-])?(vmx|svm)(?:=(on|off|true|false|yes|no))?$/.exec(p);
-        if (m) facts.nestedCpuFlag = { flag: m[2] as 'vmx' | 'svm', on: m[1] === '-' ? false : m[3] === undefined ? true : /^(on|true|yes)$/.test(m[3]) };
-      }
-      i++;
-    } else if (a === '-name') {
-      const json = jsonOption(next);
-      facts.name = json ? String(json.guest ?? '') : optionValue(next, 'guest') ?? splitOptions(next)[0];
-      i++;
-    } else if (a === '-uuid') {
-      facts.uuid = next.toLowerCase();
-      i++;
-    } else if (a === '-smbios') {
-      const uuid = optionValue(next, 'uuid');
-      if (uuid) facts.uuid ??= uuid.toLowerCase();
-      i++;
-    } else if (a === '-device' || a === '-net' || a === '-nic' || a === '-netdev') {
-      const json = jsonOption(next);
-      const mac = json ? (json.mac as string | undefined) : optionValue(next, 'mac') ?? optionValue(next, 'macaddr');
-      if (mac) facts.macs.push(mac.toLowerCase());
-      if (!json) {
-        for (const part of splitOptions(next)) {
-          const m = /^hostfwd=(?:tcp|udp)?:([^:-]*):(\d+)-[^:]*:(\d+)$/.exec(part);
-          if (m) facts.hostForwards.push({ hostAddress: m[1] || undefined, hostPort: Number(m[2]), guestPort: Number(m[3]) });
-        }
-      }
-      i++;
+      continue;
     }
+    const read = OPTION_READERS.get(option);
+    if (!read) continue;
+    read(facts, args[i + 1] ?? '', args[i]);
+    i++;
   }
   if (facts.accels.length === 0) {
     facts.accelDefaulted = true;
