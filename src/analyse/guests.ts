@@ -7,7 +7,7 @@ import { byLibvirtType, byQemuAccel } from './hypervisors.js';
 import { type LibvirtStart, libvirtCommandLines } from './parsers/libvirt-log.js';
 import { type DomainFacts, parseDomains } from './parsers/domain-xml.js';
 import { type QemuFacts, parseQemuCmdlines, qemuFacts } from './parsers/qemu-cmdline.js';
-import { parseKvmFds } from './parsers/small.js';
+import { parseKvmFds } from './parsers/kvm-userspace.js';
 import type { Clue, RunsOn, Strength } from './types.js';
 import { type PveGuest, type XenGuest, addPlatformGuests } from './platform-guests.js';
 

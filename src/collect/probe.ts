@@ -102,7 +102,7 @@ class SmallOutput extends Writable {
 
 /** Runs a small command and returns its stdout (probes and quick checks). Output beyond
  * SMALL_OUTPUT_CAP stops it and comes back as a transport error. */
-export async function runSmall(
+export async function runCaptured(
   transport: Transport,
   argv: string[],
   timeoutMs: number,
@@ -139,7 +139,7 @@ export async function probeHost(
 ): Promise<HostFacts> {
   const argv = ['sh', '-c', PROBE_SCRIPT, 'nestbug', options.sudo ? '1' : '0', ...toolsWanted(collectors)];
   const timeoutMs = Math.min(options.timeoutMs, PROBE_TIMEOUT_MS);
-  const result = await runSmall(transport, argv, timeoutMs, false, options.signal);
+  const result = await runCaptured(transport, argv, timeoutMs, false, options.signal);
   if (result.transportError) throw new HostError(`${transport.label}: the probe failed: ${result.transportError}`);
   if (result.timedOut) {
     const why = 'a login script or ForceCommand that does not end?';
@@ -165,7 +165,7 @@ async function decidePrivilege(transport: Transport, facts: HostFacts, options: 
     return { mode: 'none', why: 'sudo asks for a password (run nestbug at a terminal to type it, or allow NOPASSWD)' };
   }
   transport.privilege = { mode: 'sudo', password: options.sudoPassword };
-  const check = await runSmall(
+  const check = await runCaptured(
     transport,
     ['true'],
     Math.min(options.timeoutMs, PROBE_TIMEOUT_MS),

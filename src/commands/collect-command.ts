@@ -14,7 +14,7 @@ import type { Manifest } from '../bundle/manifest.js';
 import { isPartial } from '../bundle/manifest.js';
 import { BundleWriter } from '../bundle/writer.js';
 import type { ConnectSettings, LevelSpec } from '../collect/connect.js';
-import { probeHost, runSmall } from '../collect/probe.js';
+import { probeHost, runCaptured } from '../collect/probe.js';
 import { carriedArgs, equivalentCommand } from '../equivalent-command.js';
 import { collectExitCode } from '../exit-codes.js';
 import { canPrompt, type Io } from '../io.js';
@@ -276,10 +276,10 @@ async function askWhenNoLevel(options: CollectOptions, sshConfig: SshConfigFile,
     isRoot: facts.uid === 0,
     localSudoWorks: async () => {
       const local = new LocalTransport();
-      if (!facts.tools.has('sudo') && !(await runSmall(local, ['sh', '-c', 'command -v sudo'], 5000)).stdout.trim()) {
+      if (!facts.tools.has('sudo') && !(await runCaptured(local, ['sh', '-c', 'command -v sudo'], 5000)).stdout.trim()) {
         return undefined;
       }
-      return (await runSmall(local, ['sudo', '-n', 'true'], 5000)).exitCode === 0;
+      return (await runCaptured(local, ['sudo', '-n', 'true'], 5000)).exitCode === 0;
     },
     defaultOutput: path.basename(options.output),
     output: io.stderr,
@@ -292,7 +292,7 @@ async function guestAddresses(): Promise<Array<{ address: string; domain: string
   const script =
     'virsh -r -c qemu:///system list --name 2>/dev/null | while IFS= read -r d; do [ -n "$d" ] && ' +
     'virsh -r -c qemu:///system domifaddr --source lease -- "$d" 2>/dev/null | sed "s|^|$d |"; done';
-  const r = await runSmall(local, ['sh', '-c', script], 10000);
+  const r = await runCaptured(local, ['sh', '-c', script], 10000);
   const out: Array<{ address: string; domain: string }> = [];
   for (const line of r.stdout.split('\n')) {
     const m = /^(.*?) +\S+ +\S+ +ipv4 +(\d+\.\d+\.\d+\.\d+)\//.exec(line);

@@ -66,7 +66,7 @@ if (!isRoot() || !have('sudo')) {
     const { SshTransport } = await import('../../src/transport/ssh.ts');
     const { HostKeyStore } = await import('../../src/transport/host-key-store.ts');
     const { loadIdentity } = await import('../../src/transport/identities.ts');
-    const { probeHost, runSmall } = await import('../../src/collect/probe.ts');
+    const { probeHost, runCaptured } = await import('../../src/collect/probe.ts');
     const { SUDO_TEST_PASSWORD } = await import('../harness/hosts.ts');
     const home = newHome();
     const kh = writeKnownHosts(path.join(home, 'known_hosts'), [host!]);
@@ -79,7 +79,7 @@ if (!isRoot() || !have('sudo')) {
     const facts = await probeHost(right, [], { sudo: true, sudoPassword: SUDO_TEST_PASSWORD, timeoutMs: 20000 });
     assert.is(facts.sudo, 'needs-password');
     assert.is(right.privilege.mode, 'sudo');
-    const id = await runSmall(right, ['id', '-u'], 20000, true);
+    const id = await runCaptured(right, ['id', '-u'], 20000, true);
     assert.is(id.stdout.trim(), '0');
     assert.not.ok(id.stderr.includes(SUDO_TEST_PASSWORD));
     await right.close();
