@@ -25,6 +25,7 @@ import { killPid, run } from '../harness/processes.ts';
 import { processesMatching } from '../harness/procs.ts';
 import { Terminal } from '../harness/tmux.ts';
 import { ROOT } from '../helpers.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const endings = suite('endings');
 
@@ -66,7 +67,7 @@ function assertNoLeftovers(home: string, tmp: string, marker?: string): void {
 }
 
 if (!isRoot()) {
-  console.log('  integration/endings: needs root (mknod); skipped');
+  skipTest('integration/endings', 'needs root (mknod)');
 } else {
   endings('-o: a device node, a FIFO, a socket-like link, a directory are refused; nothing is replaced', async () => {
     const home = newHome();
@@ -121,8 +122,8 @@ if (!isRoot()) {
     assertNoLeftovers(home, tmp);
   });
 
-  endings('-o: at a terminal an existing file is asked about; no keeps it, yes replaces it', async () => {
-    if (!have('tmux')) return console.log('  (needs tmux)');
+  const askTest = have('tmux') ? endings : endings.skip;
+  askTest('-o: at a terminal an existing file is asked about; no keeps it, yes replaces it', async () => {
     const home = newHome();
     writeFileSync(path.join(home, 'asked.zip'), 'previous bundle');
     for (const answer of ['n', 'y']) {

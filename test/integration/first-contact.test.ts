@@ -10,6 +10,7 @@ import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { copyClientKey, have, isRoot, SUDO_TEST_PASSWORD, startHost, type TestHost } from '../harness/hosts.ts';
 import { Terminal } from '../harness/tmux.ts';
+import { skipTest } from '../harness/skip.ts';
 
 function sshKeygenFingerprint(pub: string): string {
   const r = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', '-'], { input: `${pub}\n`, encoding: 'utf8' });
@@ -71,7 +72,7 @@ test('every level unreachable: no bundle, no attach advice, what to fix, exit 3'
 });
 
 if (!isRoot()) {
-  console.log('  integration/first-contact: the sshd cases need root; skipped');
+  skipTest('integration/first-contact', 'the sshd cases need root');
 } else {
   let host: TestHost;
   let passwordHost: TestHost;
@@ -123,7 +124,7 @@ if (!isRoot()) {
   });
 
   if (!have('tmux')) {
-    console.log('  integration/first-contact: terminal cases need tmux; skipped');
+    skipTest('integration/first-contact', 'terminal cases need tmux');
   } else {
     test('unknown host key at a terminal: asked as ssh asks, recorded on yes, and the wizard command carries it', async () => {
       const home = newHome();

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFi
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { skipTest } from '../harness/skip.ts';
 import { newHome, runCli } from '../harness/cli.ts';
 import { HARNESS, isRoot } from '../harness/hosts.ts';
 import { run } from '../harness/processes.ts';
@@ -76,7 +77,7 @@ inspect('valid JSON of the wrong shape in manifest.json: "not a nestbug manifest
 });
 
 if (!isRoot()) {
-  console.log('  integration/inspect-hostile: FIFO and device cases need root (mknod); skipped');
+  skipTest('integration/inspect-hostile', 'FIFO and device cases need root (mknod)');
 } else {
   inspect('a FIFO or a device where a file should be is skipped, never opened', async () => {
     const home = newHome();

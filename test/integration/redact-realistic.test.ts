@@ -13,6 +13,7 @@ import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { CLIENT_KEY, HARNESS, have, isRoot, startHost, type TestHost, writeKnownHosts } from '../harness/hosts.ts';
 import { ensureLibvirtd, VIRSH } from '../harness/libvirt.ts';
 import { atExit, run } from '../harness/processes.ts';
+import { skipTest } from '../harness/skip.ts';
 
 // summary.md opens with a GitHub alert whose second line is the nested-setup headline.
 const HEADLINE = /^> \[!(?:CAUTION|WARNING|NOTE)\]\n(?:>.*\n)*> Nested virtualization setup: /;
@@ -110,7 +111,7 @@ function allFiles(top: string): Array<[string, string]> {
 }
 
 if (!isRoot() || !have('libvirtd') || !existsSync('/var/log/libvirt/qemu')) {
-  console.log('  integration/redact-realistic: needs root and libvirt; skipped');
+  skipTest('integration/redact-realistic', 'needs root and libvirt');
 } else {
   redact(
     'L0 + L1 with FQDNs, libvirt logs, domain XML, other hosts, MAC spellings, IPv4 in IPv6: nothing survives',

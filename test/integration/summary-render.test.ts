@@ -13,6 +13,7 @@ import * as assert from 'uvu/assert';
 import { newHome, runCli } from '../harness/cli.ts';
 import { have } from '../harness/hosts.ts';
 import { FIXTURES, ROOT } from '../helpers.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const CASE = path.join(FIXTURES, 'corpus', 'here-l2-kvm-in-l1-tcg');
 const browser = ['chromium', 'chromium-browser'].find(have);
@@ -66,7 +67,7 @@ function renderInBrowser(html: string): string {
 }
 
 if (!browser) {
-  console.log('  integration/summary-render: needs chromium (Debian package); skipped');
+  skipTest('integration/summary-render', 'needs chromium (Debian package)');
 } else {
   test('summary.md in a browser: the diagram parses and draws coloured by verdict, the headline is a caution alert', async () => {
     const r = await runCli(['inspect', CASE, '--summary'], { home: newHome() });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { skipTest } from '../harness/skip.ts';
 import { newHome, runCli, unpack } from '../harness/cli.ts';
 import { HARNESS, have, isRoot } from '../harness/hosts.ts';
 import { startProcess, stopProcess } from '../harness/processes.ts';
@@ -77,7 +78,7 @@ escapes.after(async (ctx) => {
 });
 
 if (!isRoot() || !have('qemu-system-x86_64')) {
-  console.log('  integration/terminal-escapes: needs root (unshare) and QEMU; skipped');
+  skipTest('integration/terminal-escapes', 'needs root (unshare) and QEMU');
 } else {
   escapes(
     'a hostname and a guest name with escape sequences: progress, report, JSON and summary.md show them escaped',

@@ -15,6 +15,7 @@ import {
   startForeignGuests,
 } from '../harness/foreign.ts';
 import { have, isRoot } from '../harness/hosts.ts';
+import { skipTest } from '../harness/skip.ts';
 
 interface Cited {
   file: string;
@@ -112,7 +113,7 @@ const skip = !isRoot()
       ? 'NESTBUG_SKIP_FOREIGN is set'
       : undefined;
 if (skip) {
-  console.log(`  system/foreign-arch: ${skip}; skipped`);
+  skipTest(`system/foreign-arch`, `${skip}`);
 } else {
   foreign('each guest reached and recorded as its own architecture', ({ runs }) => {
     for (const a of FOREIGN_ARCHES) {
