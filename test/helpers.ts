@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadBundle } from '../src/bundle/reader.ts';
 import { analyseEvidence } from '../src/analyse/index.ts';
 import { evidenceFromMap } from '../src/analyse/evidence.ts';
-import { readManifest } from '../src/bundle/read-manifest.ts';
+import { parseManifest } from '../src/bundle/manifest-shape.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -11,7 +11,7 @@ export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export async function analyseFixture(...parts: string[]) {
   const bundle = await loadBundle(path.join(FIXTURES, ...parts));
   try {
-    return analyseEvidence(bundle.files, readManifest(bundle.manifestText)?.levels ?? []);
+    return analyseEvidence(bundle.files, parseManifest(bundle.manifestText)?.levels ?? []);
   } finally {
     await bundle.cleanup();
   }

@@ -2,7 +2,6 @@
 import { analyseEvidence } from '../analyse/index.js';
 import { isPartial } from '../bundle/manifest.js';
 import { parseManifest } from '../bundle/manifest-shape.js';
-import { readManifest } from '../bundle/read-manifest.js';
 import { loadBundle } from '../bundle/reader.js';
 import { collectExitCode, EXIT } from '../exit-codes.js';
 import { loadPasted } from '../inspect/pasted.js';
@@ -38,8 +37,7 @@ export async function runInspect(target: string, flags: InspectFlags, io: Io): P
     }));
   try {
     // Valid JSON of the wrong shape is refused in one line (exit 2), never half-read.
-    parseManifest(bundle.manifestText);
-    const manifest = readManifest(bundle.manifestText);
+    const manifest = parseManifest(bundle.manifestText);
     const verdict = analyseEvidence(bundle.files, manifest?.levels ?? []);
     const code = collectExitCode({
       partial: manifest ? isPartial(manifest.levels) : false,
