@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
+import { registerFleetCommands } from './script/register.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -111,6 +112,7 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
       const { runCollectorsList } = await import('./commands/collectors-list.js');
       setExit(await runCollectorsList(flags, io));
     });
+  registerFleetCommands(program, io, setExit, version);
   return program;
 }
 
