@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
-import { registerFleetCommands } from './script/register.js';
+import { inspectLevels, registerFleetCommands } from './script/register.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -93,14 +93,15 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     });
 
   program
-    .command('inspect <path>')
+    .command('inspect <paths...>')
     .description('verdicts and summary from an existing bundle (.zip, .tar.gz) or folder, even a partial one')
     .option('--json', 'print the result as JSON')
     .option('--summary', 'print summary.md instead of the short report')
     .addHelpText('after', `\nExamples:\n  nestbug inspect nestbug-20261126-101500.zip\n  nestbug inspect ./pasted/        (a folder with L1/cpuinfo.txt, L1/dmesg.txt ...)\n${EXIT_HELP}`)
-    .action(async (target: string, flags: { json?: boolean; summary?: boolean }) => {
+    .action(async (targets: string[], flags: { json?: boolean; summary?: boolean }) => {
+      if (targets.length > 1) return setExit(await inspectLevels(targets, flags, io, version()));
       const { runInspect } = await import('./commands/inspect.js');
-      setExit(await runInspect(target, flags, io));
+      setExit(await runInspect(targets[0], flags, io));
     });
 
   program
@@ -112,7 +113,7 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
       const { runCollectorsList } = await import('./commands/collectors-list.js');
       setExit(await runCollectorsList(flags, io));
     });
-  registerFleetCommands(program, io, setExit, version);
+  registerFleetCommands(program, io, setExit, version, argv);
   return program;
 }
 

@@ -1,10 +1,20 @@
-# ---- run: slow items alongside, the others one after the other ----
+# ---- run: slow items alone, the others in a few lanes side by side (as collect runs
+# several commands at once) ----
 printf '%s: collecting %s (%s, %s, %s)\n' "$NB_ME" "$level" "$f_hostname" "$f_arch" "$priv" >&2
 nb_pids=
 for n in $NB_SLOW; do ( nb_item_$n ) & nb_pids="$nb_pids $!"; done
-for n in $NB_ITEMS; do
-  case " $NB_SLOW " in *" $n "*) continue ;; esac
-  nb_item_$n
+nb_lane=0
+while [ $nb_lane -lt $NB_LANES ]; do
+  (
+    i=0
+    for n in $NB_ITEMS; do
+      case " $NB_SLOW " in *" $n "*) continue ;; esac
+      [ $((i % NB_LANES)) -eq $nb_lane ] && nb_item_$n
+      i=$((i + 1))
+    done
+  ) &
+  nb_pids="$nb_pids $!"
+  nb_lane=$((nb_lane + 1))
 done
 for p in $nb_pids; do wait "$p"; done
 nb_finished=$(nb_iso)

@@ -67,6 +67,9 @@ function itemFunction(collector: Collector, n: string): string {
   ].join('\n');
 }
 
+/** Items running at once besides the slow ones (collect runs up to 8 on a local host). */
+const LANES = 4;
+
 export interface ScriptInput {
   collectors: readonly Collector[];
   version: string;
@@ -91,6 +94,7 @@ export function generateScript({ collectors, version, sources, head: headTemplat
   const order = [
     `NB_ITEMS=${quoteArg(numbered.map(({ n }) => n).join(' '))}`,
     `NB_SLOW=${quoteArg(numbered.filter(({ c }) => c.slow).map(({ n }) => n).join(' '))}`,
+    `NB_LANES=${LANES}`,
   ].join('\n');
   return `${head}\n# ---- the collection list ----\n${items}\n\n${order}\n\n${tail}`;
 }
