@@ -88,6 +88,9 @@ cat >"$work/json.awk" <<'NB_JSON_EOF'
 NB_JSON_EOF
 NB_JOB=@@JOB@@
 NB_WATCHDOG=@@WATCHDOG@@
+# Items run in /bin/sh, as collect runs them (busybox sh would otherwise prefer its own
+# applets, and ls prints differently).
+nb_sh=sh; [ -x /bin/sh ] && nb_sh=/bin/sh
 nb_setsid=; command -v setsid >/dev/null 2>&1 && nb_setsid=setsid
 nb_sha=; if command -v sha256sum >/dev/null 2>&1; then nb_sha=sha256sum; fi
 
@@ -108,7 +111,7 @@ nb_quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 # ---- facts: the same probe collect runs (src/collect/probe.ts) ----
 NB_PROBE=@@PROBE@@
-nb_probe=$(sh -c "$NB_PROBE" nestbug "$sudo" @@TOOLS@@ 2>/dev/null)
+nb_probe=$($nb_sh -c "$NB_PROBE" nestbug "$sudo" @@TOOLS@@ 2>/dev/null)
 f_arch=; f_uid=; f_user=; f_hostname=; f_vendor=; f_dmesg_restrict=; f_tools=' '; f_sudo=not-asked
 f_virt=0; f_hint=
 while IFS= read -r nb_line; do
@@ -162,11 +165,11 @@ nb_exec() {
   rm -f "$e_rcf" "$e_tof"
   mkdir -p "${e_out%/*}"
   nb_ms; e_t0=$nb_now
-  $nb_setsid sh -c "$NB_JOB" nb "$e_out" "$e_err" "$e_rcf" "$e_scrub" "$maxbytes" "$e_pre$e_cmd" "$work/scrub.awk" &
+  $nb_setsid $nb_sh -c "$NB_JOB" nb "$e_out" "$e_err" "$e_rcf" "$e_scrub" "$maxbytes" "$e_pre$e_cmd" "$work/scrub.awk" &
   e_job=$!
-  $nb_setsid sh -c "$NB_WATCHDOG" nb "$e_tmo" "$e_tof" "$e_job" </dev/null >/dev/null 2>&1 &
+  $nb_setsid $nb_sh -c "$NB_WATCHDOG" nb "$e_tmo" "$e_tof" "$e_job" </dev/null >/dev/null 2>&1 &
   e_dog=$!
-  wait "$e_job"
+  wait "$e_job" 2>/dev/null
   kill -TERM -"$e_dog" 2>/dev/null || kill -TERM "$e_dog" 2>/dev/null
   nb_ms; r_ms=$((nb_now - e_t0))
   r_rc=; r_sig=; r_trunc=false

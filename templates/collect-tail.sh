@@ -2,21 +2,21 @@
 # several commands at once) ----
 printf '%s: collecting %s (%s, %s, %s)\n' "$NB_ME" "$level" "$f_hostname" "$f_arch" "$priv" >&2
 nb_pids=
-for n in $NB_SLOW; do ( nb_item_$n ) & nb_pids="$nb_pids $!"; done
+for nb_n in $NB_SLOW; do ( nb_item_$nb_n ) & nb_pids="$nb_pids $!"; done
 nb_lane=0
 while [ $nb_lane -lt $NB_LANES ]; do
   (
-    i=0
-    for n in $NB_ITEMS; do
-      case " $NB_SLOW " in *" $n "*) continue ;; esac
-      [ $((i % NB_LANES)) -eq $nb_lane ] && nb_item_$n
-      i=$((i + 1))
+    nb_i=0
+    for nb_n in $NB_ITEMS; do
+      case " $NB_SLOW " in *" $nb_n "*) continue ;; esac
+      [ $((nb_i % NB_LANES)) -eq $nb_lane ] && nb_item_$nb_n
+      nb_i=$((nb_i + 1))
     done
   ) &
   nb_pids="$nb_pids $!"
   nb_lane=$((nb_lane + 1))
 done
-for p in $nb_pids; do wait "$p"; done
+for nb_p in $nb_pids; do wait "$nb_p"; done
 nb_finished=$(nb_iso)
 
 # ---- manifest of this level, then the archive ----
