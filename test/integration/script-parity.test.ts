@@ -103,6 +103,44 @@ if (!isRoot() || !have('busybox') || !have('dash')) {
     assert.equal(verdictJson(merged.stdout), verdictJson(collect.stdout));
   });
 
+  parity('merge --redact: two levels from two hosts share one mapping; inspect of the archives gives the merged verdict', async ({ host }) => {
+    const home = newHome();
+    const kh = writeKnownHosts(path.join(home, '.ssh', 'known_hosts'), [host!]);
+    const script = await writeScript(home);
+    const remote = `d=$(mktemp -d) && cat >"$d/s.sh" && sh "$d/s.sh" --level L0 --timeout 20 -o "$d/l0.tar.gz" >/dev/null; cat "$d/l0.tar.gz"; rm -rf "$d"`;
+    const ssh = await spawnRun(['ssh', '-i', CLIENT_KEY, '-o', `UserKnownHostsFile=${kh}`, '-o', 'BatchMode=yes', '-p', String(host!.port), 'root@127.0.0.1', remote], { input: readFileSync(script) });
+    writeFileSync(path.join(home, 'l0.tar.gz'), ssh.stdout);
+    const l1 = await spawnRun(['sh', script, '--level', 'L1', '--timeout', '20', '-o', path.join(home, 'l1.tar.gz')], { cwd: home });
+    assert.ok([0, 3].includes(l1.code!), l1.stderr);
+    const merged = await runCli(['merge', 'l0.tar.gz', 'l1.tar.gz', '--redact', '--json', '-q', '-o', 'red.zip'], { home });
+    assert.ok([0, 3, 4].includes(merged.code!), merged.stderr);
+    const top = unpack(path.join(home, 'red.zip'));
+    assert.ok(existsSync(path.join(top, 'L0', 'cpuinfo.txt')) && existsSync(path.join(top, 'L1', 'cpuinfo.txt')));
+    const map = readJson<{ placeholders: Record<string, string> }>(path.join(home, 'red.zip.redaction-map.json'));
+    const originals = Object.values(map.placeholders);
+    assert.ok(originals.includes('parity-l0'), 'the L0 host name is in the one mapping');
+    const l1Host = readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
+    const manifest = readFileSync(path.join(top, 'manifest.json'), 'utf8');
+    assert.not.ok(manifest.includes('"parity-l0"'), 'L0 host name replaced in the manifest');
+    for (const level of ['L0', 'L1']) {
+      const uname = readFileSync(path.join(top, level, 'uname.txt'), 'utf8');
+      assert.not.ok(uname.includes(' parity-l0 '), `${level}/uname.txt redacted`);
+      if (originals.includes(l1Host)) assert.not.ok(uname.includes(` ${l1Host} `), `${level}/uname.txt redacted`);
+    }
+    const plain = await runCli(['merge', 'l0.tar.gz', 'l1.tar.gz', '--json', '-q', '-o', 'plain.zip'], { home });
+    const inspect = await runCli(['inspect', 'l0.tar.gz', 'l1.tar.gz', '--json'], { home });
+    assert.is(inspect.code, plain.code, inspect.stderr);
+    const strip = (text: string) => {
+      const j = JSON.parse(text) as Record<string, unknown>;
+      delete j.bundle;
+      return j;
+    };
+    assert.equal(strip(inspect.stdout), strip(plain.stdout));
+    const twice = await runCli(['merge', 'l0.tar.gz', 'l0.tar.gz', '-o', 'x.zip'], { home });
+    assert.is(twice.code, 2);
+    assert.match(twice.stderr, /two archives for L0/);
+  });
+
   const SITE = `
 - id: slow-tree
   title: a process tree that outlives its timeout
