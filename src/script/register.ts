@@ -32,6 +32,17 @@ export function registerFleetCommands(program: Command, io: Io, setExit: (code: 
       const { runMergeCommand } = await import('../merge/command.js');
       setExit(await runMergeCommand(archives, flags, io, version(), argv));
     });
+
+  program
+    .command('fleet-report')
+    .description('after ansible/collect.yml fetched the level archives: one bundle per chain and fleet.md/.json/.csv')
+    .requiredOption('--hosts <file>', 'the hosts file the playbook wrote (OUT/hosts.json)')
+    .requiredOption('--out <dir>', 'output folder (OUT): bundles go to OUT/<chain>/')
+    .option('--jobs <n>', 'chains merged at once (default: the number of CPUs)')
+    .action(async (flags: { hosts: string; out: string; jobs?: string }) => {
+      const { runFleetReport } = await import('../fleet/command.js');
+      setExit(await runFleetReport(flags, io, version()));
+    });
 }
 
 /** inspect with several level archives: they are merged first. */
