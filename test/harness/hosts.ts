@@ -142,6 +142,9 @@ export interface HostOptions {
   sshdExtra?: string[];
   /** DEBUG1 logs forwarded connections (direct-tcpip), proof that a jump went through. */
   logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1';
+  /** Its own PID namespace and /proc: the host sees only its own processes (no QEMU of
+   * other tests running on this machine at the same time). */
+  privatePids?: boolean;
 }
 
 function namespaced(opts: HostOptions, command: string): string[] {
@@ -150,7 +153,8 @@ function namespaced(opts: HostOptions, command: string): string[] {
     .filter((f) => existsSync(`/etc/${f}`))
     .map((f) => `mount --bind ${etc}/${f} /etc/${f}`)
     .join(' && ');
-  const inner = ['unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', `${binds} && hostname ${opts.name} && exec ${command}`];
+  const pids = opts.privatePids ? ['--pid', '--fork', '--kill-child', '--mount-proc'] : [];
+  const inner = ['unshare', '--mount', '--uts', ...pids, '--propagation', 'private', 'sh', '-c', `${binds} && hostname ${opts.name} && exec ${command}`];
   return opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...inner] : inner;
 }
 
