@@ -34,8 +34,8 @@ fleet.before(async (ctx) => {
   ctx.nets = createChainNets(CHAINS);
   const started: Array<Promise<TestHost>> = [];
   for (const net of ctx.nets.chains) {
-    started.push(startHost({ name: `${chainName(net.index)}-l0`, netns: net.l0, address: net.l0Address, privatePids: true }));
-    if (net.index !== DOWN) started.push(startHost({ name: `${chainName(net.index)}-l1`, netns: net.l1, address: net.l1Address, privatePids: true }));
+    started.push(startHost({ name: `${chainName(net.index)}-l0`, netns: net.l0, address: net.l0Address, isolated: true }));
+    if (net.index !== DOWN) started.push(startHost({ name: `${chainName(net.index)}-l1`, netns: net.l1, address: net.l1Address, isolated: true }));
   }
   ctx.hosts = await Promise.all(started);
 });
