@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from '@commander-js/extra-typings';
 import { EXIT } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
+import { addCheckOptions, addCollectOptions, repeatable } from './options.js';
 import { inspectLevels, registerFleetCommands } from './script/register.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,8 +14,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export function version(): string {
   return (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const EXIT_HELP = `
 Exit status:
@@ -35,22 +34,26 @@ Examples:
   nestbug collect --l0 myhost --sudo --json > result.json   (myhost: a Host in ~/.ssh/config)
 ${EXIT_HELP}`;
 
-function withTargetOptions(cmd: Command): Command {
-  return cmd
-    .option('--l0 <target>', 'L0, the bare-metal host: local, [user@]host[:port] or an ssh_config Host alias')
-    .option('--l1 <target>', 'L1, the guest hypervisor')
-    .option('--l2 <target>', 'L2, the nested guest')
-    .option('--l1-jump <target|l0>', 'reach L1 through L0 (or another host), like ssh -J')
-    .option('--l2-jump <target|l1>', 'reach L2 through L1 (or another host)')
-    .option('-i, --identity <file>', 'SSH private key (repeatable); ssh-agent is used when SSH_AUTH_SOCK is set', collect)
-    .option('--known-hosts <file>', 'known_hosts file to verify host keys (default ~/.ssh/known_hosts)')
-    .option('--accept-new-host-keys', 'trust and record unknown host keys (a changed key always stops)')
-    .option('--sudo', 'run privileged items (dmesg when restricted, dmidecode, ...) through sudo')
-    .option('--timeout <seconds>', 'per item', '30')
-    .option('--no-input', 'never prompt')
-    .option('--json', 'print the result as JSON on stdout (progress goes to stderr)')
-    .option('--no-color', 'no colors (NO_COLOR is honoured too)');
-}
+const PROGRAM_EXAMPLES = `
+Examples:
+  nestbug                              at a terminal: a few questions, then collect
+  nestbug collect --l1 local --no-input
+  nestbug check --l0 local --l1 root@192.168.122.10 --l1-jump l0
+  nestbug inspect bundle.zip
+  nestbug help collect
+${EXIT_HELP}`;
+
+const CHECK_EXAMPLES = `
+Examples:
+  nestbug check --l1 local
+  nestbug check --l0 root@host --l1 root@10.0.0.2 --l1-jump l0 --json
+${EXIT_HELP}`;
+
+const INSPECT_EXAMPLES = `
+Examples:
+  nestbug inspect nestbug-20261126-101500.zip
+  nestbug inspect ./pasted/        (a folder with L1/cpuinfo.txt, L1/dmesg.txt ...)
+${EXIT_HELP}`;
 
 /** --no-color and NO_COLOR: set before the task list module loads, as it reads the
  * environment once. */
@@ -65,31 +68,30 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .showHelpAfterError('(run nestbug help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .addHelpText('after', `\nExamples:\n  nestbug                              at a terminal: a few questions, then collect\n  nestbug collect --l1 local --no-input\n  nestbug check --l0 local --l1 root@192.168.122.10 --l1-jump l0\n  nestbug inspect bundle.zip\n  nestbug help collect\n${EXIT_HELP}`);
+    .addHelpText('after', PROGRAM_EXAMPLES);
 
-  withTargetOptions(program.command('collect', { isDefault: true }).description('collect the documented evidence from each level into one bundle'))
-    .option('-o, --output <file>', 'bundle file: .zip (default) or .tar.gz')
-    .addOption(new Option('--format <format>', 'bundle format when -o has no extension').choices(['zip', 'tar.gz']))
-    .option('--max-output <size>', 'cap per item output', '64M')
-    .option('--collectors <file>', 'extra collectors, same format as collectors/*.yaml (repeatable)', collect)
-    .option('-q, --quiet', 'no progress output')
-    .option('--redact', 'replace hostnames, IP and MAC addresses, DMI serials and UUIDs, user names by placeholders (host-1, ...); the mapping goes to a private file next to the bundle')
-    .option('--redact-word <word>', 'also replace this word (repeatable; implies --redact)', collect)
-    .option('--dry-run', 'connect and probe, print what would run where (and what is skipped, and why); collect nothing')
+  addCollectOptions(
+    program
+      .command('collect', { isDefault: true })
+      .description('collect the documented evidence from each level into one bundle'),
+  )
     .addHelpText('after', COLLECT_EXAMPLES)
     .action(async (flags) => {
       noColor(flags, io);
       const { runCollectCommand } = await import('./commands/collect-command.js');
-      setExit(await runCollectCommand({ flags, argv, version: version(), mode: 'bundle' }, io));
+      setExit(await runCollectCommand('bundle', flags, { argv, version: version() }, io));
     });
 
-  withTargetOptions(program.command('check').description('the quick verdict only: a few small reads per level, no bundle (like kvm-ok, nested-aware)'))
-    .option('-q, --quiet', 'no progress output')
-    .addHelpText('after', `\nExamples:\n  nestbug check --l1 local\n  nestbug check --l0 root@host --l1 root@10.0.0.2 --l1-jump l0 --json\n${EXIT_HELP}`)
+  addCheckOptions(
+    program
+      .command('check')
+      .description('the quick verdict only: a few small reads per level, no bundle (like kvm-ok, nested-aware)'),
+  )
+    .addHelpText('after', CHECK_EXAMPLES)
     .action(async (flags) => {
       noColor(flags, io);
       const { runCollectCommand } = await import('./commands/collect-command.js');
-      setExit(await runCollectCommand({ flags: { ...flags, input: false }, argv, version: version(), mode: 'check' }, io));
+      setExit(await runCollectCommand('check', flags, { argv, version: version() }, io));
     });
 
   program
@@ -97,8 +99,9 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .description('verdicts and summary from an existing bundle (.zip, .tar.gz) or folder, even a partial one')
     .option('--json', 'print the result as JSON')
     .option('--summary', 'print summary.md instead of the short report')
-    .addHelpText('after', `\nExamples:\n  nestbug inspect nestbug-20261126-101500.zip\n  nestbug inspect ./pasted/        (a folder with L1/cpuinfo.txt, L1/dmesg.txt ...)\n${EXIT_HELP}`)
-    .action(async (targets: string[], flags: { json?: boolean; summary?: boolean }) => {
+    .addHelpText('after', INSPECT_EXAMPLES)
+    .action(async (targets, flags) => {
+      // several level archives (from nestbug-collect.sh) are merged first
       if (targets.length > 1) return setExit(await inspectLevels(targets, flags, io, version()));
       const { runInspect } = await import('./commands/inspect.js');
       setExit(await runInspect(targets[0], flags, io));
@@ -108,8 +111,8 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .command('collectors')
     .description('the collection list: what is collected, where, and which line of the kernel doc asks for it')
     .option('--json', 'as JSON')
-    .option('--collectors <file>', 'include extra collectors (repeatable)', collect)
-    .action(async (flags: { json?: boolean; collectors?: string[] }) => {
+    .option('--collectors <file>', 'include extra collectors (repeatable)', repeatable)
+    .action(async (flags) => {
       const { runCollectorsList } = await import('./commands/collectors-list.js');
       setExit(await runCollectorsList(flags, io));
     });
@@ -130,7 +133,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
 export async function reportError(error: unknown, io: Io): Promise<number> {
   if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+    if (shown.includes(error.code)) return EXIT.ok;
     return EXIT.usage;
   }
   const { UsageError, HostError, OutputError, messageOf } = await import('./errors.js');

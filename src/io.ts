@@ -23,7 +23,3 @@ export function processIo(): Io {
 export function canPrompt(io: Io, inputAllowed: boolean): boolean {
   return inputAllowed && io.stdinIsTTY && Boolean(io.stdout.isTTY) && !io.env.CI;
 }
-
-export function useColor(io: Io, flag: boolean): boolean {
-  return flag && io.env.NO_COLOR === undefined && Boolean(io.stderr.isTTY);
-}

@@ -8,7 +8,3 @@ export function isLevel(value: string): value is Level {
 export function levelBelow(level: Level): Level | undefined {
   return level === 'L2' ? 'L1' : level === 'L1' ? 'L0' : undefined;
 }
-
-export function levelAbove(level: Level): Level | undefined {
-  return level === 'L0' ? 'L1' : level === 'L1' ? 'L2' : undefined;
-}

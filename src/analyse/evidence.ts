@@ -32,27 +32,10 @@ export function findLine(files: EvidenceFiles, file: string, re: RegExp): Citati
   return undefined;
 }
 
-/** Every item the analysis reads (typed, so an id missing here does not compile). The
- * readers load only these and the libvirt logs: a large site-specific item is never
- * pulled into memory for nothing. */
-export const ANALYSED_ITEMS = [
-  'cmdline', 'cpuid-signature', 'cpuinfo', 'detect-virt', 'dmesg', 'dmidecode', 'domains', 'identity',
-  'kvm-device', 'kvm-modules', 'kvm-params', 'libvirt-capabilities', 'libvirt-qemu-logs', 'libvirt-version',
-  'lscpu', 'modprobe-conf', 'os-release', 'qemu-cmdlines', 'qemu-kvm-fds', 'qemu-version', 'sysinfo', 'uname',
-  'vmx-msrs', 'x86info',
-  // what people paste next to the layout: a raw CPUID dump, a grep of dmesg
-  'extra-cpuid-dump', 'extra-dmesg-grep',
-] as const;
-export type AnalysedItem = (typeof ANALYSED_ITEMS)[number];
+export { isAnalysed } from './items.js';
 
-const ANALYSED = new Set<string>(ANALYSED_ITEMS);
-
-/** True for the bundle paths the analysis reads: `L1/cpuinfo.txt`, `L0/libvirt/x.log`. */
-export function isAnalysed(bundlePath: string): boolean {
-  const m = /^L[0-2]\/(?:libvirt\/.+|([^/]+)\.txt)$/.exec(bundlePath);
-  return m !== null && (m[1] === undefined || ANALYSED.has(m[1]));
-}
-
-export function levelFile(level: Level, id: AnalysedItem): string {
+/** `L1/cpuinfo.txt`: where an item's output is in a bundle. Ids are checked against the
+ * collectors by a unit test (test/unit/registry.test.ts). */
+export function levelFile(level: Level, id: string): string {
   return `${level}/${id}.txt`;
 }

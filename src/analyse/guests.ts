@@ -2,6 +2,8 @@
 // logs and QEMU file descriptors, and which of them is the level above.
 import type { Level } from '../levels.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
+import { GUEST_ON_TCG, decisiveLine } from './decisive-lines.js';
+import { byLibvirtType, byQemuAccel } from './hypervisors.js';
 import { type LibvirtStart, libvirtCommandLines } from './parsers/libvirt-log.js';
 import { type DomainFacts, parseDomains } from './parsers/domain-xml.js';
 import { type QemuFacts, parseQemuCmdlines, qemuFacts } from './parsers/qemu-cmdline.js';
@@ -22,8 +24,6 @@ export interface Guest {
   clues: Clue[];
 }
 
-const FALLBACK = /falling back to tcg|failed to initialize kvm|Could not access KVM kernel module|kvm: no hardware support|KVM not supported/i;
-
 function accelClue(qemu: QemuFacts, file: string, line: number): Clue {
   const accels = qemu.accels;
   const text = qemu.accelArg ?? `${qemu.binary} (no accelerator option)`;
@@ -33,7 +33,7 @@ function accelClue(qemu: QemuFacts, file: string, line: number): Clue {
   if (accels.length > 1 && accels[0] === 'kvm') {
     return { view: 'outside', says: 'kvm', strength: 1, why: `started with ${accels.join(':')}: QEMU falls back to ${accels[1].toUpperCase()} silently when KVM fails`, file, line, text };
   }
-  const says: RunsOn = accels[0] === 'kvm' ? 'kvm' : accels[0] === 'tcg' ? 'tcg' : accels[0] === 'xen' ? 'xen' : 'other';
+  const says = (byQemuAccel(accels[0])?.runsOn ?? 'other') as RunsOn;
   return { view: 'outside', says, strength: 2, why: `started with ${accels[0].toUpperCase()} (${text})`, file, line, text };
 }
 
@@ -70,7 +70,7 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
     guest.macs.push(...dom.macs.filter((m) => !guest!.macs.includes(m)));
     if (dom.qemuArgs.length) guest.hostForwards.push(...qemuFacts(['qemu', ...dom.qemuArgs]).hostForwards);
     if (dom.type) {
-      const says: RunsOn = dom.type === 'kvm' ? 'kvm' : dom.type === 'qemu' ? 'tcg' : dom.type === 'xen' ? 'xen' : 'other';
+      const says = (byLibvirtType(dom.type)?.runsOn ?? 'other') as RunsOn;
       guest.clues.push({ view: 'outside', says, strength: 2, why: `libvirt domain type='${dom.type}'${dom.type === 'qemu' ? ' means TCG emulation' : ''}`, file: domFile, line: dom.line, text: dom.typeLine });
     }
   }
@@ -91,9 +91,10 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
     const i = last.args.findIndex((a) => a === facts.accelArg?.split(' ')[0]);
     const line = i >= 0 ? last.argLines[i] : last.line;
     if (!guest.qemu) guest.clues.push({ ...accelClue(facts, file, line), why: `${accelClue(facts, file, line).why}, per the last start in libvirt's log` });
-    const fallback = last.messages.find((m) => FALLBACK.test(m.text));
+    const fallback = last.messages.find((m) => decisiveLine(m.text, GUEST_ON_TCG));
     if (fallback) {
-      guest.clues.push({ view: 'outside', says: 'tcg', strength: 3, why: 'QEMU logged that KVM failed and it fell back to TCG', file, line: fallback.line, text: fallback.text.trim() });
+      const means = decisiveLine(fallback.text, GUEST_ON_TCG)!.means;
+      guest.clues.push({ view: 'outside', says: 'tcg', strength: 3, why: `QEMU logged that KVM failed and it fell back to TCG (${means})`, file, line: fallback.line, text: fallback.text.trim() });
     }
   }
   const fdFile = levelFile(level, 'qemu-kvm-fds');

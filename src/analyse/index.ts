@@ -1,39 +1,37 @@
 // Pure: evidence files in, verdicts out. The same for a fresh collection, a received
 // bundle, or a folder with a few files pasted from a bug report.
+import type { LevelRecord } from '../bundle/manifest.js';
 import { LEVELS, type Level, levelBelow } from '../levels.js';
-import { allChecks } from './checks.js';
+import { CHECKS } from './checks/index.js';
+import { type ItemState, runCheck } from './checks/registry.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
 import { type Guest, type GuestIdentity, type GuestMatch, guestAccel, guestsOf, matchGuest } from './guests.js';
 import { levelCollected, levelTable } from './level-table.js';
 import { parseDmidecode, parseIdentity, parseUname } from './parsers/small.js';
-import { decideLevel, insideClues, runsOnLabel } from './runs-on.js';
-import type { Check, LevelVerdict, RunsOn, Verdict } from './types.js';
+import { platformOf } from './platform.js';
+import { decideLevel, insideClues } from './runs-on.js';
+import { chainLine, chainName } from './chain.js';
+import type { Check, LevelVerdict, Verdict } from './types.js';
 
 const STATUS_ORDER: Record<Check['status'], number> = { fail: 0, warn: 1, unknown: 2, pass: 3 };
 
-interface TargetInfo {
-  level: Level;
-  target: string;
-}
-
-function targetsFromManifest(files: EvidenceFiles): TargetInfo[] {
-  const text = files.get('manifest.json');
-  if (!text) return [];
-  try {
-    const manifest = JSON.parse(text) as { levels?: Array<{ level?: string; target?: string }> };
-    return (manifest.levels ?? [])
-      .filter((l): l is TargetInfo => typeof l.level === 'string' && typeof l.target === 'string' && (LEVELS as readonly string[]).includes(l.level))
-      .map((l) => ({ level: l.level, target: l.target }));
-  } catch {
-    return [];
+/** Manifest status of each item file: a failed item's empty file is no evidence. */
+function itemStates(targets: readonly LevelRecord[]): Map<string, ItemState> {
+  const states = new Map<string, ItemState>();
+  for (const level of targets) {
+    for (const item of level.items) {
+      const state: ItemState = { status: item.status, ...(item.reason ? { reason: item.reason } : {}) };
+      states.set(item.file ?? `${level.level}/${item.id}.txt`, state);
+    }
   }
+  return states;
 }
 
 const LOOPBACK = /^(?:[^@]*@)?(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)(?::(\d+))?$/;
 
 /** When a level was reached at a loopback port and the level below is this same machine,
  * that port is forwarded by the QEMU that runs the level (user networking hostfwd). */
-function forwardedPort(targets: TargetInfo[], level: Level): number | undefined {
+function forwardedPort(targets: readonly LevelRecord[], level: Level): number | undefined {
   const below = levelBelow(level);
   const me = targets.find((t) => t.level === level);
   const host = targets.find((t) => t.level === below);
@@ -43,7 +41,7 @@ function forwardedPort(targets: TargetInfo[], level: Level): number | undefined 
   return m[2] ? Number(m[2]) : 22;
 }
 
-function identityOf(files: EvidenceFiles, level: Level, targets: TargetInfo[]): GuestIdentity {
+function identityOf(files: EvidenceFiles, level: Level, targets: readonly LevelRecord[]): GuestIdentity {
   const id = parseIdentity(files.get(levelFile(level, 'identity')) ?? '');
   const dmi = parseDmidecode(files.get(levelFile(level, 'dmidecode')) ?? '');
   return {
@@ -54,17 +52,10 @@ function identityOf(files: EvidenceFiles, level: Level, targets: TargetInfo[]): 
   };
 }
 
-export function chainName(levels: Partial<Record<Level, LevelVerdict>>): string {
-  const upper = (['L2', 'L1'] as const).map((l) => levels[l]?.runsOn).filter((r): r is RunsOn => r !== undefined);
-  const word = (r: RunsOn) => (r === 'kvm' ? 'KVM' : r === 'tcg' ? 'TCG' : r === 'bare-metal' ? 'bare metal' : r === 'unknown' ? 'unknown' : runsOnLabel(r));
-  if (upper.length === 0) return 'a single host';
-  if (upper.length === 1) return `${word(upper[0])} at L1`;
-  return upper.map(word).join(' on ');
-}
-
-export function analyseEvidence(files: EvidenceFiles): Verdict {
+/** `targets`: the manifest's levels (how each was reached, what each item gave), typed;
+ * none for a folder of pasted files. */
+export function analyseEvidence(files: EvidenceFiles, targets: readonly LevelRecord[]): Verdict {
   const collected = LEVELS.filter((l) => levelCollected(files, l));
-  const targets = targetsFromManifest(files);
   const guests: Partial<Record<Level, Guest[]>> = {};
   const matches: Partial<Record<Level, GuestMatch>> = {};
   for (const level of collected) guests[level] = guestsOf(files, level);
@@ -91,11 +82,18 @@ export function analyseEvidence(files: EvidenceFiles): Verdict {
         }
       }
     }
-    levels[level] = decideLevel(level, inside, outside, note);
+    const platform = platformOf(files, level, below && collected.includes(below) ? below : undefined);
+    levels[level] = { ...decideLevel(level, inside, outside, note), ...(platform ? { platform } : {}) };
   }
-  const checks = allChecks({ files, collected, verdicts: levels, guests, matches }).sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
-  const chainLine = LEVELS.filter((l) => levels[l] || collected.includes(l))
-    .map((l) => `${l} (${levels[l] ? runsOnLabel(levels[l]!.runsOn) : 'not collected'})`)
-    .join(' -> ');
-  return { levels, tables: LEVELS.map((l) => levelTable(files, l)).filter((t) => t.collected), checks, chainName: chainName(levels), chainLine };
+  const ctx = { files, collected, verdicts: levels, guests, matches, itemStates: itemStates(targets) };
+  const checks = CHECKS.map((def) => runCheck(def, ctx))
+    .filter((c) => c !== undefined)
+    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+  return {
+    levels,
+    tables: LEVELS.map((l) => levelTable(files, l)).filter((t) => t.collected),
+    checks,
+    chainName: chainName(levels, checks),
+    chainLine: chainLine(levels, collected),
+  };
 }

@@ -1,6 +1,6 @@
 // Pure: the facts the summary shows per level.
 import type { Level } from '../levels.js';
-import { type AnalysedItem, type EvidenceFiles, levelFile } from './evidence.js';
+import { type EvidenceFiles, levelFile } from './evidence.js';
 import { parseCpuinfo, virtualizationFlags } from './parsers/cpuinfo.js';
 import { firstValue, parseColonLines } from './parsers/key-value.js';
 import { parseKvmParams } from './parsers/kvm-params.js';
@@ -17,7 +17,7 @@ export function nestedParam(files: EvidenceFiles, level: Level) {
 }
 
 export function levelTable(files: EvidenceFiles, level: Level): LevelTable {
-  const get = (id: AnalysedItem) => files.get(levelFile(level, id));
+  const get = (id: string) => files.get(levelFile(level, id));
   const cpuText = get('cpuinfo');
   const cpu = cpuText ? parseCpuinfo(cpuText) : undefined;
   const lscpu = parseColonLines(get('lscpu') ?? '');

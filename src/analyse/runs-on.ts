@@ -1,78 +1,60 @@
 // Pure: what each level runs on, from its own evidence (inside view) and from the
 // level below (outside view). Facts and traps: see the project's detection notes.
 import type { Level } from '../levels.js';
-import { type AnalysedItem, type EvidenceFiles, findLine, levelFile } from './evidence.js';
+import { type EvidenceFiles, findLine, levelFile } from './evidence.js';
 import { parseCpuinfo } from './parsers/cpuinfo.js';
-import { hypervisorSignatures, printableSignature, signatureVendor } from './parsers/cpuid.js';
+import {
+  QEMU_MACHINE_DMI, byDetectVirt, byDmesgName, byLscpuHypervisor, byLscpuVendor, bySignature, bySysinfo, hypervisorByDmi,
+  hypervisorForRunsOn, platformByDmi,
+} from './hypervisors.js';
+import { hypervisorSignatures, printableSignature } from './parsers/cpuid.js';
 import { parseColonLines } from './parsers/key-value.js';
-import { parseDetectVirt, parseDmidecode } from './parsers/small.js';
+import { parseDetectVirt, parseDmidecode, parseIdentity } from './parsers/small.js';
 import type { Clue, LevelVerdict, RunsOn, Strength } from './types.js';
 
 function clue(says: RunsOn, strength: Strength, why: string, file: string, line: number | undefined, text: string): Clue {
   return { view: 'inside', says, strength, why, file, line, text };
 }
 
-const DMESG_HYPERVISOR: Array<[RegExp, RunsOn]> = [
-  [/^KVM/, 'kvm'],
-  [/^Xen/, 'xen'],
-  [/^VMware/, 'vmware'],
-  [/^Microsoft Hyper-V/, 'hyperv'],
-];
+type DmiSays = RunsOn | 'qemu' | undefined;
 
-const VENDOR_WORDS: Array<[RegExp, RunsOn]> = [
-  [/^KVM$/i, 'kvm'],
-  [/^Xen$/i, 'xen'],
-  [/^Microsoft$/i, 'hyperv'],
-  [/^VMware$/i, 'vmware'],
-  [/^Parallels$/i, 'parallels'],
-  [/^(Oracle|VirtualBox|innotek)/i, 'virtualbox'],
-  [/^z\/VM$/i, 'zvm'],
-];
-
-const DETECT_VIRT: Record<string, RunsOn> = {
-  kvm: 'kvm',
-  qemu: 'tcg',
-  microsoft: 'hyperv',
-  vmware: 'vmware',
-  xen: 'xen',
-  oracle: 'virtualbox',
-  parallels: 'parallels',
-  zvm: 'zvm',
-  google: 'kvm',
-  amazon: 'kvm',
-  none: 'bare-metal',
-};
-
-/** DMI products that name the hypervisor outright (QEMU's do not: KVM and TCG look alike). */
-function dmiSays(manufacturer: string, product: string): RunsOn | 'qemu' | undefined {
-  const both = `${manufacturer} ${product}`;
-  if (/innotek|VirtualBox/i.test(both)) return 'virtualbox';
-  if (/Parallels/i.test(both)) return 'parallels';
-  if (/VMware/i.test(both)) return 'vmware';
-  if (/Microsoft/i.test(manufacturer) && /Virtual Machine/i.test(product)) return 'hyperv';
-  if (/HVM domU|^Xen$/i.test(product) || /^Xen$/i.test(manufacturer)) return 'xen';
-  if (/Google/i.test(manufacturer) && /Compute Engine/i.test(product)) return 'kvm';
-  if (/QEMU|Bochs/i.test(manufacturer) || /^KVM$|Standard PC|QEMU/i.test(product)) return 'qemu';
-  return undefined;
+/** What DMI names: a hypervisor, a platform whose hypervisor is known, or a QEMU machine
+ * (which says nothing: KVM and TCG look alike). */
+function dmiSays(dmi: string): { says: DmiSays; name?: string } {
+  const named = hypervisorByDmi(dmi) ?? platformByDmi(dmi);
+  if (named && !named.dmiPlatformOnly) return { says: named.runsOn as RunsOn, name: named.name };
+  if (!named && QEMU_MACHINE_DMI.test(dmi)) return { says: 'qemu' };
+  return { says: undefined };
 }
 
 export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]; qemuMachine?: Clue; virtual?: Clue } {
   const clues: Clue[] = [];
-  const f = (id: AnalysedItem) => levelFile(level, id);
+  const f = (id: string) => levelFile(level, id);
   let qemuMachine: Clue | undefined;
   let virtual: Clue | undefined;
 
   // DMI first: VirtualBox and Parallels also expose a KVM CPUID signature.
+  // dmidecode needs root; /sys/class/dmi/id (the identity item) does not; the kernel's DMI line is last.
   const dmiText = files.get(f('dmidecode'));
   const dmi = dmiText ? parseDmidecode(dmiText) : undefined;
-  let dmiVendor: RunsOn | 'qemu' | undefined;
-  if (dmi?.manufacturer !== undefined) {
-    dmiVendor = dmiSays(dmi.manufacturer, dmi.product ?? '');
-    const text = `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product ?? ''}`;
-    if (dmiVendor === 'qemu') qemuMachine = clue('other', 1, 'DMI names a QEMU machine (same under KVM and TCG)', f('dmidecode'), dmi.line, text);
-    else if (dmiVendor) clues.push(clue(dmiVendor, 2, `DMI names ${dmiVendor}`, f('dmidecode'), dmi.line, text));
-  }
+  const identityText = files.get(f('identity'));
+  const identity = identityText ? parseIdentity(identityText) : undefined;
   const dmiLine = findLine(files, f('dmesg'), /\bDMI: /);
+  const firmware =
+    dmi?.manufacturer !== undefined
+      ? { dmi: `${dmi.manufacturer} ${dmi.product ?? ''}`, file: f('dmidecode'), line: dmi.line, text: `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product ?? ''}` }
+      : identity?.vendor !== undefined
+        ? { dmi: `${identity.vendor} ${identity.product ?? ''}`, file: f('identity'), line: findLine(files, f('identity'), /^sys_vendor=/)?.line, text: `sys_vendor=${identity.vendor}, product_name=${identity.product ?? ''}` }
+        : dmiLine
+          ? { dmi: dmiLine.text.replace(/^.*?\bDMI: /, ''), file: dmiLine.file, line: dmiLine.line, text: dmiLine.text }
+          : undefined;
+  let dmiVendor: RunsOn | 'qemu' | undefined;
+  if (firmware) {
+    const said = dmiSays(firmware.dmi);
+    dmiVendor = said.says;
+    if (dmiVendor === 'qemu') qemuMachine = clue('other', 1, 'DMI names a QEMU machine (same under KVM and TCG)', firmware.file, firmware.line, firmware.text);
+    else if (dmiVendor) clues.push(clue(dmiVendor, 2, `DMI names ${said.name}`, firmware.file, firmware.line, firmware.text));
+  }
   if (!qemuMachine && dmiLine && /QEMU|Bochs|Standard PC/.test(dmiLine.text)) {
     qemuMachine = clue('other', 1, 'the kernel reports a QEMU machine in its DMI line (same under KVM and TCG)', dmiLine.file, dmiLine.line, dmiLine.text);
   }
@@ -84,16 +66,17 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
     const sigs = hypervisorSignatures(text);
     const base = sigs.find((s) => s.leaf === 0x40000000);
     const next = sigs.find((s) => s.leaf === 0x40000100);
-    const baseVendor = base ? signatureVendor(base.signature) : undefined;
-    const nextVendor = next ? signatureVendor(next.signature) : undefined;
-    if (baseVendor?.vendor === 'hyperv' && nextVendor?.vendor === 'kvm') {
+    const baseVendor = base ? bySignature(base.signature) : undefined;
+    const nextVendor = next ? bySignature(next.signature) : undefined;
+    if (baseVendor?.entry.runsOn === 'hyperv' && nextVendor?.entry.runsOn === 'kvm') {
       clues.push(clue('kvm', 3, 'CPUID 0x40000100 says KVMKVMKVM behind a Hyper-V compatible 0x40000000: KVM with Hyper-V enlightenments', f(id), next!.line, next!.text));
     } else if (baseVendor) {
-      let says: RunsOn = baseVendor.vendor === 'bhyve' || baseVendor.vendor === 'acrn' ? 'other' : baseVendor.vendor;
+      let says = baseVendor.entry.runsOn as RunsOn;
       let why = `CPUID 0x40000000 signature "${printableSignature(base!.signature)}" = ${baseVendor.name}`;
-      if (says === 'kvm' && (dmiVendor === 'virtualbox' || dmiVendor === 'parallels')) {
-        says = dmiVendor;
-        why += `, but DMI says ${dmiVendor}, which exports a KVM signature too`;
+      const exporter = dmiVendor && dmiVendor !== 'qemu' ? hypervisorForRunsOn(dmiVendor) : undefined;
+      if (says === 'kvm' && exporter?.exportsKvmSignature) {
+        says = exporter.runsOn as RunsOn;
+        why += `, but DMI says ${exporter.name}, which exports a KVM signature too`;
       }
       clues.push(clue(says, 3, why, f(id), base!.line, base!.text));
     }
@@ -104,7 +87,7 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
   const detected = findLine(files, dmesg, /Hypervisor detected: /) ?? findLine(files, f('extra-dmesg-grep'), /Hypervisor detected: /);
   if (detected) {
     const name = detected.text.replace(/^.*Hypervisor detected: /, '');
-    const says = DMESG_HYPERVISOR.find(([re]) => re.test(name))?.[1] ?? 'other';
+    const says = (byDmesgName(name)?.runsOn ?? 'other') as RunsOn;
     clues.push(clue(says, 2, `the kernel detected ${name} from CPUID`, detected.file, detected.line, detected.text));
   }
   const paravirt = findLine(files, dmesg, /Booting paravirtualized kernel on /) ?? findLine(files, f('extra-dmesg-grep'), /Booting paravirtualized kernel on /);
@@ -116,10 +99,11 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
   const lscpu = parseColonLines(files.get(f('lscpu')) ?? '');
   const vendorLine = lscpu.find((l) => l.key === 'Hypervisor vendor');
   const hvLine = lscpu.find((l) => l.key === 'Hypervisor');
-  if (hvLine && /PR\/SM/.test(hvLine.value) && (!vendorLine || /IBM/i.test(vendorLine.value))) {
-    clues.push(clue('lpar', 2, 'lscpu: the hypervisor is PR/SM (an LPAR)', f('lscpu'), hvLine.line, `Hypervisor: ${hvLine.value}`));
+  const hvEntry = hvLine ? byLscpuHypervisor(hvLine.value) : undefined;
+  if (hvLine && hvEntry && (!vendorLine || /IBM/i.test(vendorLine.value))) {
+    clues.push(clue(hvEntry.runsOn as RunsOn, 2, `lscpu: the hypervisor is ${hvLine.value} (${hvEntry.name})`, f('lscpu'), hvLine.line, `Hypervisor: ${hvLine.value}`));
   } else if (vendorLine && vendorLine.value !== '(null)' && vendorLine.value !== '') {
-    const says = VENDOR_WORDS.find(([re]) => re.test(vendorLine.value))?.[1] ?? 'other';
+    const says = (byLscpuVendor(vendorLine.value)?.runsOn ?? 'other') as RunsOn;
     const typeLine = lscpu.find((l) => l.key === 'Virtualization type');
     if (says === 'xen' && typeLine?.value === 'none') {
       clues.push(clue('xen', 2, 'lscpu: Xen with virtualization type none: a Xen dom0, the control domain on a Xen host', f('lscpu'), vendorLine.line, `Hypervisor vendor: ${vendorLine.value}`));
@@ -129,8 +113,9 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
   }
 
   const detect = parseDetectVirt(files.get(f('detect-virt')) ?? '');
-  if (detect && DETECT_VIRT[detect]) {
-    const says = DETECT_VIRT[detect];
+  const detectEntry = detect === 'none' ? undefined : detect ? byDetectVirt(detect) : undefined;
+  if (detect && (detectEntry || detect === 'none')) {
+    const says = (detectEntry?.runsOn ?? 'bare-metal') as RunsOn;
     clues.push(clue(says, 2, `systemd-detect-virt --vm says ${detect}${detect === 'qemu' ? ' (QEMU without KVM)' : ''}`, f('detect-virt'), 1, detect));
   }
 
@@ -140,7 +125,7 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
     const cp = lines.find((l) => /^VM00 Control Program$/.test(l.key));
     const lpar = lines.find((l) => /^LPAR /.test(l.key));
     if (cp) {
-      const says: RunsOn = /KVM/i.test(cp.value) ? 'kvm' : /z\/VM/i.test(cp.value) ? 'zvm' : 'other';
+      const says = (bySysinfo(cp.value)?.runsOn ?? 'other') as RunsOn;
       clues.push(clue(says, 3, `/proc/sysinfo: the innermost level (VM00) runs under ${cp.value}`, f('sysinfo'), cp.line, `${cp.key}: ${cp.value}`));
     } else if (lpar) {
       clues.push(clue('lpar', 3, '/proc/sysinfo shows an LPAR and no VM level', f('sysinfo'), lpar.line, `${lpar.key}: ${lpar.value}`));
@@ -183,23 +168,10 @@ export function conclude(clues: readonly Clue[]): { says: RunsOn; strength: Stre
   return { says: ranked[0][0], strength: top };
 }
 
-const LABEL: Record<RunsOn, string> = {
-  'bare-metal': 'bare metal',
-  kvm: 'KVM',
-  tcg: 'TCG (QEMU emulation, no KVM)',
-  xen: 'Xen',
-  hyperv: 'Hyper-V',
-  vmware: 'VMware',
-  virtualbox: 'VirtualBox',
-  parallels: 'Parallels',
-  zvm: 'z/VM',
-  lpar: 'an LPAR (PR/SM)',
-  other: 'another hypervisor',
-  unknown: 'unknown',
-};
+const FIXED_LABELS: Partial<Record<RunsOn, string>> = { 'bare-metal': 'bare metal', other: 'another hypervisor', unknown: 'unknown' };
 
 export function runsOnLabel(r: RunsOn): string {
-  return LABEL[r];
+  return FIXED_LABELS[r] ?? hypervisorForRunsOn(r)?.name ?? r;
 }
 
 export function decideLevel(level: Level, inside: Clue[], outside: Clue[], outsideNote?: string): LevelVerdict {
@@ -217,7 +189,7 @@ export function decideLevel(level: Level, inside: Clue[], outside: Clue[], outsi
   else if (i.says === 'unknown') reason = 'from how the level below runs it (no inside evidence)';
   else if (!disagree) reason = 'its own CPU and kernel and the level below agree';
   else {
-    reason = `the views disagree: inside it looks like ${LABEL[i.says]}, the level below runs it on ${LABEL[o.says]}; the ${outsideWins ? 'outside' : 'inside'} evidence is stronger`;
+    reason = `the views disagree: inside it looks like ${runsOnLabel(i.says)}, the level below runs it on ${runsOnLabel(o.says)}; the ${outsideWins ? 'outside' : 'inside'} evidence is stronger`;
   }
   if (outsideNote) reason += `; ${outsideNote}`;
   const evidence = [...inside, ...outside].sort((a, b) => b.strength - a.strength);

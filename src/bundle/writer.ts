@@ -8,12 +8,6 @@ import { type Archiver, TarArchive, ZipArchive } from 'archiver';
 
 export type BundleFormat = 'zip' | 'tar.gz';
 
-export function formatFromPath(file: string): BundleFormat | undefined {
-  if (/\.zip$/i.test(file)) return 'zip';
-  if (/\.(tar\.gz|tgz)$/i.test(file)) return 'tar.gz';
-  return undefined;
-}
-
 export class BundleWriter {
   private readonly archive: Archiver;
   private readonly done: Promise<void>;
@@ -49,10 +43,6 @@ export class BundleWriter {
     const dir = path.dirname(outputPath);
     const temp = path.join(dir, `.${path.basename(outputPath)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
     return new BundleWriter(outputPath, temp, topFolder, format);
-  }
-
-  get error(): Error | undefined {
-    return this.failure;
   }
 
   addFile(bundlePath: string, sourcePath: string): void {

@@ -3,12 +3,12 @@
 import os from 'node:os';
 import { HostError, messageOf } from '../errors.js';
 import type { Level } from '../levels.js';
-import { type Target, parseTarget } from '../target.js';
+import { parseTarget, type Target } from '../target.js';
 import type { HostKeyStore } from '../transport/host-key-store.js';
-import { type Identity, defaultIdentityFiles, loadIdentity } from '../transport/identities.js';
+import { defaultIdentityFiles, type Identity, loadIdentity } from '../transport/identities.js';
 import { LocalTransport } from '../transport/local.js';
-import type { SshConfigFile } from '../transport/ssh-config.js';
 import { type SshEndpoint, SshTransport } from '../transport/ssh.js';
+import type { SshConfigFile } from '../transport/ssh-config.js';
 import type { Transport } from '../transport/types.js';
 
 export type JumpSpec = { kind: 'level'; level: Level } | { kind: 'target'; target: Target };
@@ -28,11 +28,17 @@ export interface ConnectSettings {
   passphrase?: string;
   agent?: string;
   connectTimeoutMs: number;
+  /** Aborted on Ctrl-C / SIGTERM: connecting stops at once. */
+  signal?: AbortSignal;
 }
 
 export function describeVia(spec: LevelSpec): string | undefined {
   if (!spec.jump) return undefined;
-  return spec.jump.kind === 'level' ? spec.jump.level : spec.jump.target.kind === 'local' ? 'local' : spec.jump.target.spec;
+  return spec.jump.kind === 'level'
+    ? spec.jump.level
+    : spec.jump.target.kind === 'local'
+      ? 'local'
+      : spec.jump.target.spec;
 }
 
 export class Connector {
@@ -49,7 +55,9 @@ export class Connector {
     let promise = this.pending.get(level);
     if (!promise) {
       const spec = this.specs.find((s) => s.level === level);
-      promise = spec ? this.open(spec) : Promise.reject(new HostError(`${level} is not a collected level, so nothing can jump through it`));
+      promise = spec
+        ? this.open(spec)
+        : Promise.reject(new HostError(`${level} is not a collected level, so nothing can jump through it`));
       promise.catch(() => {});
       this.pending.set(level, promise);
     }
@@ -64,7 +72,9 @@ export class Connector {
       try {
         jump = await this.connect(spec.jump.level);
       } catch (error) {
-        throw new HostError(`cannot reach ${spec.target.spec} through ${spec.jump.level}: ${spec.jump.level} is not reachable (${messageOf(error)})`);
+        throw new HostError(
+          `cannot reach ${spec.target.spec} through ${spec.jump.level}: ${spec.jump.level} is not reachable (${messageOf(error)})`,
+        );
       }
       via = jump instanceof SshTransport ? jump : undefined;
     } else if (spec.jump?.kind === 'target' && spec.jump.target.kind === 'ssh') {
@@ -74,11 +84,18 @@ export class Connector {
   }
 
   /** Connect to a target, honouring its ProxyJump unless a jump was given explicitly. */
-  private async openChain(target: Target & { kind: 'ssh' }, via: SshTransport | undefined, explicitJump = false): Promise<SshTransport> {
+  private async openChain(
+    target: Target & { kind: 'ssh' },
+    via: SshTransport | undefined,
+    explicitJump = false,
+  ): Promise<SshTransport> {
     const { endpoint, proxyJump } = this.endpointFor(target);
     let hop = via;
     if (!explicitJump && !via && proxyJump) {
-      for (const hopSpec of proxyJump.split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const hopSpec of proxyJump
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const hopTarget = parseTarget(hopSpec.replace(/^ssh:\/\//, ''), `ProxyJump of ${target.spec}`);
         if (hopTarget.kind !== 'ssh') continue;
         hop = this.track(await SshTransport.connect(this.endpointFor(hopTarget).endpoint, this.connectOptions(hop)));
@@ -93,6 +110,7 @@ export class Connector {
       acceptNewHostKeys: this.settings.acceptNewHostKeys,
       via,
       connectTimeoutMs: this.settings.connectTimeoutMs,
+      signal: this.settings.signal,
     };
   }
 

@@ -1,96 +1,226 @@
-// collect, check and collect --dry-run: options -> (wizard) -> collection -> verdict ->
-// output and exit code.
+// collect, check and collect --dry-run, one way: flags -> (wizard) -> options -> collected
+// levels in a spool folder -> analysis -> bundle -> report and exit code. This command owns
+// the spool folder and the bundle writer.
 import { setMaxListeners } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { access, constants, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { analyseEvidence } from '../analyse/index.js';
 import { evidenceFromMap } from '../analyse/evidence.js';
-import { runsOnLabel } from '../analyse/runs-on.js';
+import { analyseEvidence } from '../analyse/index.js';
+import { checkItems } from '../analyse/items.js';
 import type { Verdict } from '../analyse/types.js';
-import { countItems } from '../bundle/manifest.js';
 import { readEvidenceFolder } from '../bundle/folder.js';
-import { CollectorFileError } from '../collect/collectors.js';
-import type { LevelSpec } from '../collect/connect.js';
-import { loadCollectors } from '../collect/load-collectors.js';
-import type { PlannedStep } from '../collect/plan.js';
+import type { Manifest } from '../bundle/manifest.js';
+import { isPartial } from '../bundle/manifest.js';
+import { BundleWriter } from '../bundle/writer.js';
+import type { ConnectSettings, LevelSpec } from '../collect/connect.js';
 import { probeHost, runSmall } from '../collect/probe.js';
-import { UsageError } from '../errors.js';
-import { EXIT, collectExitCode } from '../exit-codes.js';
-import { type Io, canPrompt } from '../io.js';
+import { messageOf, UsageError } from '../errors.js';
+import { collectExitCode, EXIT } from '../exit-codes.js';
+import { canPrompt, type Io } from '../io.js';
 import type { Level } from '../levels.js';
-import { levelSpecs, parseSeconds, parseSize, resolveOutput, type TargetFlags } from '../options.js';
+import {
+  type AnyCollectFlags,
+  buildCollectOptions,
+  type CollectEnv,
+  type CollectMode,
+  type CollectOptions,
+  commandLineOf,
+} from '../options.js';
+import type { SpooledFile } from '../redact/apply.js';
 import { jsonResult } from '../render/json.js';
+import { renderSummary } from '../render/summary.js';
 import { HostKeyStore } from '../transport/host-key-store.js';
 import { type Identity, isEncryptedKeyFile, loadIdentity } from '../transport/identities.js';
 import { LocalTransport } from '../transport/local.js';
-import { quoteArgv } from '../transport/quote.js';
-import { loadSshConfig } from '../transport/ssh-config.js';
-import { formatBytes } from '../util/stamp.js';
-import { type CollectMode, type CollectOutcome, assertWritableOutput, collect, defaultOutputName } from './collect.js';
-import { analyseFolder } from './finish-bundle.js';
+import { loadSshConfig, type SshConfigFile } from '../transport/ssh-config.js';
+import { stamp } from '../util/stamp.js';
+import { collectLevels, type LevelsRequest } from './collect-levels.js';
+import { type BundleReport, closingReport, reportDryRun } from './collect-report.js';
+import { loadCollectorFiles } from './collectors-list.js';
+import { summaryTemplate, writeBundle } from './write-bundle.js';
 
-export interface CollectFlags extends TargetFlags {
-  identity?: string[];
-  knownHosts?: string;
-  acceptNewHostKeys?: boolean;
-  sudo?: boolean;
-  output?: string;
-  format?: string;
-  timeout?: string;
-  maxOutput?: string;
-  input?: boolean;
-  json?: boolean;
-  color?: boolean;
-  quiet?: boolean;
-  dryRun?: boolean;
-  collectors?: string[];
-  redact?: boolean;
-  redactWord?: string[];
-}
 
-/** The command line as recorded in the manifest: words to redact are not repeated there. */
-export function recordedCommandLine(argv: string[]): string[] {
-  return argv.map((arg, i) => (argv[i - 1] === '--redact-word' ? '<redacted>' : arg.startsWith('--redact-word=') ? '--redact-word=<redacted>' : arg));
-}
-
-export interface CollectRunInput {
-  flags: CollectFlags;
+export interface Invocation {
+  /** The command line as typed, recorded in the manifest. */
   argv: string[];
   version: string;
-  mode: 'bundle' | 'check';
 }
 
-/** What `check` reads: small files and commands that decide the verdicts. */
-export const CHECK_ITEMS = new Set(['uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'kvm-params', 'kvm-device', 'kvm-modules', 'modprobe-conf', 'cmdline', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains']);
-
-async function localFacts() {
-  const local = new LocalTransport();
-  return probeHost(local, [], { sudo: false, timeoutMs: 10000 });
-}
-
-function describeDetection(facts: Awaited<ReturnType<typeof localFacts>>): { level: Level; why: string } {
-  const level: Level = facts.virtualized ? 'L1' : 'L0';
-  return { level, why: facts.virtualized ? `inside a VM (${facts.virtHint}), so L1` : 'no hypervisor seen, so L0' };
-}
-
-async function guestAddresses(): Promise<Array<{ address: string; domain: string }>> {
-  const local = new LocalTransport();
-  local.privilege = { mode: 'none', why: 'wizard' };
-  const script = 'virsh -r -c qemu:///system list --name 2>/dev/null | while IFS= read -r d; do [ -n "$d" ] && virsh -r -c qemu:///system domifaddr --source lease -- "$d" 2>/dev/null | sed "s|^|$d |"; done';
-  const r = await runSmall(local, ['sh', '-c', script], 10000);
-  const out: Array<{ address: string; domain: string }> = [];
-  for (const line of r.stdout.split('\n')) {
-    const m = /^(.*?) +\S+ +\S+ +ipv4 +(\d+\.\d+\.\d+\.\d+)\//.exec(line);
-    if (m) out.push({ domain: m[1], address: m[2] });
+export async function runCollectCommand(
+  command: 'bundle' | 'check',
+  flags: AnyCollectFlags,
+  invocation: Invocation,
+  io: Io,
+): Promise<number> {
+  const env: CollectEnv = {
+    cwd: io.cwd,
+    home: os.homedir(),
+    now: io.now(),
+    terminal: canPrompt(io, true),
+    sshAuthSock: io.env.SSH_AUTH_SOCK,
+  };
+  const sshConfig = loadSshConfig(env.home);
+  // Flags and collector files are checked before any question is asked.
+  const typed = buildCollectOptions(command, flags, env, invocation.argv);
+  const collectors = await loadCollectorFiles(typed.collectorFiles);
+  const answers = await askWhenNoLevel(typed, sshConfig, io);
+  const options = answers
+    ? buildCollectOptions(command, { ...flags, ...answers.flags, input: false }, env, commandLineOf(answers.flags))
+    : typed;
+  const levels = options.levels.length > 0 ? options.levels : await thisMachineAlone(io);
+  if (options.mode === 'bundle') await assertWritableOutput(options.output);
+  const connect = await connectSettings(options, sshConfig, io);
+  const startedAt = io.now();
+  const spool = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
+  const top = `nestbug-${stamp(startedAt)}`;
+  const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
+  // With --redact nothing enters the archive before it has been rewritten.
+  const held: SpooledFile[] = [];
+  const onFile = (bundlePath: string, spoolPath: string) => {
+    if (writer && !options.redact) writer.addFile(bundlePath, spoolPath);
+    else held.push({ bundlePath, spoolPath });
+  };
+  try {
+    const request = { levels, collectors, connect, spool, onFile, startedAt, sudoPassword: answers?.sudoPassword };
+    const collected = await whileListening(options.mode, io, (signal) =>
+      collectLevels(levelsRequest(options, request, signal, invocation.version), io),
+    );
+    if (options.mode === 'dry-run') return reportDryRun(collected, options.json, io);
+    const verdict = analyseEvidence(evidenceFromMap(await readEvidenceFolder(spool)), collected.manifest.levels);
+    const bundle = writer && (await finishBundle(writer, collected.manifest, verdict, held, options));
+    return report(verdict, collected.manifest, bundle, options, io);
+  } catch (error) {
+    await writer?.discard();
+    throw error;
+  } finally {
+    await rm(spool, { recursive: true, force: true });
   }
-  return out;
 }
 
-async function loadExplicitIdentities(files: string[], io: Io, interactive: boolean): Promise<{ identities: Identity[]; passphrase?: string }> {
+type RequestParts = Pick<
+  LevelsRequest,
+  'levels' | 'collectors' | 'connect' | 'spool' | 'onFile' | 'startedAt' | 'sudoPassword'
+>;
+
+function levelsRequest(
+  options: CollectOptions,
+  parts: RequestParts,
+  signal: AbortSignal,
+  version: string,
+): LevelsRequest {
+  return {
+    ...parts,
+    only: options.mode === 'check' ? checkItems() : undefined,
+    planOnly: options.mode === 'dry-run',
+    sudo: options.sudo,
+    timeoutSeconds: options.timeoutSeconds,
+    maxOutputBytes: options.maxOutputBytes,
+    quiet: options.quiet,
+    signal,
+    commandLine: options.commandLine,
+    version,
+  };
+}
+
+async function finishBundle(
+  writer: BundleWriter,
+  manifest: Manifest,
+  verdict: Verdict,
+  held: SpooledFile[],
+  options: CollectOptions,
+): Promise<BundleReport> {
+  const summary = renderSummary(await summaryTemplate(), verdict, manifest);
+  const written = await writeBundle(writer, { manifest, summary, held, redactWords: options.redact?.words });
+  return { path: options.output, ...written };
+}
+
+function report(
+  verdict: Verdict,
+  manifest: Manifest,
+  bundle: BundleReport | undefined,
+  options: CollectOptions,
+  io: Io,
+): number {
+  const code = collectExitCode({
+    partial: isPartial(manifest.levels),
+    interrupted: manifest.interrupted === true,
+    anyCheckFailed: verdict.checks.some((c) => c.status === 'fail'),
+  });
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(jsonResult(verdict, code, bundle?.path ?? null, manifest), null, 2)}\n`);
+  }
+  if (!options.quiet) io.stderr.write(`${closingReport(verdict, manifest, bundle, !options.json).join('\n')}\n`);
+  return code;
+}
+
+/** Ctrl-C or SIGTERM once stops the running commands (what was collected is kept);
+ * twice quits at once. */
+async function whileListening<T>(mode: CollectMode, io: Io, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  // Every running item listens for Ctrl-C on this signal.
+  setMaxListeners(0, controller.signal);
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    const writing = mode === 'bundle' ? ' and writing what was collected' : '';
+    io.stderr.write(`\nnestbug: ${signal}: stopping the running commands${writing} (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function assertWritableOutput(output: string): Promise<void> {
+  const dir = path.dirname(output);
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) throw new UsageError(`-o ${output}: ${dir} is not a directory`);
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such directory' : (code ?? messageOf(error));
+    throw new UsageError(`-o ${output}: cannot write in ${dir} (${why})`);
+  }
+  const existing = await stat(output).catch(() => undefined);
+  if (existing?.isDirectory()) {
+    throw new UsageError(`-o ${output}: is a directory; give a file name ending in .zip or .tar.gz`);
+  }
+}
+
+async function connectSettings(options: CollectOptions, sshConfig: SshConfigFile, io: Io): Promise<ConnectSettings> {
+  const { identities, passphrase } = await loadExplicitIdentities(options.identityFiles, io, options.interactive);
+  return {
+    sshConfig,
+    hostKeys: new HostKeyStore(
+      options.knownHosts,
+      ['/etc/ssh/ssh_known_hosts'],
+      sshConfig.lookup('*').hashKnownHosts ?? false,
+    ),
+    acceptNewHostKeys: options.acceptNewHostKeys,
+    identities,
+    passphrase,
+    agent: options.agent,
+    connectTimeoutMs: Math.min(options.timeoutSeconds, 30) * 1000,
+  };
+}
+
+async function loadExplicitIdentities(
+  files: string[],
+  io: Io,
+  interactive: boolean,
+): Promise<{ identities: Identity[]; passphrase?: string }> {
   let passphrase = io.env.NESTBUG_KEY_PASSPHRASE;
   const identities: Identity[] = [];
-  for (const file of files.map((f) => path.resolve(io.cwd, f))) {
+  for (const file of files) {
     if (passphrase === undefined && interactive && isEncryptedKeyFile(file)) {
       const { askPassphrase } = await import('../prompts.js');
       passphrase = await askPassphrase(file);
@@ -100,163 +230,57 @@ async function loadExplicitIdentities(files: string[], io: Io, interactive: bool
   return { identities, passphrase };
 }
 
-export async function runCollectCommand(input: CollectRunInput, io: Io): Promise<number> {
-  let flags = { ...input.flags };
-  let argv = input.argv;
-  let sudoPassword: string | undefined;
-  const interactive = canPrompt(io, flags.input !== false) && !flags.json;
-  const timeoutSeconds = flags.timeout ? parseSeconds(flags.timeout, '--timeout') : 30;
-  const maxOutputBytes = flags.maxOutput ? parseSize(flags.maxOutput, '--max-output') : 64 * 1024 * 1024;
-  let levels = levelSpecs(flags);
-  let collectors;
-  try {
-    collectors = await loadCollectors(flags.collectors ?? []);
-  } catch (error) {
-    if (error instanceof CollectorFileError) throw new UsageError(error.message);
-    throw error;
-  }
-  const home = os.homedir();
-  const sshConfig = loadSshConfig(home);
-  if (levels.length === 0) {
-    const facts = await localFacts();
-    if (interactive && input.mode === 'bundle' && !flags.dryRun) {
-      const { runWizard } = await import('../prompts.js');
-      const answers = await runWizard({
-        detected: describeDetection(facts),
-        aliases: sshConfig.aliases,
-        guestAddresses,
-        isRoot: facts.uid === 0,
-        localSudoWorks: async () => {
-          if (!facts.tools.has('sudo') && !(await runSmall(new LocalTransport(), ['sh', '-c', 'command -v sudo'], 5000)).stdout.trim()) return undefined;
-          return (await runSmall(new LocalTransport(), ['sudo', '-n', 'true'], 5000)).exitCode === 0;
-        },
-        defaultOutput: path.basename(resolveOutput(flags.output, flags.format, io.cwd, (f) => defaultOutputName(io.now(), f)).output),
-        output: io.stderr,
-      });
-      flags = { ...flags, ...answers.flags };
-      sudoPassword = answers.sudoPassword;
-      argv = answers.commandLine;
-      levels = levelSpecs(flags);
-    } else {
-      const { level, why } = describeDetection(facts);
-      io.stderr.write(`nestbug: no level given; this machine is ${why}. Pass --l0/--l1/--l2 to say otherwise.\n`);
-      levels = [{ level, target: { kind: 'local' } } satisfies LevelSpec];
-    }
-  }
-  const mode: CollectMode = flags.dryRun ? 'plan' : input.mode;
-  const { output, format } = resolveOutput(flags.output, flags.format, io.cwd, (f) => defaultOutputName(io.now(), f));
-  if (mode === 'bundle') await assertWritableOutput(output);
-  const { identities, passphrase } = await loadExplicitIdentities(flags.identity ?? [], io, interactive);
-  const knownHosts = flags.knownHosts ? path.resolve(io.cwd, flags.knownHosts) : path.join(home, '.ssh', 'known_hosts');
-  const controller = new AbortController();
-  // Every running item listens for Ctrl-C on this signal.
-  setMaxListeners(0, controller.signal);
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      io.stderr.write(`\nnestbug: ${signal}: stopping the running commands${mode === 'bundle' ? ' and writing what was collected' : ''} (again to quit at once)\n`);
-      controller.abort();
-    } else {
-      process.exit(EXIT.interrupted);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let verdict: Verdict | undefined;
-  let outcome: CollectOutcome;
-  try {
-    outcome = await collect(
-      {
-        mode,
-        levels,
-        collectors,
-        only: mode === 'check' ? CHECK_ITEMS : undefined,
-        connect: {
-          sshConfig,
-          hostKeys: new HostKeyStore(knownHosts, ['/etc/ssh/ssh_known_hosts'], sshConfig.lookup('*').hashKnownHosts ?? false),
-          acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
-          identities,
-          passphrase,
-          agent: io.env.SSH_AUTH_SOCK || undefined,
-          connectTimeoutMs: Math.min(timeoutSeconds, 30) * 1000,
-        },
-        sudo: flags.sudo ?? false,
-        sudoPassword,
-        output,
-        format,
-        timeoutSeconds,
-        maxOutputBytes,
-        json: flags.json ?? false,
-        quiet: flags.quiet ?? false,
-        commandLine: recordedCommandLine(argv),
-        version: input.version,
-        signal: controller.signal,
-        redact: flags.redact || flags.redactWord?.length ? { words: flags.redactWord ?? [] } : undefined,
-        finishBundle: async (manifest, spoolDir) => {
-          const result = await analyseFolder(spoolDir, manifest);
-          verdict = result.verdict;
-          return { summary: result.summary };
-        },
-      },
-      io,
-    );
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  try {
-    if (mode === 'plan') return reportPlan(outcome, flags, io);
-    if (!verdict) {
-      const map = await readEvidenceFolder(outcome.spoolDir);
-      map.set('manifest.json', JSON.stringify(outcome.manifest));
-      verdict = analyseEvidence(evidenceFromMap(map));
-    }
-    const anyCheckFailed = verdict.checks.some((c) => c.status === 'fail');
-    const code = collectExitCode({ partial: outcome.partial, interrupted: outcome.interrupted, anyCheckFailed });
-    if (flags.json) io.stdout.write(`${JSON.stringify(jsonResult(verdict, code, outcome.bundle, outcome.manifest), null, 2)}\n`);
-    if (!flags.quiet) io.stderr.write(`${closingReport(verdict, outcome, mode, !flags.json).join('\n')}\n`);
-    return code;
-  } finally {
-    await rm(outcome.spoolDir, { recursive: true, force: true });
-  }
+// --- no level given -------------------------------------------------------------------
+
+async function localFacts() {
+  return probeHost(new LocalTransport(), [], { sudo: false, timeoutMs: 10000 });
 }
 
-function closingReport(verdict: Verdict, outcome: CollectOutcome, mode: CollectMode, withChecks: boolean): string[] {
-  const counts = countItems(outcome.manifest.levels);
-  const lines = ['', `Nested setup: ${verdict.chainName}. ${verdict.chainLine}`];
-  for (const v of Object.values(verdict.levels)) lines.push(`  ${v!.level} runs on ${runsOnLabel(v!.runsOn)}${v!.disagree ? ' (the two views disagree)' : ''}`);
-  for (const level of outcome.manifest.levels.filter((l) => !l.reached || l.error)) lines.push(`  ${level.level} ${level.target}: ${level.error ?? 'not reached'}`);
-  const shown = withChecks ? verdict.checks.filter((c) => c.status === 'fail' || c.status === 'warn') : verdict.checks.filter((c) => c.status === 'fail');
-  for (const c of shown) lines.push(`  ${c.status.toUpperCase()} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
-  if (mode === 'check') {
-    lines.push(`Checked ${outcome.manifest.levels.filter((l) => l.reached).length} level(s) with ${counts.ok} small reads; no bundle written (nestbug collect writes one).`);
-    return lines;
-  }
-  lines.push(`Bundle: ${outcome.bundle} (${formatBytes(outcome.bytes)}; ${counts.ok} items collected, ${counts.failed + counts['timed-out']} failed, ${counts['not-installed']} not installed, ${counts.skipped} skipped)`);
-  if (outcome.redactionMap) lines.push(`Redacted: names and addresses are placeholders; the mapping is in ${outcome.redactionMap} (private: do not attach it).`);
-  lines.push(outcome.interrupted ? 'Interrupted: the bundle holds what was collected until then.' : 'Attach the bundle to the bug report and paste its summary.md into the description.');
-  return lines;
+function describeDetection(facts: Awaited<ReturnType<typeof localFacts>>): { level: Level; why: string } {
+  const level: Level = facts.virtualized ? 'L1' : 'L0';
+  return { level, why: facts.virtualized ? `inside a VM (${facts.virtHint}), so L1` : 'no hypervisor seen, so L0' };
 }
 
-function reportPlan(outcome: CollectOutcome, flags: CollectFlags, io: Io): number {
-  const describe = (s: PlannedStep) => (s.skip ? { run: false, status: s.skip.status, reason: s.skip.reason } : { run: true, asRoot: s.asRoot, command: s.argv && !s.collector.file && !s.collector.script ? quoteArgv(s.argv) : s.source });
-  if (flags.json) {
-    const levels = Object.fromEntries(
-      outcome.manifest.levels.map((l) => [l.level, { target: l.target, reached: l.reached, error: l.error ?? null, facts: l.facts ?? null, items: (outcome.plans.get(l.level) ?? []).map((s) => ({ id: s.collector.id, ...describe(s) })) }]),
-    );
-    io.stdout.write(`${JSON.stringify({ dryRun: true, levels }, null, 2)}\n`);
-  } else {
-    const lines: string[] = [];
-    for (const l of outcome.manifest.levels) {
-      lines.push(`${l.level} ${l.target}${l.reached ? ` (${l.facts!.hostname}, ${l.facts!.arch}, ${l.facts!.privilege === 'none' ? `no root: ${l.facts!.privilegeNote}` : l.facts!.privilege})` : `: not reachable: ${l.error}`}`);
-      for (const s of outcome.plans.get(l.level) ?? []) {
-        const d = describe(s);
-        const what = d.run ? `${d.asRoot ? 'as root: ' : ''}${String(d.command).split('\n')[0]}${String(d.command).includes('\n') ? ' ...' : ''}` : `${d.status}: ${d.reason}`;
-        lines.push(`  ${d.run ? 'run ' : 'skip'} ${s.collector.id.padEnd(22)} ${what}`);
+/** No level given and nobody to ask: this machine, as the level it detects. */
+async function thisMachineAlone(io: Io): Promise<LevelSpec[]> {
+  const { level, why } = describeDetection(await localFacts());
+  io.stderr.write(`nestbug: no level given; this machine is ${why}. Pass --l0/--l1/--l2 to say otherwise.\n`);
+  return [{ level, target: { kind: 'local' } }];
+}
+
+/** No level given at a terminal: the wizard asks (collect only, not with --dry-run). */
+async function askWhenNoLevel(options: CollectOptions, sshConfig: SshConfigFile, io: Io) {
+  if (options.mode !== 'bundle' || options.levels.length > 0 || !options.interactive) return undefined;
+  const facts = await localFacts();
+  const { runWizard } = await import('../prompts.js');
+  return runWizard({
+    detected: describeDetection(facts),
+    aliases: sshConfig.aliases,
+    guestAddresses,
+    isRoot: facts.uid === 0,
+    localSudoWorks: async () => {
+      const local = new LocalTransport();
+      if (!facts.tools.has('sudo') && !(await runSmall(local, ['sh', '-c', 'command -v sudo'], 5000)).stdout.trim()) {
+        return undefined;
       }
-    }
-    io.stdout.write(`${lines.join('\n')}\nDry run: nothing was collected.\n`);
+      return (await runSmall(local, ['sudo', '-n', 'true'], 5000)).exitCode === 0;
+    },
+    defaultOutput: path.basename(options.output),
+    output: io.stderr,
+  });
+}
+
+async function guestAddresses(): Promise<Array<{ address: string; domain: string }>> {
+  const local = new LocalTransport();
+  local.privilege = { mode: 'none', why: 'wizard' };
+  const script =
+    'virsh -r -c qemu:///system list --name 2>/dev/null | while IFS= read -r d; do [ -n "$d" ] && ' +
+    'virsh -r -c qemu:///system domifaddr --source lease -- "$d" 2>/dev/null | sed "s|^|$d |"; done';
+  const r = await runSmall(local, ['sh', '-c', script], 10000);
+  const out: Array<{ address: string; domain: string }> = [];
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(.*?) +\S+ +\S+ +ipv4 +(\d+\.\d+\.\d+\.\d+)\//.exec(line);
+    if (m) out.push({ domain: m[1], address: m[2] });
   }
-  return outcome.partial ? EXIT.partial : EXIT.ok;
+  return out;
 }

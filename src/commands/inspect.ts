@@ -1,27 +1,27 @@
+// nestbug inspect: an existing bundle or folder enters the data path at the analysis.
 import { analyseEvidence } from '../analyse/index.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
-import type { Manifest } from '../bundle/manifest.js';
+import type { Verdict } from '../analyse/types.js';
+import { checkLines } from '../render/check-line.js';
 import { isPartial } from '../bundle/manifest.js';
+import { readManifest } from '../bundle/read-manifest.js';
 import { loadBundle } from '../bundle/reader.js';
 import { collectExitCode } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { jsonResult } from '../render/json.js';
 import { renderSummary } from '../render/summary.js';
-import { summaryTemplate } from './finish-bundle.js';
+import { summaryTemplate } from './write-bundle.js';
 
-export async function runInspect(target: string, flags: { json?: boolean; summary?: boolean }, io: Io): Promise<number> {
+export interface InspectFlags {
+  json?: boolean;
+  summary?: boolean;
+}
+
+export async function runInspect(target: string, flags: InspectFlags, io: Io): Promise<number> {
   const bundle = await loadBundle(target);
   try {
-    let manifest: Manifest | undefined;
-    if (bundle.manifestText) {
-      try {
-        manifest = JSON.parse(bundle.manifestText) as Manifest;
-        if (!Array.isArray(manifest.levels)) manifest = undefined;
-      } catch {
-        manifest = undefined;
-      }
-    }
-    const verdict = analyseEvidence(bundle.files);
+    const manifest = readManifest(bundle.manifestText);
+    const verdict = analyseEvidence(bundle.files, manifest?.levels ?? []);
     const code = collectExitCode({
       partial: manifest ? isPartial(manifest.levels) : false,
       interrupted: false,
@@ -32,18 +32,23 @@ export async function runInspect(target: string, flags: { json?: boolean; summar
     } else if (flags.summary) {
       io.stdout.write(renderSummary(await summaryTemplate(), verdict, manifest));
     } else {
-      const lines = [
-        `Nested setup: ${verdict.chainName}`,
-        verdict.chainLine,
-        '',
-        ...Object.values(verdict.levels).map((v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)} (${v!.reason})`),
-        '',
-        ...verdict.checks.map((c) => `${c.status.toUpperCase().padEnd(7)} ${c.level} ${c.summary}${c.fix ? `\n        fix: ${c.fix}` : ''}`),
-      ];
-      io.stdout.write(`${lines.join('\n')}\n`);
+      io.stdout.write(`${shortReport(verdict).join('\n')}\n`);
     }
     return code;
   } finally {
     await bundle.cleanup();
   }
+}
+
+function shortReport(verdict: Verdict): string[] {
+  return [
+    `Nested setup: ${verdict.chainName}`,
+    verdict.chainLine,
+    '',
+    ...Object.values(verdict.levels).map(
+      (v) => `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}${v!.platform ? ` on ${v!.platform.name}` : ''}: ${v!.reason}`,
+    ),
+    '',
+    ...verdict.checks.map((c) => checkLines(c)),
+  ];
 }

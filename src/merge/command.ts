@@ -6,8 +6,12 @@ import type { Verdict } from '../analyse/types.js';
 import { countItems } from '../bundle/manifest.js';
 import { CollectorFileError } from '../collect/collectors.js';
 import { loadCollectors } from '../collect/load-collectors.js';
-import { assertWritableOutput, defaultOutputName } from '../commands/collect.js';
-import { analyseFolder } from '../commands/finish-bundle.js';
+import { analyseEvidence } from '../analyse/index.js';
+import { evidenceFromMap } from '../analyse/evidence.js';
+import { readEvidenceFolder } from '../bundle/folder.js';
+import { assertWritableOutput } from '../commands/collect-command.js';
+import { summaryTemplate } from '../commands/write-bundle.js';
+import { renderSummary } from '../render/summary.js';
 import { UsageError } from '../errors.js';
 import { collectExitCode } from '../exit-codes.js';
 import type { Io } from '../io.js';
@@ -37,7 +41,7 @@ async function collectorsOrUsage() {
 
 /** The bundle, its verdict and exit code; no output on stdout (callers decide). */
 export async function mergeToBundle(archives: string[], flags: MergeFlags, io: Io, version: string, commandLine: string[]) {
-  const { output, format } = resolveOutput(flags.output, flags.format, io.cwd, (f) => defaultOutputName(io.now(), f));
+  const { output, format } = resolveOutput(flags.output, flags.format, { cwd: io.cwd, home: os.homedir(), now: io.now() });
   await assertWritableOutput(output);
   const merged = await mergeArchives({
     archives: archives.map((a) => path.resolve(io.cwd, a)),
@@ -47,7 +51,8 @@ export async function mergeToBundle(archives: string[], flags: MergeFlags, io: I
     commandLine: commandLine.map((arg, i) => (commandLine[i - 1] === '--redact-word' ? '<redacted>' : arg)),
   });
   try {
-    const { verdict, summary } = await analyseFolder(merged.spoolDir, merged.manifest);
+    const verdict = analyseEvidence(evidenceFromMap(await readEvidenceFolder(merged.spoolDir)), merged.manifest.levels);
+    const summary = renderSummary(await summaryTemplate(), verdict, merged.manifest);
     const redact = flags.redact || flags.redactWord?.length ? { words: flags.redactWord ?? [] } : undefined;
     const written = await writeMergedBundle({ merged, output, format, summary, redact });
     const code = collectExitCode({ partial: mergedIsPartial(merged.manifest), interrupted: false, anyCheckFailed: verdict.checks.some((c) => c.status === 'fail') });

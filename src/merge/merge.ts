@@ -10,10 +10,11 @@ import { loadBundle } from '../bundle/reader.js';
 import { type BundleFormat, BundleWriter } from '../bundle/writer.js';
 import type { Collector } from '../collect/collectors.js';
 import type { PlannedStep } from '../collect/plan.js';
-import { type RunContext, runStep } from '../collect/run.js';
-import { OutputError, UsageError, messageOf } from '../errors.js';
+import { type RunContext, runDerived } from '../collect/run.js';
+import { writeBundle, type WrittenBundle } from '../commands/write-bundle.js';
+import { UsageError } from '../errors.js';
 import { isLevel, LEVELS, type Level } from '../levels.js';
-import { type SpooledFile, redactSpool, scanBundle, writeRedactionMap } from '../redact/apply.js';
+import type { SpooledFile } from '../redact/apply.js';
 import type { Transport } from '../transport/types.js';
 import { stamp } from '../util/stamp.js';
 
@@ -143,9 +144,9 @@ async function sizeAndHash(file: string): Promise<{ bytes: number; sha256: strin
 
 const NO_TRANSPORT: Transport = {
   label: 'merge',
-  kind: 'local',
   privilege: { mode: 'none', why: 'merge runs nothing' },
   run: () => Promise.reject(new Error('merge runs no command')),
+  runMany: (requests) => requests.map(() => Promise.reject(new Error('merge runs no command'))),
   close: async () => {},
 };
 
@@ -162,7 +163,7 @@ async function deriveItem(
   const collector: Collector = known ?? { id: marker.id, title: marker.title, derivedFrom: from, levels: [...LEVELS], needsRoot: 'never', okExitCodes: [0], outcomes: [], slow: false, source: 'level archive' };
   const step: PlannedStep = { level, collector: { ...collector, derivedFrom: from }, asRoot: false, timeoutMs: 0, source: marker.source };
   const ctx: RunContext = { transport: NO_TRANSPORT, spoolDir, maxBytes: Number.MAX_SAFE_INTEGER, signal: new AbortController().signal, onFile: () => {}, finished };
-  return runStep(step, ctx);
+  return runDerived(step, ctx);
 }
 
 async function spooledFiles(spoolDir: string): Promise<SpooledFile[]> {
@@ -194,29 +195,13 @@ export interface WriteInput {
 }
 
 /** Writes the bundle as collect does (summary.md, manifest.json, the level folders). */
-export async function writeMergedBundle(input: WriteInput): Promise<{ bytes: number; redactionMap?: string; summary: string }> {
+export async function writeMergedBundle(input: WriteInput): Promise<WrittenBundle> {
   const { merged } = input;
   const top = `nestbug-${stamp(new Date(merged.manifest.startedAt))}`;
   const writer = BundleWriter.create(input.output, input.format, top);
-  try {
-    let summary = input.summary;
-    let redaction;
-    if (input.redact) ({ redaction, summary } = await redactSpool(merged.files, merged.manifest, summary, input.redact.words));
-    for (const f of merged.files) writer.addFile(f.bundlePath, f.spoolPath);
-    writer.addText('summary.md', summary);
-    writer.addText('manifest.json', `${JSON.stringify(merged.manifest, null, 2)}\n`);
-    const bytes = await writer.finish();
-    let redactionMap: string | undefined;
-    if (redaction) {
-      await scanBundle(input.output, redaction);
-      redactionMap = await writeRedactionMap(input.output, redaction);
-    }
-    return { bytes, redactionMap, summary };
-  } catch (error) {
-    await writer.discard();
-    if (error instanceof OutputError) throw error;
-    throw new OutputError(`cannot write the bundle ${input.output}: ${messageOf(error)}`, { cause: error });
-  }
+  // With --redact, writeBundle rewrites the held files before they go in.
+  if (!input.redact) for (const f of merged.files) writer.addFile(f.bundlePath, f.spoolPath);
+  return writeBundle(writer, { manifest: merged.manifest, summary: input.summary, held: input.redact ? merged.files : [], redactWords: input.redact?.words });
 }
 
 export function mergedIsPartial(manifest: Manifest): boolean {

@@ -7,8 +7,8 @@ export interface JsonResult {
   bundle: string | null;
   exitCode: number;
   chain: { name: string; line: string };
-  levels: Record<string, { runsOn: string; inside: string; outside: string; disagree: boolean; reason: string; target?: string; reached?: boolean; error?: string; evidence: Array<{ file: string; line?: number; text: string; says: string; view: string; strength: number; why: string }> }>;
-  checks: Array<{ id: string; level: string; status: string; summary: string; fix: string | null; evidence: Array<{ file: string; line?: number; text: string }> }>;
+  levels: Record<string, { runsOn: string; platform: string | null; platformEvidence: Array<{ file: string; line?: number; text: string; why: string }>; inside: string; outside: string; disagree: boolean; reason: string; target?: string; reached?: boolean; error?: string; evidence: Array<{ file: string; line?: number; text: string; says: string; view: string; strength: number; why: string }> }>;
+  checks: Array<{ id: string; level: string; status: string; title: string; summary: string; fix: string | null; evidence: Array<{ file: string; line?: number; text: string }> }>;
   collectors?: ReturnType<typeof countItems>;
   interrupted?: boolean;
 }
@@ -21,6 +21,8 @@ export function jsonResult(verdict: Verdict, exitCode: number, bundle: string | 
     if (!v && !record) continue;
     levels[level] = {
       runsOn: v?.runsOn ?? 'unknown',
+      platform: v?.platform?.id ?? null,
+      platformEvidence: v?.platform?.evidence ?? [],
       inside: v?.inside ?? 'unknown',
       outside: v?.outside ?? 'unknown',
       disagree: v?.disagree ?? false,
@@ -34,7 +36,7 @@ export function jsonResult(verdict: Verdict, exitCode: number, bundle: string | 
     exitCode,
     chain: { name: verdict.chainName, line: verdict.chainLine },
     levels,
-    checks: verdict.checks.map((c) => ({ id: c.id, level: c.level, status: c.status, summary: c.summary, fix: c.fix ?? null, evidence: c.evidence })),
+    checks: verdict.checks.map((c) => ({ id: c.id, level: c.level, status: c.status, title: c.title, summary: c.summary, fix: c.fix ?? null, evidence: c.evidence })),
     ...(manifest ? { collectors: countItems(manifest.levels) } : {}),
     ...(manifest?.interrupted ? { interrupted: true } : {}),
   };

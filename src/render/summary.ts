@@ -3,27 +3,13 @@
 import type { Check, LevelTable, Verdict } from '../analyse/types.js';
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { LevelRecord, Manifest } from '../bundle/manifest.js';
-import { LEVELS, type Level } from '../levels.js';
+import { LEVELS } from '../levels.js';
 import { cell, code, escapeText, fillTemplate, table } from './markdown.js';
 
 export const SUMMARY_LIMIT = 60 * 1024;
 
-const CHECK_TITLES: Record<string, string> = {
-  'l0-kvm': 'L0 hardware virtualization and KVM',
-  'l0-nested': "L0's nested parameter",
-  'l0-speed': 'L0 EPT/NPT and speed features',
-  'xen-nesting': 'Xen underneath',
-  'l1-on-kvm': 'L1 runs on KVM',
-  'l1-virt-flag': 'vmx/svm visible in L1',
-  'l1-kvm': 'KVM usable in L1',
-  'l0-l1-flags': 'CPU flags L1 lost',
-  'l1-guests-on-kvm': "L1's guests on KVM",
-  'l2-on-kvm': 'L2 runs on KVM',
-  'l1-migration': 'migrating L1 while L2 runs',
-};
-
 function checkTitle(c: Check): string {
-  return CHECK_TITLES[c.id] ?? `${c.level} ${c.id}`;
+  return c.title;
 }
 
 const STATUS_MARK: Record<Check['status'], string> = { fail: 'FAIL', warn: 'WARN', unknown: 'UNKNOWN', pass: 'pass' };
@@ -73,7 +59,8 @@ function levelVerdicts(verdict: Verdict): string {
   const rows = LEVELS.filter((l) => verdict.levels[l]).map((l) => {
     const v = verdict.levels[l]!;
     const best = v.evidence[0];
-    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(v.reason), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
+    const platform = v.platform ? ` on ${escapeText(v.platform.name)} (${v.platform.evidence.slice(0, 1).map((e) => cell(`${e.file}${e.line ? `:${e.line}` : ''}`)).join('')})` : '';
+    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**${platform}`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(v.reason), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
   });
   if (rows.length === 0) return '_No level collected._';
   return table(['Level', 'Runs on', 'Inside view', 'Outside view', 'How', 'Strongest evidence'], rows);
@@ -137,8 +124,4 @@ export function renderSummary(template: string, verdict: Verdict, manifest?: Man
   }
   if (Buffer.byteLength(text) > SUMMARY_LIMIT) text = `${Buffer.from(text).subarray(0, SUMMARY_LIMIT - 200).toString('utf8')}\n\n_(summary cut at 60 KB; see the bundle)_\n`;
   return text;
-}
-
-export function levelsCollected(manifest: Manifest): Level[] {
-  return manifest.levels.filter((l) => l.reached).map((l) => l.level);
 }

@@ -1,6 +1,6 @@
 // The commands of the support and fleet workflows, registered on the CLI's program. Light
 // on purpose: the modules doing the work load only when a command runs.
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import type { Io } from '../io.js';
 
 const repeat = (v: string, prev: string[] = []) => [...prev, v];

@@ -5,13 +5,13 @@ import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import type ssh2 from 'ssh2';
 import { HostError, messageOf } from '../errors.js';
+import { BatchItem, BatchRun, dropStopped, type ExecChannel } from './batch.js';
+import { ChannelPool } from './channel-pool.js';
+import type { HostKeyStore } from './host-key-store.js';
 import type { Identity } from './identities.js';
-import { type HostKeyStore } from './host-key-store.js';
-import { type RemoteMode, remoteCommand } from './remote-command.js';
-import { BATCH_SCRIPT, BatchDemux, batchToken } from './batch.js';
-import { quoteArgv } from './quote.js';
-import { Semaphore } from '../util/semaphore.js';
-import { type Privilege, type RunRequest, type RunResult, STOPPED_BEFORE_START, StderrExcerpt, type Transport } from './types.js';
+import { loginShellCommand } from './quote.js';
+import type { RemoteMode } from './remote-command.js';
+import type { Privilege, RunRequest, RunResult, Transport } from './types.js';
 
 export interface SshEndpoint {
   host: string;
@@ -32,28 +32,20 @@ export interface ConnectOptions {
   /** Reach the endpoint through this connection (ProxyJump). */
   via?: SshTransport;
   connectTimeoutMs?: number;
+  /** Aborted on Ctrl-C / SIGTERM: connecting stops at once. */
+  signal?: AbortSignal;
 }
 
 // sshd's default MaxSessions is 10; keep a margin for a second client on the same host.
 const CHANNELS_PER_HOST = 8;
-const CHANNEL_RETRY_MS = [50, 100, 200, 400, 800, 1600];
-const KILL_GRACE_MS = 3000;
-/** Items of one plan start within a few milliseconds of each other (each first creates
- * its spool folder): waiting this long puts them in one batch, one login shell. */
-const BATCH_WINDOW_MS = 15;
-
-interface Queued {
-  request: RunRequest;
-  resolve(result: RunResult): void;
-}
+const OPEN_TIMEOUT_MS = 20000;
+/** Linux limits one argument (the login shell's -c text) to 128 KiB; stay well below. */
+const MAX_COMMAND_BYTES = 96 * 1024;
 
 export class SshTransport implements Transport {
-  readonly kind = 'ssh' as const;
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };
   lostReason?: string;
-  private readonly channels = new Semaphore(CHANNELS_PER_HOST);
-  private queue: Queued[] = [];
-  private flushScheduled = false;
+  private readonly channels = new ChannelPool(CHANNELS_PER_HOST);
 
   private constructor(
     readonly label: string,
@@ -70,9 +62,9 @@ export class SshTransport implements Transport {
 
   static async connect(endpoint: SshEndpoint, options: ConnectOptions): Promise<SshTransport> {
     const timeout = options.connectTimeoutMs ?? 15000;
-    const sock = options.via
-      ? await options.via.forwardOut(endpoint.host, endpoint.port)
-      : await openSocket(endpoint.host, endpoint.port, timeout);
+    const { host, port } = endpoint;
+    const stream = options.via ? options.via.forwardOut(host, port, timeout) : openSocket(host, port, timeout);
+    const sock = await abortable(stream, options.signal, (s) => s.destroy());
     let keyProblem: string | undefined;
     const hostVerifier = (key: Buffer): boolean => {
       // Must stay synchronous: ssh2 treats a returned Promise as acceptance.
@@ -81,10 +73,9 @@ export class SshTransport implements Transport {
       keyProblem = outcome.message;
       return false;
     };
-    const authHandler: Array<Record<string, unknown>> = [];
-    if (endpoint.agent) authHandler.push({ type: 'agent', username: endpoint.user, agent: endpoint.agent });
-    for (const identity of endpoint.identities) authHandler.push({ type: 'publickey', username: endpoint.user, key: identity.key });
     const ssh = new NodeSSH();
+    const onAbort = () => sock.destroy();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await ssh.connect({
         sock: sock as unknown as ssh2.ConnectConfig['sock'],
@@ -95,264 +86,146 @@ export class SshTransport implements Transport {
         keepaliveInterval: 5000,
         keepaliveCountMax: 4,
         hostVerifier,
-        authHandler: authHandler as unknown as ssh2.ConnectConfig['authHandler'],
+        authHandler: authMethods(endpoint) as unknown as ssh2.ConnectConfig['authHandler'],
         algorithms: options.hostKeys.algorithmsFor(endpoint.hostKeyName, endpoint.port),
       } as never);
     } catch (error) {
       sock.destroy();
-      if (keyProblem) throw new HostError(keyProblem);
-      const text = messageOf(error);
-      if (/authentication methods failed/i.test(text)) {
-        const tried = [endpoint.agent ? 'ssh-agent' : '', ...endpoint.identities.map((i) => i.file)].filter(Boolean);
-        throw new HostError(
-          `${endpoint.label}: ${endpoint.user} was refused by the server (tried ${tried.length ? tried.join(', ') : 'no key: pass -i FILE or start ssh-agent'})`,
-        );
-      }
-      throw new HostError(`${endpoint.label}: ssh connection failed: ${text}`);
+      if (options.signal?.aborted) throw new HostError(`${endpoint.label}: interrupted while connecting`);
+      throw connectFailure(endpoint, keyProblem, messageOf(error));
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
     }
-    const client = ssh.connection as ssh2.Client;
-    return new SshTransport(endpoint.label, ssh, client);
+    return new SshTransport(endpoint.label, ssh, ssh.connection as ssh2.Client);
   }
 
-  forwardOut(host: string, port: number): Promise<Duplex> {
+  forwardOut(host: string, port: number, timeoutMs = OPEN_TIMEOUT_MS): Promise<Duplex> {
     return new Promise((resolve, reject) => {
-      if (this.lostReason) return reject(new HostError(`${this.label}: cannot reach ${host}:${port} through it: ${this.lostReason}`));
+      const fail = (why: string) => {
+        reject(new HostError(`${this.label}: cannot open a tunnel to ${host}:${port}: ${why}`));
+      };
+      if (this.lostReason) return fail(this.lostReason);
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        fail(`no answer within ${Math.round(timeoutMs / 1000)} s`);
+      }, timeoutMs);
       this.client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => {
-        if (error) reject(new HostError(`${this.label}: cannot open a tunnel to ${host}:${port}: ${error.message}`));
+        clearTimeout(timer);
+        if (late) return void stream?.destroy();
+        if (error) fail(error.message);
         else resolve(stream);
       });
     });
   }
 
-  /** Requests made within BATCH_WINDOW_MS share one channel (one login shell); slow ones,
-   * and those that need sudo's password on stdin, get a channel of their own. */
+  /** Runs one command (the probe, a quick check). */
   run(request: RunRequest): Promise<RunResult> {
-    const needsPassword = request.asRoot && this.privilege.mode === 'sudo' && this.privilege.password !== undefined;
-    if (request.alone || needsPassword) return this.channels.use(() => this.runAlone(request));
-    return new Promise((resolve) => {
-      this.queue.push({ request, resolve });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setTimeout(() => {
-          this.flushScheduled = false;
-          const batch = this.queue.splice(0);
-          void this.channels.use(() => this.runBatch(batch));
-        }, BATCH_WINDOW_MS);
-      }
-    });
+    return this.runMany([request])[0];
   }
 
-  private commandText(request: RunRequest): string {
-    const sudo = request.asRoot && this.privilege.mode === 'sudo' ? ['sudo', '-n', '--'] : [];
-    return quoteArgv([...sudo, ...request.argv]);
+  /** Runs a plan's commands: slow ones in channels of their own, the rest in as few
+   * shared channels (login shells) as the command length allows. */
+  runMany(requests: readonly RunRequest[]): Array<Promise<RunResult>> {
+    const entries = requests.map((request) => this.queue(request));
+    const shared = entries.filter((e) => !e.item.request.alone).map((e) => e.item);
+    for (const entry of entries) if (entry.item.request.alone) void this.runItems([entry.item]);
+    for (const group of groupByCommandSize(shared)) void this.runItems(group);
+    return entries.map((e) => e.result);
   }
 
-  private async runBatch(queued: Queued[]): Promise<void> {
-    // Stopped while waiting for a channel (Ctrl-C): nothing to run.
-    const items = queued.filter((q) => !q.request.stopSignal?.aborted);
-    for (const q of queued) if (q.request.stopSignal?.aborted) q.resolve(STOPPED_BEFORE_START);
-    if (items.length === 0) return;
-    if (items.length === 1) return items[0].resolve(await this.runAlone(items[0].request));
-    const started = Date.now();
-    const fail = (transportError: string) => ({ exitCode: null, signal: null, timedOut: false, stopped: false, stderr: '', durationMs: Date.now() - started, transportError });
-    // Listen for stops before the channel opens: a Ctrl-C while it opens must not be lost.
-    const stopped = items.map((q) => q.request.stopSignal?.aborted === true);
-    let onStopped = () => {};
-    items.forEach((q, i) => q.request.stopSignal?.addEventListener('abort', () => ((stopped[i] = true), onStopped()), { once: true }));
-    const token = batchToken();
-    const argv = ['sh', '-c', BATCH_SCRIPT, 'nestbug', token, ...items.flatMap((q, i) => [String(i), this.commandText(q.request)])];
-    let opened;
-    try {
-      opened = await this.openExec(remoteCommand(argv, 'plain'));
-    } catch (error) {
-      for (const q of items) q.resolve(fail(messageOf(error)));
-      return;
-    }
-    const { channel, closed } = opened;
-    const done = new Array<boolean>(items.length).fill(false);
-    const stderr = items.map(() => new StderrExcerpt());
-    let timedOutIndex = -1;
-    let itemStart = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    let stopping = false;
-    const stopChannel = () => {
-      if (stopping) return;
-      stopping = true;
-      channel.end();
-      setTimeout(() => channel.close(), KILL_GRACE_MS).unref();
-    };
-    let current = 0;
-    let cutAt = -1;
-    const stopIfAllStopped = () => {
-      // Interrupted (every unfinished item stopped): stop the whole batch. The running item
-      // stopped alone (its output reached the cap): stop the batch there and run the rest
-      // again, as after a timeout.
-      if (items.every((_q, j) => done[j] || stopped[j])) stopChannel();
-      else if (stopped[current] && !done[current]) {
-        cutAt = current;
-        stopChannel();
-      }
-    };
-    let channelClosed = false;
-    const begin = (i: number) => {
-      current = i;
-      itemStart = Date.now();
-      clearTimeout(timer);
-      // Output still draining after the channel closed needs no new timer.
-      if (i >= items.length || channelClosed) return;
-      items[i].request.onStart?.();
-      timer = setTimeout(() => {
-        timedOutIndex = i;
-        cutAt = i;
-        stopChannel();
-      }, items[i].request.timeoutMs);
-      // The channel keeps the process alive while it runs; the timer must not outlive it.
-      timer.unref();
-    };
-    onStopped = stopIfAllStopped;
-    stopIfAllStopped();
-    // stdout and stderr are separate streams: an item is finished when both have passed its
-    // end marker (what it printed on stderr, e.g. the reason of its exit status, is known).
-    const exitCodes = new Array<number | undefined>(items.length);
-    const stderrEnded = new Array<boolean>(items.length).fill(false);
-    const durations = new Array<number>(items.length).fill(0);
-    const finish = (i: number) => {
-      if (done[i] || exitCodes[i] === undefined) return;
-      done[i] = true;
-      items[i].resolve({ exitCode: exitCodes[i]!, signal: null, timedOut: false, stopped: stopped[i], stderr: stderr[i].text(), durationMs: durations[i] });
-    };
-    const out = new BatchDemux(token, {
-      data: (i, chunk) => {
-        if (stopped[i] || i >= items.length) return;
-        return new Promise<void>((resolve) => items[i].request.stdout.write(chunk, () => resolve()));
-      },
-      end: (i, exitCode) => {
-        if (i >= items.length || exitCodes[i] !== undefined) return;
-        exitCodes[i] = exitCode;
-        durations[i] = Date.now() - itemStart;
-        if (stderrEnded[i]) finish(i);
-        begin(i + 1);
-      },
-    });
-    const err = new BatchDemux(token, {
-      data: (i, chunk) => void (i < items.length && stderr[i].add(chunk)),
-      end: (i) => {
-        if (i >= items.length) return;
-        stderrEnded[i] = true;
-        finish(i);
-      },
-    });
-    channel.pipe(out);
-    channel.stderr.pipe(err);
-    begin(0);
-    await closed;
-    channelClosed = true;
-    clearTimeout(timer);
-    // A channel closed without EOF (stopped, or the connection dropped) never ends the pipes.
-    for (const demux of [out, err]) {
-      if (!demux.writableEnded) demux.end();
-      await new Promise<void>((resolve) => (demux.writableFinished ? resolve() : demux.once('finish', () => resolve())));
-    }
-    // An item whose exit status came but whose stderr marker did not (the channel was cut):
-    // finished, with the stderr that arrived.
-    items.forEach((_q, i) => finish(i));
-    // What did not finish: the item that timed out, stopped items, and the ones after the
-    // item the batch was cut at, which run again in a new batch.
-    const again: Queued[] = [];
-    items.forEach((q, i) => {
-      if (done[i]) return;
-      if (i === timedOutIndex) q.resolve({ exitCode: null, signal: null, timedOut: true, stopped: false, stderr: stderr[i].text(), durationMs: Date.now() - itemStart });
-      else if (stopped[i]) q.resolve({ exitCode: null, signal: null, timedOut: false, stopped: true, stderr: stderr[i].text(), durationMs: 0 });
-      else if (cutAt >= 0 && i > cutAt && !this.lostReason) again.push(q);
-      else q.resolve(fail(this.lostReason ?? 'the batch channel closed early'));
-    });
-    if (again.length) void this.channels.use(() => this.runBatch(again));
+  private queue(request: RunRequest): { item: BatchItem; result: Promise<RunResult> } {
+    let resolve!: (result: RunResult) => void;
+    const result = new Promise<RunResult>((r) => (resolve = r));
+    const sudo = request.asRoot && this.privilege.mode === 'sudo';
+    const password = sudo && this.privilege.mode === 'sudo' ? this.privilege.password : undefined;
+    const mode: RemoteMode = !sudo ? 'plain' : password !== undefined ? 'sudo-password' : 'sudo';
+    return { item: new BatchItem(request, mode, password, resolve), result };
   }
 
-  private async runAlone(request: RunRequest): Promise<RunResult> {
-    if (request.stopSignal?.aborted) return STOPPED_BEFORE_START;
-    const started = Date.now();
-    request.onStart?.();
-    const mode: RemoteMode = !request.asRoot || this.privilege.mode !== 'sudo' ? 'plain' : this.privilege.password !== undefined ? 'sudo-password' : 'sudo';
-    const command = remoteCommand(request.argv, mode);
-    let channel: ssh2.ClientChannel;
-    let exit: { code: number | null; signal: string | null };
-    let closed: Promise<void>;
-    try {
-      ({ channel, exit, closed } = await this.openExec(command));
-    } catch (error) {
-      return { exitCode: null, signal: null, timedOut: false, stopped: false, stderr: '', durationMs: Date.now() - started, transportError: messageOf(error) };
-    }
-    if (mode === 'sudo-password' && this.privilege.mode === 'sudo') channel.write(`${this.privilege.password}\n`);
-    const stderr = new StderrExcerpt();
-    let timedOut = false;
-    let stopped = false;
-    const stopRemote = () => {
-      // EOF on the channel's stdin makes the remote wrapper kill the command's process group.
-      channel.end();
-      setTimeout(() => channel.close(), KILL_GRACE_MS).unref();
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stopRemote();
-    }, request.timeoutMs);
-    timer.unref();
-    const onStop = () => {
-      stopped = true;
-      stopRemote();
-    };
-    request.stopSignal?.addEventListener('abort', onStop, { once: true });
-    // Stopped while the channel was opening: the listener came too late.
-    if (request.stopSignal?.aborted) onStop();
-    channel.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
-    channel.pipe(request.stdout, { end: false });
-    await closed;
-    channel.unpipe(request.stdout);
-    clearTimeout(timer);
-    request.stopSignal?.removeEventListener('abort', onStop);
-    const lost = exit.code === null && exit.signal === null && !timedOut && !stopped;
-    return {
-      exitCode: exit.code,
-      signal: exit.signal,
-      timedOut,
-      stopped,
-      stderr: stderr.text(),
-      durationMs: Date.now() - started,
-      transportError: lost ? this.lostReason ?? 'the channel closed without an exit status' : undefined,
-    };
-  }
-
-  /** Opens an exec channel. The exit listener is attached inside ssh2's callback: a fast
-   * command's exit-status can arrive in the same packet batch as the exec reply, before
-   * any awaiting code runs, and ssh2 does not replay that event. */
-  private async openExec(command: string): Promise<{ channel: ssh2.ClientChannel; exit: { code: number | null; signal: string | null }; closed: Promise<void> }> {
-    for (let attempt = 0; ; attempt++) {
-      if (this.lostReason) throw new Error(this.lostReason);
+  /** Runs items in one channel; those after an item that had to be cut run in the next. */
+  private async runItems(items: BatchItem[]): Promise<void> {
+    for (let pending = dropStopped(items); pending.length; pending = dropStopped(pending)) {
+      let release = () => {};
+      const open = async (command: string) => {
+        const lease = await this.channels.open(() => this.openExec(command));
+        release = lease.release;
+        return lease.channel;
+      };
       try {
-        return await new Promise((resolve, reject) => {
-          this.client.exec(command, (error, channel) => {
-            if (error) return reject(error);
-            const exit = { code: null as number | null, signal: null as string | null };
-            channel.on('exit', (code: number | null, sig?: string) => {
-              exit.code = code;
-              exit.signal = sig ?? null;
-            });
-            const closed = new Promise<void>((done) => channel.once('close', () => done()));
-            resolve({ channel, exit, closed });
-          });
-        });
-      } catch (error) {
-        // A server at its session limit answers "open failed"; dropbear sometimes refuses an
-        // exec request under load. Either way the command never started: retry it.
-        if (attempt >= CHANNEL_RETRY_MS.length || !/open fail|Unable to exec/i.test(messageOf(error))) throw error;
-        await new Promise((r) => setTimeout(r, CHANNEL_RETRY_MS[attempt]));
+        pending = await new BatchRun(pending).run(open, () => this.lostReason);
+      } finally {
+        release();
       }
     }
+  }
+
+  /** Opens an exec channel, within a deadline: a host that never answers must not hold us. */
+  private openExec(command: string): Promise<ExecChannel> {
+    return new Promise((resolve, reject) => {
+      if (this.lostReason) return reject(new Error(this.lostReason));
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new Error(`no answer to a channel request within ${OPEN_TIMEOUT_MS / 1000} s`));
+      }, OPEN_TIMEOUT_MS);
+      this.client.exec(command, (error, channel) => {
+        clearTimeout(timer);
+        if (late) return void channel?.close();
+        if (error) return reject(error);
+        const closed = new Promise<void>((done) => channel.once('close', () => done()));
+        resolve({
+          stdout: channel,
+          stderr: channel.stderr,
+          write: (text) => void channel.write(text),
+          end: () => void channel.end(),
+          close: () => void channel.close(),
+          closed,
+        });
+      });
+    });
   }
 
   async close(): Promise<void> {
     this.lostReason ??= 'closed';
     this.ssh.dispose();
+  }
+}
+
+function authMethods(endpoint: SshEndpoint): Array<Record<string, unknown>> {
+  const methods: Array<Record<string, unknown>> = [];
+  if (endpoint.agent) methods.push({ type: 'agent', username: endpoint.user, agent: endpoint.agent });
+  for (const { key } of endpoint.identities) methods.push({ type: 'publickey', username: endpoint.user, key });
+  return methods;
+}
+
+function connectFailure(endpoint: SshEndpoint, keyProblem: string | undefined, text: string): HostError {
+  if (keyProblem) return new HostError(keyProblem);
+  const refused = /authentication methods failed/i.test(text);
+  if (!refused) return new HostError(`${endpoint.label}: ssh connection failed: ${text}`);
+  const tried = [endpoint.agent ? 'ssh-agent' : '', ...endpoint.identities.map((i) => i.file)].filter(Boolean);
+  const what = tried.length ? tried.join(', ') : 'no key: pass -i FILE or start ssh-agent';
+  return new HostError(`${endpoint.label}: ${endpoint.user} was refused by the server (tried ${what})`);
+}
+
+/** `promise`, or a HostError as soon as `signal` aborts; a late result is disposed of. */
+async function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  dispose: (late: T) => void,
+): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) throw new HostError('interrupted while connecting');
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new HostError('interrupted while connecting'));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.then((value) => signal.aborted && dispose(value)).catch(() => {});
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -371,7 +244,28 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<net.
     });
     sock.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new HostError(`${host}:${port}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'unknown host name' : error.message}`));
+      reject(
+        new HostError(
+          `${host}:${port}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'unknown host name' : error.message}`,
+        ),
+      );
     });
   });
+}
+
+/** Consecutive groups whose command text stays under MAX_COMMAND_BYTES. */
+function groupByCommandSize(items: BatchItem[]): BatchItem[][] {
+  const groups: BatchItem[][] = [];
+  let size = 0;
+  for (const item of items) {
+    // Each item's argv costs about what it costs alone, escaped for the login shell.
+    const cost = loginShellCommand(item.request.argv).length;
+    if (groups.length === 0 || size + cost > MAX_COMMAND_BYTES) {
+      groups.push([]);
+      size = 4096;
+    }
+    groups[groups.length - 1].push(item);
+    size += cost;
+  }
+  return groups;
 }

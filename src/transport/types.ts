@@ -1,10 +1,7 @@
 import type { Writable } from 'node:stream';
 
 /** How privileged commands run on a host, decided by the probe. */
-export type Privilege =
-  | { mode: 'root' }
-  | { mode: 'sudo'; password?: string }
-  | { mode: 'none'; why: string };
+export type Privilege = { mode: 'root' } | { mode: 'sudo'; password?: string } | { mode: 'none'; why: string };
 
 export interface RunRequest {
   argv: readonly string[];
@@ -14,7 +11,7 @@ export interface RunRequest {
   stdout: Writable;
   /** Aborted when stdout reached its cap or on interrupt: the command is stopped. */
   stopSignal?: AbortSignal;
-  /** Run in a channel of its own, not batched with others (slow commands, the probe). */
+  /** Run in a channel of its own, not batched with others (slow commands). */
   alone?: boolean;
   /** Called when the command really starts (it may wait for a free channel first). */
   onStart?: () => void;
@@ -35,17 +32,26 @@ export interface RunResult {
 export interface Transport {
   /** `local` or `user@host:port`, for messages. */
   readonly label: string;
-  readonly kind: 'local' | 'ssh';
   privilege: Privilege;
-  /** Bounds by itself how many commands run on the host at once (sshd's MaxSessions is 10). */
+  /** Runs one command (probes, quick checks). */
   run(request: RunRequest): Promise<RunResult>;
+  /** Runs a plan's commands, given at once: the transport bounds how many run together
+   * (sshd's MaxSessions) and groups them (one login shell for many). One result each. */
+  runMany(requests: readonly RunRequest[]): Array<Promise<RunResult>>;
   /** Set when the connection is gone: later runs fail fast. */
   readonly lostReason?: string;
   close(): Promise<void>;
 }
 
 /** A command that never started: stopped (Ctrl-C) before its turn came. */
-export const STOPPED_BEFORE_START: Readonly<RunResult> = Object.freeze({ exitCode: null, signal: null, timedOut: false, stopped: true, stderr: '', durationMs: 0 });
+export const STOPPED_BEFORE_START: Readonly<RunResult> = Object.freeze({
+  exitCode: null,
+  signal: null,
+  timedOut: false,
+  stopped: true,
+  stderr: '',
+  durationMs: 0,
+});
 
 export const STDERR_EXCERPT_BYTES = 4096;
 

@@ -33,8 +33,26 @@ export const USERS: Record<string, { uid: number; shell: string; home?: string }
   nbpass: { uid: 1997, shell: '/bin/bash' },
   // root with this machine's own home: its ~/.bashrc runs for every command, as on real hosts
   rootrc: { uid: 0, shell: '/bin/bash', home: os.homedir() },
+  // Login shells people have; their startup files print a greeting (see GREETING).
+  rootzsh: { uid: 0, shell: '/usr/bin/zsh' },
+  rootfish: { uid: 0, shell: '/usr/bin/fish' },
+  roottcsh: { uid: 0, shell: '/usr/bin/tcsh' },
+  rootcsh: { uid: 0, shell: '/usr/bin/csh' },
+  // bash whose ~/.bashrc greets on stdout and stderr
+  rootecho: { uid: 0, shell: '/bin/bash' },
 };
-export type TestUser = keyof typeof USERS;
+
+/** What the startup files of the test users above print, on stdout and on stderr. */
+export const GREETING = 'Welcome to bashrc land';
+
+/** Startup files that greet, per login shell (tcsh reads ~/.tcshrc, csh ~/.cshrc). */
+const GREETING_FILES: Record<string, Record<string, string>> = {
+  rootzsh: { '.zshenv': `echo '${GREETING}'; echo '${GREETING}' >&2\n` },
+  rootfish: { '.config/fish/config.fish': `echo '${GREETING}'; echo '${GREETING}' >&2\n` },
+  roottcsh: { '.tcshrc': `echo '${GREETING}'\n` },
+  rootcsh: { '.cshrc': `echo '${GREETING}'\n` },
+  rootecho: { '.bashrc': `echo '${GREETING}'; printf '%s' '${GREETING} without newline'; echo '${GREETING}' >&2\n` },
+};
 
 export const SUDO_TEST_PASSWORD = 'nb-sudo-pw-5521';
 
@@ -64,6 +82,10 @@ function prepareSystemFiles(): void {
       mkdirSync(home, { mode: 0o755 });
       mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
       writeFileSync(path.join(home, '.ssh', 'authorized_keys'), pub, { mode: 0o600 });
+      for (const [file, text] of Object.entries(GREETING_FILES[name] ?? {})) {
+        mkdirSync(path.dirname(path.join(home, file)), { recursive: true });
+        writeFileSync(path.join(home, file), text);
+      }
       chmodSync(home, 0o755);
       run(['chown', '-R', `${u.uid}:${u.uid}`, home]);
     }
@@ -78,7 +100,8 @@ function prepareSystemFiles(): void {
   writeFileSync(path.join(etc, 'group'), `${group}\nnbsudo:x:1999:\nnbplain:x:1998:\nnbpass:x:1997:\n`);
   // dropbear refuses logins whose shell is not listed in /etc/shells
   const shells = existsSync('/etc/shells') ? readFileSync('/etc/shells', 'utf8') : '';
-  writeFileSync(path.join(etc, 'shells'), `${shells}${USERS.rootash.shell}\n/bin/dash\n`);
+  const extra = [USERS.rootash.shell, '/bin/dash', '/usr/bin/zsh', '/usr/bin/fish', '/usr/bin/tcsh', '/usr/bin/csh'];
+  writeFileSync(path.join(etc, 'shells'), `${shells}${extra.join('\n')}\n`);
   writeFileSync(path.join(etc, 'sudoers'), 'Defaults env_reset\nroot ALL=(ALL:ALL) ALL\nnbsudo ALL=(ALL:ALL) NOPASSWD: ALL\nnbpass ALL=(ALL:ALL) ALL\n', { mode: 0o440 });
   mkdirSync('/run/sshd', { recursive: true });
 }

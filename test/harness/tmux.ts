@@ -1,6 +1,8 @@
 // A real terminal for the wizard: tmux runs nestbug in a pseudo-terminal; tests type keys
 // and read the screen. CI is unset: nestbug never prompts under CI=true, and the tmux
-// server hands its own environment (the test runner's) to the command.
+// server hands its own environment (the test runner's) to the command. Each terminal has
+// its own tmux server (socket): a shared default server ends when another test, or another
+// run on the same machine, closes its last session.
 import path from 'node:path';
 import { ROOT } from '../helpers.ts';
 import { run } from './processes.ts';
@@ -8,23 +10,23 @@ import { run } from './processes.ts';
 export class Terminal {
   private constructor(readonly name: string) {}
 
-  static start(args: string[], options: { home: string; cwd: string; ci?: boolean }): Terminal {
+  static start(args: string[], options: { home: string; cwd: string; ci?: boolean; rows?: number }): Terminal {
     const name = `nestbug-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const command = `cd '${options.cwd}' && env -u CI ${options.ci ? 'CI=true ' : ''}HOME='${options.home}' NO_COLOR=1 '${process.execPath}' '${path.join(ROOT, 'bin', 'nestbug.js')}' ${args.join(' ')}; echo "EXIT=$?"; sleep 600`;
-    run(['tmux', 'new-session', '-d', '-s', name, '-x', '200', '-y', '60', command]);
+    run(['tmux', '-L', name, 'new-session', '-d', '-s', name, '-x', '200', '-y', String(options.rows ?? 60), command]);
     return new Terminal(name);
   }
 
   screen(): string {
-    return run(['tmux', 'capture-pane', '-p', '-J', '-S', '-500', '-t', this.name], { allowFail: true });
+    return run(['tmux', '-L', this.name, 'capture-pane', '-p', '-J', '-S', '-500', '-t', this.name], { allowFail: true });
   }
 
   keys(...keys: string[]): void {
-    run(['tmux', 'send-keys', '-t', this.name, ...keys]);
+    run(['tmux', '-L', this.name, 'send-keys', '-t', this.name, ...keys]);
   }
 
   type(text: string): void {
-    run(['tmux', 'send-keys', '-t', this.name, '-l', text]);
+    run(['tmux', '-L', this.name, 'send-keys', '-t', this.name, '-l', text]);
   }
 
   async waitFor(pattern: RegExp, timeoutMs = 30000): Promise<string> {
@@ -53,6 +55,6 @@ export class Terminal {
   }
 
   close(): void {
-    run(['tmux', 'kill-session', '-t', this.name], { allowFail: true });
+    run(['tmux', '-L', this.name, 'kill-server'], { allowFail: true });
   }
 }

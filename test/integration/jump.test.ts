@@ -8,6 +8,7 @@ import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { CLIENT_KEY, type TestHost, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
 import { type NetnsPair, createNetnsPair } from '../harness/netns.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const jump = suite<{ net?: NetnsPair; l0?: TestHost; l1?: TestHost }>('jump');
 
@@ -23,7 +24,7 @@ jump.after(async (ctx) => {
 });
 
 if (!isRoot()) {
-  console.log('  integration/jump: needs root (network namespaces); skipped');
+  skipTest('integration/jump', 'needs root (network namespaces)');
 } else {
   jump('L1 is unreachable directly, and collected through L0 with --l1-jump l0', async ({ net, l0, l1 }) => {
     const home = newHome();

@@ -9,6 +9,7 @@ import { newHome, runCli, unpack } from '../harness/cli.ts';
 import { CLIENT_KEY, HARNESS, type TestHost, have, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
 import { createIdleDomain, ensureLibvirtd } from '../harness/libvirt.ts';
 import { startProcess, stopProcess } from '../harness/processes.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const PLANT = {
   hostname: 'plant-host-4242',
@@ -71,7 +72,7 @@ async function collect(host: TestHost, extra: string[], output: string) {
 }
 
 if (!isRoot() || !have('qemu-system-x86_64') || !have('libvirtd')) {
-  console.log('  integration/secrets-hostile: needs root, QEMU and libvirt; skipped');
+  skipTest('integration/secrets-hostile', 'needs root, QEMU and libvirt');
 } else {
   planted('secrets and process environments never reach the bundle; the key names stay', async ({ host }) => {
     const { top } = await collect(host!, [], 'plain.zip');

@@ -1,5 +1,7 @@
-// The same collection against dropbear (no SFTP) and with login shells bash, dash and
-// busybox sh: every item must give the same bytes.
+// The same collection against dropbear (no SFTP) and with login shells bash, dash,
+// busybox sh, zsh, fish and tcsh (whose startup files print a greeting): every item must
+// give the same bytes, and no greeting ends up in an evidence file or its sha256.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -7,7 +9,8 @@ import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { parseKvmDevice } from '../../src/analyse/parsers/small.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
-import { CLIENT_KEY, type TestHost, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
+import { CLIENT_KEY, GREETING, type TestHost, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const shells = suite<{ openssh?: TestHost; dropbear?: TestHost }>('servers and shells');
 shells.before(async (ctx) => {
@@ -33,16 +36,23 @@ async function collectAs(host: TestHost, user: string) {
 }
 
 if (!isRoot()) {
-  console.log('  integration/servers-shells: needs root; skipped');
+  skipTest('integration/servers-shells', 'needs root');
 } else {
   let reference: Record<string, string> | undefined;
-  for (const [server, user] of [['openssh', 'root'], ['openssh', 'rootdash'], ['openssh', 'rootash'], ['dropbear', 'root'], ['dropbear', 'rootash']] as const) {
+  const matrix = [
+    ['openssh', 'root'], ['openssh', 'rootdash'], ['openssh', 'rootash'], ['openssh', 'rootzsh'], ['openssh', 'rootfish'],
+    ['openssh', 'roottcsh'], ['openssh', 'rootecho'], ['dropbear', 'root'], ['dropbear', 'rootash'], ['dropbear', 'rootfish'],
+  ] as const;
+  for (const [server, user] of matrix) {
     shells(`${server} with ${user}'s login shell: items identical, none failed`, async (ctx) => {
       const { top, manifest } = await collectAs(ctx[server]!, user);
       const items = manifest.levels[0].items;
       const failed = items.filter((i) => i.status === 'failed' || i.status === 'timed-out');
       assert.equal(failed.map((i) => `${i.id}: ${i.reason}`), []);
       assert.equal(readFileSync(path.join(top, 'L1', 'cpuinfo.txt')), readFileSync('/proc/cpuinfo'));
+      const cpuinfo = items.find((i) => i.id === 'cpuinfo')!;
+      assert.is(cpuinfo.sha256, createHash('sha256').update(readFileSync('/proc/cpuinfo')).digest('hex'));
+      for (const item of items) assert.not.ok((item.stderr ?? '').includes(GREETING), `${item.id}: greeting in its stderr`);
       const files = Object.fromEntries(STABLE.map((id) => [id, readFileSync(path.join(top, 'L1', `${id}.txt`), 'utf8')]));
       assert.match(files['kvm-params'], /^kvm\.[a-z_]+=/m);
       const device = parseKvmDevice(readFileSync(path.join(top, 'L1', 'kvm-device.txt'), 'utf8'));

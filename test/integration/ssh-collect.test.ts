@@ -7,6 +7,7 @@ import type { Manifest } from '../../src/bundle/manifest.ts';
 import { fingerprint } from '../../src/transport/known-hosts.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { CLIENT_KEY, type TestHost, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const ssh = suite<{ host?: TestHost; other?: TestHost }>('ssh');
 
@@ -20,7 +21,7 @@ ssh.after(async (ctx) => {
 });
 
 if (!isRoot()) {
-  console.log('  integration/ssh: needs root (namespaces for the test sshd); skipped');
+  skipTest('integration/ssh', 'needs root (namespaces for the test sshd)');
 } else {
   ssh('collects L0 over SSH: files equal what the host has, host key verified', async ({ host }) => {
     const home = newHome();

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { CLIENT_KEY, type TestHost, have, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const sudo = suite<{ host?: TestHost }>('sudo');
 sudo.before(async (ctx) => {
@@ -25,7 +26,7 @@ async function collect(host: TestHost, user: string, extra: string[]) {
 }
 
 if (!isRoot() || !have('sudo')) {
-  console.log('  integration/sudo: needs root and sudo; skipped');
+  skipTest('integration/sudo', 'needs root and sudo');
 } else {
   sudo('without root or --sudo, root-only items are skipped with the reason, the rest collected', async ({ host }) => {
     const { r, level, item } = await collect(host!, 'nbplain', []);

@@ -8,9 +8,10 @@ import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, unpack } from '../harness/cli.ts';
 import { SUDO_TEST_PASSWORD, copyClientKey, have, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
 import { Terminal } from '../harness/tmux.ts';
+import { skipTest } from '../harness/skip.ts';
 
 if (!have('tmux')) {
-  console.log('  integration/wizard: needs tmux; skipped');
+  skipTest('integration/wizard', 'needs tmux');
 } else {
   test('answering the wizard collects, and prints the same collection as a command line', async () => {
     const home = newHome();

@@ -9,6 +9,7 @@ import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { type Chain, startChain } from '../harness/chain.ts';
 import { have, isRoot } from '../harness/hosts.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const chain = suite<{ chain?: Chain; result?: any; top?: string; code?: number | null; stderr?: string }>('nested chain');
 
@@ -42,7 +43,7 @@ chain.after(async (ctx) => {
 
 const skip = !isRoot() ? 'needs root' : !have('qemu-system-x86_64') || !have('libvirtd') ? 'needs qemu-system-x86 and libvirt' : process.env.NESTBUG_SKIP_CHAIN ? 'NESTBUG_SKIP_CHAIN is set' : undefined;
 if (skip) {
-  console.log(`  system/nested-chain: ${skip}; skipped`);
+  skipTest('system/nested-chain', skip);
 } else {
   chain('every level reached; the bundle holds L0, L1 and L2', ({ result, top, stderr }) => {
     for (const level of ['L0', 'L1', 'L2']) assert.is(result.levels[level].reached, true, `${level}: ${result.levels[level].error}\n${stderr}`);

@@ -34,16 +34,26 @@ test('s390x LPAR with kvm.nested=1 but hpage=1: fail with the hpage fix; a missi
   assert.is(nested?.status, 'fail');
   assert.match(nested!.summary, /hpage/);
   assert.match(nested!.fix!, /nested=1 hpage=0/);
-  assert.ok(['warn', 'unknown'].includes((await check('s390x-l0-hpage', 'l0-kvm'))!.status));
+  const kvm = await check('s390x-l0-hpage', 'l0-kvm');
+  assert.is(kvm?.status, 'warn');
+  assert.match(kvm!.summary, /no sie feature/);
 });
 
 test('a folder with only L1/cpuinfo.txt and L1/dmesg.txt: unknowns, no crash', async () => {
   const { analyseTexts } = await import('../helpers.ts');
   const verdict = analyseTexts({ 'L1/dmesg.txt': '[    0.000000] Hypervisor detected: KVM\n' });
   assert.is(verdict.levels.L1!.runsOn, 'kvm');
-  assert.ok(verdict.checks.every((c) => ['pass', 'warn', 'unknown', 'fail'].includes(c.status)));
+  const byId = new Map(verdict.checks.map((c) => [c.id, c]));
+  assert.is(byId.get('l1-on-kvm')?.status, 'pass');
+  assert.equal(byId.get('l1-on-kvm')?.evidence, [{ file: 'L1/dmesg.txt', line: 1, text: '[    0.000000] Hypervisor detected: KVM' }]);
+  // what was not pasted is unknown, never a failure
+  assert.is(byId.get('l1-virt-flag')?.status, 'unknown');
+  assert.match(byId.get('l1-virt-flag')!.summary, /cpuinfo was not collected/);
+  assert.is(byId.get('l1-kvm')?.status, 'unknown');
+  assert.equal(verdict.checks.filter((c) => c.status === 'fail'), []);
   const empty = analyseTexts({ 'L1/cpuinfo.txt': '' });
   assert.is(empty.levels.L1!.runsOn, 'unknown');
+  assert.is(empty.checks.find((c) => c.id === 'l1-on-kvm')?.status, 'unknown');
 });
 
 test.run();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseTarget } from '../../src/target.ts';
-import { levelSpecs, parseSeconds, parseSize, resolveOutput } from '../../src/options.ts';
+import { defaultOutputName, levelSpecs, parseSeconds, parseSize, resolveOutput } from '../../src/options.ts';
 import { UsageError } from '../../src/errors.ts';
 
 test('targets: local, user@host:port, IPv6 in brackets, aliases', () => {
@@ -38,12 +38,15 @@ test('timeouts, sizes and output names', () => {
   assert.is(parseSize('64M', '--max-output'), 64 * 1024 * 1024);
   assert.is(parseSize('512k', '--max-output'), 512 * 1024);
   assert.throws(() => parseSize('lots', '--max-output'), (e: Error) => e instanceof UsageError);
-  const name = (f: string) => `nestbug-x.${f === 'zip' ? 'zip' : 'tar.gz'}`;
-  assert.equal(resolveOutput(undefined, undefined, '/w', name), { output: '/w/nestbug-x.zip', format: 'zip' });
-  assert.equal(resolveOutput('b.tar.gz', undefined, '/w', name), { output: '/w/b.tar.gz', format: 'tar.gz' });
-  assert.equal(resolveOutput('out', 'tar.gz', '/w', name), { output: '/w/out', format: 'tar.gz' });
-  assert.throws(() => resolveOutput('b.zip', 'tar.gz', '/w', name), /ends in .zip/);
-  assert.throws(() => resolveOutput('b', 'rar', '/w', name), /--format/);
+  const at = { cwd: '/w', home: '/h', now: new Date('2026-11-26T10:15:00Z') };
+  const name = defaultOutputName(at.now, 'zip');
+  assert.match(name, /^nestbug-\d{8}-\d{6}\.zip$/);
+  assert.equal(resolveOutput(undefined, undefined, at), { output: `/w/${name}`, format: 'zip' });
+  assert.equal(resolveOutput('b.tar.gz', undefined, at), { output: '/w/b.tar.gz', format: 'tar.gz' });
+  assert.equal(resolveOutput('out', 'tar.gz', at), { output: '/w/out', format: 'tar.gz' });
+  assert.throws(() => resolveOutput('b.zip', 'tar.gz', at), /ends in .zip/);
+  assert.throws(() => resolveOutput('b', 'rar', at), /--format/);
+  assert.equal(resolveOutput('~/b.zip', undefined, at), { output: '/h/b.zip', format: 'zip' });
 });
 
 test.run();

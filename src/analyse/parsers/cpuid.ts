@@ -1,6 +1,8 @@
 // Pure: CPUID hypervisor leaves (0x40000000...) from `cpuid -1 -r`, from the cpuid-signature
 // item's dd fallback (same format), from `cpuid -1` ("hypervisor_id (0x40000000) = ...")
 // or from x86info -a ("eax in: 0x40000000, eax = ... ebx = ...").
+import { bySignature } from '../hypervisors.js';
+
 export interface CpuidLeaf {
   leaf: number;
   eax: number;
@@ -60,26 +62,10 @@ export function hypervisorSignatures(text: string): HypervisorSignature[] {
   return out.sort((a, b) => a.leaf - b.leaf);
 }
 
-export type SignatureVendor = 'kvm' | 'tcg' | 'hyperv' | 'vmware' | 'xen' | 'virtualbox' | 'parallels' | 'bhyve' | 'acrn' | 'other';
-
-const SIGNATURES: Array<[string, SignatureVendor, string]> = [
-  ['KVMKVMKVM\0\0\0', 'kvm', 'KVM'],
-  ['Linux KVM Hv', 'kvm', 'KVM (Hyper-V compatible interface)'],
-  ['LKVMLKVMLKVM', 'kvm', 'kvmtool on KVM'],
-  ['TCGTCGTCGTCG', 'tcg', 'QEMU TCG (emulation)'],
-  ['Microsoft Hv', 'hyperv', 'Hyper-V'],
-  ['VMwareVMware', 'vmware', 'VMware'],
-  ['XenVMMXenVMM', 'xen', 'Xen'],
-  ['VBoxVBoxVBox', 'virtualbox', 'VirtualBox'],
-  [' lrpepyh  vr', 'parallels', 'Parallels'],
-  ['prl hyperv  ', 'parallels', 'Parallels'],
-  ['bhyve bhyve ', 'bhyve', 'bhyve'],
-  ['ACRNACRNACRN', 'acrn', 'ACRN'],
-];
-
-export function signatureVendor(signature: string): { vendor: SignatureVendor; name: string } | undefined {
-  const hit = SIGNATURES.find(([sig]) => sig === signature);
-  return hit ? { vendor: hit[1], name: hit[2] } : undefined;
+/** Which hypervisor a signature names (the hypervisor table holds the signatures). */
+export function signatureVendor(signature: string): { vendor: string; name: string } | undefined {
+  const hit = bySignature(signature);
+  return hit ? { vendor: hit.entry.id, name: hit.name } : undefined;
 }
 
 export function printableSignature(signature: string): string {

@@ -10,7 +10,6 @@ export interface DomainFacts {
   cpuModel?: string;
   /** features required/forced or disabled in <cpu> */
   cpuFeatures: Array<{ name: string; policy: string }>;
-  hidesKvm: boolean;
   macs: string[];
   /** Extra QEMU arguments from <qemu:commandline>. */
   qemuArgs: string[];
@@ -44,7 +43,6 @@ export function parseDomains(text: string): DomainFacts[] {
       cpuMode: cpu ? attr(cpu[0], 'mode') ?? 'custom' : undefined,
       cpuModel: /<model\b[^>]*>([^<]*)<\/model>/.exec(cpuBody)?.[1],
       cpuFeatures: features,
-      hidesKvm: /<kvm>[\s\S]*?<hidden\s+state=['"]on['"]/.test(block),
       macs: [...block.matchAll(/<mac\s+address=['"]([^'"]+)['"]/g)].map((x) => x[1].toLowerCase()),
       qemuArgs: [...block.matchAll(/<qemu:arg\s+value=(['"])(.*?)\1/g)].map((x) => x[2]),
       line: startLine,

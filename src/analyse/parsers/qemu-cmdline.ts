@@ -23,8 +23,6 @@ export interface QemuFacts {
   cpuArg?: string;
   /** vmx/svm switched on or off explicitly in -cpu. */
   nestedCpuFlag?: { flag: 'vmx' | 'svm'; on: boolean };
-  /** kvm=off hides the KVM signature from the guest. */
-  hidesKvm: boolean;
   macs: string[];
   hostForwards: Array<{ hostAddress?: string; hostPort: number; guestPort: number }>;
 }
@@ -85,7 +83,7 @@ function toAccels(list: string): Accel[] {
 
 export function qemuFacts(args: readonly string[]): QemuFacts {
   const binary = args[0] ?? '';
-  const facts: QemuFacts = { binary, accels: [], accelDefaulted: false, hidesKvm: false, macs: [], hostForwards: [] };
+  const facts: QemuFacts = { binary, accels: [], accelDefaulted: false, macs: [], hostForwards: [] };
   const base = binary.split('/').pop() ?? '';
   const flag = (a: string) => a.replace(/^--/, '-');
   for (let i = 1; i < args.length; i++) {
@@ -116,7 +114,6 @@ export function qemuFacts(args: readonly string[]): QemuFacts {
       for (const p of parts.slice(1)) {
         const m = /^([+-])?(vmx|svm)(?:=(on|off|true|false|yes|no))?$/.exec(p);
         if (m) facts.nestedCpuFlag = { flag: m[2] as 'vmx' | 'svm', on: m[1] === '-' ? false : m[3] === undefined ? true : /^(on|true|yes)$/.test(m[3]) };
-        if (/^kvm=(off|false|no)$/.test(p)) facts.hidesKvm = true;
       }
       i++;
     } else if (a === '-name') {
