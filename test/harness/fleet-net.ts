@@ -1,7 +1,10 @@
 // Many chains of two "hosts" in network namespaces (as netns.ts makes one): L0 reachable
 // from this machine over a veth pair, L1 reachable only from its L0 over a private /30.
 // Names and addresses derive from the PID, so parallel runs do not collide.
+import { CLIENT_KEY } from './hosts.ts';
 import { atExit, run } from './processes.ts';
+
+export const chainName = (i: number) => `chain${String(i + 1).padStart(2, '0')}`;
 
 export interface ChainNet {
   index: number;
@@ -40,3 +43,27 @@ export function createChainNets(count: number): { chains: ChainNet[]; remove(): 
   });
   return { chains, remove };
 }
+
+/** An Ansible inventory of the chains: L1 reached through its L0 (ProxyCommand). */
+export function fleetInventory(nets: ChainNet[], knownHosts: string, itemTimeout: string): string {
+  const ssh = `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o ConnectTimeout=5`;
+  const lines = [
+    'all:',
+    '  vars:',
+    '    ansible_user: root',
+    `    ansible_ssh_private_key_file: ${CLIENT_KEY}`,
+    `    ansible_ssh_common_args: "${ssh}"`,
+    '    ansible_python_interpreter: /usr/bin/python3',
+    `    nestbug_item_timeout: ${itemTimeout}`,
+    '  hosts:',
+  ];
+  for (const n of nets) {
+    const c = chainName(n.index);
+    lines.push(`    ${c}-l0: {ansible_host: ${n.l0Address}, nestbug_level: L0, nestbug_chain: ${c}}`);
+    // L1 through its L0, as ssh -J would go
+    const proxy = `-o ProxyCommand='ssh -i ${CLIENT_KEY} ${ssh} -W %h:%p root@${n.l0Address}'`;
+    lines.push(`    ${c}-l1: {ansible_host: ${n.l1Address}, nestbug_level: L1, nestbug_l0: ${c}-l0, ansible_ssh_common_args: "${ssh} ${proxy}"}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+

@@ -10,7 +10,7 @@ import type { Manifest } from '../../src/bundle/manifest.ts';
 import type { ChainResult } from '../../src/fleet/report.ts';
 import { ROOT } from '../helpers.ts';
 import { newHome, runCli, unpack } from '../harness/cli.ts';
-import { type ChainNet, createChainNets } from '../harness/fleet-net.ts';
+import { type ChainNet, chainName, createChainNets, fleetInventory } from '../harness/fleet-net.ts';
 import { CLIENT_KEY, type TestHost, have, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
 
 const CHAINS = 16;
@@ -27,7 +27,7 @@ interface Ctx {
 }
 const fleet = suite<Ctx>('fleet-ansible', { hosts: [] });
 
-const chainName = (i: number) => `chain${String(i + 1).padStart(2, '0')}`;
+
 
 fleet.before(async (ctx) => {
   if (!isRoot() || !have('ansible-playbook')) return;
@@ -43,28 +43,6 @@ fleet.after(async (ctx) => {
   for (const h of ctx.hosts) await h.stop();
   ctx.nets?.remove();
 });
-
-function inventory(nets: ChainNet[], knownHosts: string): string {
-  const ssh = `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o ConnectTimeout=5`;
-  const lines = [
-    'all:',
-    '  vars:',
-    '    ansible_user: root',
-    `    ansible_ssh_private_key_file: ${CLIENT_KEY}`,
-    `    ansible_ssh_common_args: "${ssh}"`,
-    '    ansible_python_interpreter: /usr/bin/python3',
-    `    nestbug_item_timeout: ${ITEM_TIMEOUT}`,
-    '  hosts:',
-  ];
-  for (const n of nets) {
-    const c = chainName(n.index);
-    lines.push(`    ${c}-l0: {ansible_host: ${n.l0Address}, nestbug_level: L0, nestbug_chain: ${c}}`);
-    // L1 through its L0, as ssh -J would go
-    const proxy = `-o ProxyCommand='ssh -i ${CLIENT_KEY} ${ssh} -W %h:%p root@${n.l0Address}'`;
-    lines.push(`    ${c}-l1: {ansible_host: ${n.l1Address}, nestbug_level: L1, nestbug_l0: ${c}-l0, ansible_ssh_common_args: "${ssh} ${proxy}"}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 function runPlaybook(args: string[], home: string, timeoutMs: number): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
@@ -116,7 +94,7 @@ if (!isRoot() || !have('ansible-playbook')) {
     const home = newHome();
     const kh = writeKnownHosts(path.join(home, 'known_hosts'), hosts);
     const inv = path.join(home, 'inventory.yml');
-    writeFileSync(inv, inventory(nets!.chains, kh));
+    writeFileSync(inv, fleetInventory(nets!.chains, kh, ITEM_TIMEOUT));
     const out = path.join(home, 'out');
     const play = await runPlaybook(['-i', inv, path.join(ROOT, 'ansible', 'collect.yml'), '-e', `nestbug_out=${out}`, '-f', FORKS], home, 20 * 60000);
     console.log(`    ansible-playbook over ${CHAINS} chains (${2 * CHAINS - 1} hosts up): ${(play.ms / 1000).toFixed(1)} s`);
