@@ -16,7 +16,8 @@ export class ScriptError extends Error {
 /** JavaScript regular expressions of `outcomes` run as grep -E in the script: refuse what
  * ERE does not mean the same way, rather than match differently on the host. */
 export function portableOutcome(re: RegExp, where: string): string {
-  const source = re.source;
+  // RegExp.source escapes "/" (\/), which grep -E warns about.
+  const source = re.source.replace(/\\\//g, '/');
   if (re.flags !== '' || /\\[dDwWsSbB]|\(\?|\\[1-9]|\\u|\\x|[*+?}]\?/.test(source)) {
     throw new ScriptError(`${where}: outcome /${source}/ uses JavaScript-only regular expression syntax; use POSIX ERE (grep -E) syntax`);
   }

@@ -11,6 +11,7 @@ import type { ChainResult } from '../../src/fleet/report.ts';
 import { ROOT } from '../helpers.ts';
 import { newHome, runCli, unpack } from '../harness/cli.ts';
 import { type ChainNet, chainName, createChainNets, fleetInventory } from '../harness/fleet-net.ts';
+import { skipTest } from '../harness/skip.ts';
 import { CLIENT_KEY, type TestHost, have, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
 
 const CHAINS = 16;
@@ -88,7 +89,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 }
 
 if (!isRoot() || !have('ansible-playbook')) {
-  console.log('  integration/fleet-ansible: needs root and ansible-playbook (ansible-core); skipped');
+  skipTest('integration/fleet-ansible', 'needs root and ansible-playbook (ansible-core)');
 } else {
   fleet(`ansible/collect.yml over ${CHAINS} chains with one host down: fleet.json, .md, .csv agree with collect per chain`, async ({ nets, hosts }) => {
     const home = newHome();

@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ItemRecord, Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
+import { skipTest } from '../harness/skip.ts';
 import { CLIENT_KEY, type TestHost, have, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
 
 const parity = suite<{ host?: TestHost }>('script-parity');
@@ -74,7 +75,7 @@ function verdictJson(stdout: string): unknown {
 }
 
 if (!isRoot() || !have('busybox') || !have('dash')) {
-  console.log('  integration/script-parity: needs root, busybox and dash; skipped');
+  skipTest('integration/script-parity', 'needs root, busybox and dash');
 } else {
   parity('this machine: collect --l1 local and script + merge give the same items, statuses and verdict (bash, dash, busybox sh)', async () => {
     const home = newHome();
