@@ -3,6 +3,7 @@
 // them with file and line. Sources: Linux (arch/x86/kvm), QEMU (accel/kvm, target/i386),
 // libvirt (qemu_capabilities.c), and the public reports in the project's platform notes.
 import type { Level } from '../levels.js';
+import { kernelLog } from './kernel-log.js';
 import { type Citation, type EvidenceFiles, levelFile } from './evidence.js';
 
 export type DecisiveId =
@@ -73,8 +74,10 @@ export interface DecisiveHit extends Citation {
 
 /** Files of a level where decisive lines may be: its kernel log and its QEMU/libvirt logs. */
 function logFiles(files: EvidenceFiles, level: Level, source: DecisiveLine['source']): string[] {
-  if (source === 'kernel') return [levelFile(level, 'dmesg'), levelFile(level, 'extra-dmesg-grep')];
-  const libvirtLogs = files.list(`${level}/libvirt/`).filter((f) => f.endsWith('.log'));
+  if (source === 'kernel') return [kernelLog(files, level).file, levelFile(level, 'extra-dmesg-grep')];
+  const libvirtLogs = [...files.list(`${level}/libvirt/`), ...files.list(`${level}/libvirt-session/`)].filter((f) =>
+    f.endsWith('.log'),
+  );
   return [...libvirtLogs, levelFile(level, 'libvirt-qemu-logs'), levelFile(level, 'extra-qemu-stderr')];
 }
 

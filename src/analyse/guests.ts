@@ -9,6 +9,7 @@ import { type DomainFacts, parseDomains } from './parsers/domain-xml.js';
 import { type QemuFacts, parseQemuCmdlines, qemuFacts } from './parsers/qemu-cmdline.js';
 import { parseKvmFds } from './parsers/small.js';
 import type { Clue, RunsOn, Strength } from './types.js';
+import { type PveGuest, type XenGuest, addPlatformGuests } from './platform-guests.js';
 
 export interface Guest {
   name?: string;
@@ -22,6 +23,9 @@ export interface Guest {
   log?: LibvirtStart & { file: string };
   /** Outside-view clues on what this guest runs on. */
   clues: Clue[];
+  /** Its Proxmox VE configuration or Xen guest configuration (platform-guests.ts). */
+  pve?: PveGuest;
+  xen?: XenGuest;
 }
 
 function accelClue(qemu: QemuFacts, file: string, line: number): Clue {
@@ -58,23 +62,25 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
       clues: [accelClue(facts, cmdFile, line)],
     });
   }
-  const domFile = levelFile(level, 'domains');
-  for (const dom of parseDomains(files.get(domFile) ?? '')) {
-    let guest = guests.find((g) => (dom.uuid && g.uuid === dom.uuid) || (dom.name && g.name === dom.name));
-    if (!guest) {
-      guest = { name: dom.name, uuid: dom.uuid, macs: [], hostForwards: [], running: dom.running, clues: [] };
-      guests.push(guest);
-    }
-    guest.domain = { ...dom, file: domFile };
-    guest.uuid ??= dom.uuid;
-    guest.macs.push(...dom.macs.filter((m) => !guest!.macs.includes(m)));
-    if (dom.qemuArgs.length) guest.hostForwards.push(...qemuFacts(['qemu', ...dom.qemuArgs]).hostForwards);
-    if (dom.type) {
-      const says = (byLibvirtType(dom.type)?.runsOn ?? 'other') as RunsOn;
-      guest.clues.push({ view: 'outside', says, strength: 2, why: `libvirt domain type='${dom.type}'${dom.type === 'qemu' ? ' means TCG emulation' : ''}`, file: domFile, line: dom.line, text: dom.typeLine });
+  // The system's domains and the connecting user's session domains (qemu:///session).
+  for (const domFile of [levelFile(level, 'domains'), levelFile(level, 'libvirt-session-domains')]) {
+    for (const dom of parseDomains(files.get(domFile) ?? '')) {
+      let guest = guests.find((g) => (dom.uuid && g.uuid === dom.uuid) || (dom.name && g.name === dom.name));
+      if (!guest) {
+        guest = { name: dom.name, uuid: dom.uuid, macs: [], hostForwards: [], running: dom.running, clues: [] };
+        guests.push(guest);
+      }
+      guest.domain = { ...dom, file: domFile };
+      guest.uuid ??= dom.uuid;
+      guest.macs.push(...dom.macs.filter((m) => !guest!.macs.includes(m)));
+      if (dom.qemuArgs.length) guest.hostForwards.push(...qemuFacts(['qemu', ...dom.qemuArgs]).hostForwards);
+      if (dom.type) {
+        const says = (byLibvirtType(dom.type)?.runsOn ?? 'other') as RunsOn;
+        guest.clues.push({ view: 'outside', says, strength: 2, why: `libvirt domain type='${dom.type}'${dom.type === 'qemu' ? ' means TCG emulation' : ''}`, file: domFile, line: dom.line, text: dom.typeLine });
+      }
     }
   }
-  for (const file of files.list(`${level}/libvirt/`)) {
+  for (const file of [...files.list(`${level}/libvirt/`), ...files.list(`${level}/libvirt-session/`)]) {
     if (!file.endsWith('.log')) continue;
     const starts = libvirtCommandLines(files.get(file) ?? '');
     const last = starts[starts.length - 1];
@@ -97,6 +103,7 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
       guest.clues.push({ view: 'outside', says: 'tcg', strength: 3, why: `QEMU logged that KVM failed and it fell back to TCG (${means})`, file, line: fallback.line, text: fallback.text.trim() });
     }
   }
+  addPlatformGuests(files, level, guests);
   const fdFile = levelFile(level, 'qemu-kvm-fds');
   for (const fd of parseKvmFds(files.get(fdFile) ?? '')) {
     const guest = guests.find((g) => g.pid === fd.pid);

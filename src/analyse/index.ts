@@ -11,6 +11,7 @@ import { parseDmidecode, parseIdentity, parseUname } from './parsers/small.js';
 import { platformOf } from './platform.js';
 import { decideLevel, insideClues } from './runs-on.js';
 import { chainLine, chainName } from './chain.js';
+import { containerOf } from './container.js';
 import type { Check, LevelVerdict, Verdict } from './types.js';
 
 const STATUS_ORDER: Record<Check['status'], number> = { fail: 0, warn: 1, unknown: 2, pass: 3 };
@@ -83,7 +84,12 @@ export function analyseEvidence(files: EvidenceFiles, targets: readonly LevelRec
       }
     }
     const platform = platformOf(files, level, below && collected.includes(below) ? below : undefined);
-    levels[level] = { ...decideLevel(level, inside, outside, note), ...(platform ? { platform } : {}) };
+    const container = containerOf(files, level);
+    levels[level] = {
+      ...decideLevel(level, inside, outside, note),
+      ...(platform ? { platform } : {}),
+      ...(container ? { container: container.container, containerEvidence: container.evidence } : {}),
+    };
   }
   const ctx = { files, collected, verdicts: levels, guests, matches, itemStates: itemStates(targets) };
   const checks = CHECKS.map((def) => runCheck(def, ctx))

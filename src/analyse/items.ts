@@ -9,10 +9,11 @@ import { CHECKS } from './checks/index.js';
 const VERDICT_ITEMS = {
   quick: [
     'uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains',
+    'container',
   ],
   more: [
-    'dmesg', 'dmidecode', 'x86info', 'sysinfo', 'os-release', 'qemu-version', 'libvirt-version',
-    'libvirt-qemu-logs',
+    'dmesg', 'kernel-journal', 'dmidecode', 'x86info', 'sysinfo', 'os-release', 'qemu-version', 'libvirt-version',
+    'libvirt-qemu-logs', 'libvirt-session-domains', 'pve-vm-configs', 'pve-qm-list', 'xen-domains',
   ],
   // what people paste next to the layout: a raw CPUID dump, a grep of dmesg (no collector)
   pasted: ['extra-cpuid-dump', 'extra-dmesg-grep', 'extra-qemu-stderr'],
@@ -37,6 +38,6 @@ let analysed: ReadonlySet<string> | undefined;
 /** True for the bundle paths the analysis reads: `L1/cpuinfo.txt`, `L0/libvirt/x.log`. */
 export function isAnalysed(bundlePath: string): boolean {
   analysed ??= analysedItems();
-  const m = /^L[0-2]\/(?:libvirt\/.+|([^/]+)\.txt)$/.exec(bundlePath);
+  const m = /^L[0-2]\/(?:libvirt(?:-session)?\/.+|([^/]+)\.txt)$/.exec(bundlePath);
   return m !== null && (m[1] === undefined || analysed.has(m[1]));
 }

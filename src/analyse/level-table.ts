@@ -6,6 +6,7 @@ import { firstValue, parseColonLines } from './parsers/key-value.js';
 import { parseKvmParams } from './parsers/kvm-params.js';
 import { parseKvmDevice, parseLibvirtVersion, parseOsRelease, parseQemuVersion, parseUname, parseIdentity } from './parsers/small.js';
 import type { LevelTable } from './types.js';
+import { kernelLogNote } from './kernel-log.js';
 
 export function levelCollected(files: EvidenceFiles, level: Level): boolean {
   return files.list(`${level}/`).length > 0;
@@ -47,5 +48,6 @@ export function levelTable(files: EvidenceFiles, level: Level): LevelTable {
     nested: nested ? `${nested.module}.nested=${nested.value}` : undefined,
     kvmDevice: device ? (device.present ? `${device.mode ?? 'present'} ${device.owner ?? ''}:${device.group ?? ''}`.trim() : 'absent') : undefined,
     kvmModules: [...new Set(modules)],
+    kernelLog: kernelLogNote(files, level),
   };
 }

@@ -6,8 +6,10 @@
 import type { Level } from '../levels.js';
 import { type EvidenceFiles, findLine, levelFile } from './evidence.js';
 import {
-  type HypervisorEntry, byDetectVirt, platformByDmi, platformByHostOs, platformByKernel,
+  type HypervisorEntry, byDetectVirt, hypervisorById, platformByDmi, platformByHostOs, platformByKernel,
 } from './hypervisors.js';
+import { kernelLog } from './kernel-log.js';
+import { proxmoxHostClue } from './platform-guests.js';
 import { parseDetectVirt, parseIdentity, parseUname } from './parsers/small.js';
 
 export interface PlatformClue {
@@ -50,7 +52,7 @@ function dmiHits(files: EvidenceFiles, level: Level): Hit[] {
     const line = findLine(files, identityFile, /^(sys_vendor|product_name)=/);
     hits.push(hit(fromSys, identityFile, line?.line, sys, `/sys/class/dmi/id names ${fromSys.name}`));
   }
-  const kernelDmi = findLine(files, levelFile(level, 'dmesg'), /\bDMI: /);
+  const kernelDmi = findLine(files, kernelLog(files, level).file, /\bDMI: /);
   const fromKernel = kernelDmi ? platformByDmi(kernelDmi.text.replace(/^.*?\bDMI: /, '')) : undefined;
   if (kernelDmi && fromKernel) {
     hits.push(hit(fromKernel, kernelDmi.file, kernelDmi.line, kernelDmi.text, `the kernel's DMI line names ${fromKernel.name}`));
@@ -71,7 +73,7 @@ function kernelHits(files: EvidenceFiles, level: Level): Hit[] {
   const release = parseUname(files.get(unameFile) ?? '').release;
   const fromUname = release ? platformByKernel(release) : undefined;
   if (fromUname) hits.push(hit(fromUname, unameFile, 1, release!, `kernel ${release} is built for ${fromUname.name}`));
-  const version = findLine(files, levelFile(level, 'dmesg'), /\bLinux version \S+/);
+  const version = findLine(files, kernelLog(files, level).file, /\bLinux version \S+/);
   const dmesgRelease = version ? /\bLinux version (\S+)/.exec(version.text)![1] : undefined;
   const fromDmesg = dmesgRelease ? platformByKernel(dmesgRelease) : undefined;
   if (version && fromDmesg) {
@@ -92,6 +94,9 @@ function hostHits(files: EvidenceFiles, below: Level | undefined): Hit[] {
     const line = findLine(files, file, entry.hostOs!);
     hits.push(hit(entry, file, line?.line, line?.text ?? '', `${below}, which runs this level, is a ${entry.name} host`));
   }
+  const pve = proxmoxHostClue(files, below);
+  const proxmox = hypervisorById('proxmox');
+  if (pve && proxmox) hits.push({ entry: proxmox, clue: pve });
   return hits;
 }
 

@@ -9,6 +9,8 @@ import {
 } from './hypervisors.js';
 import { hypervisorSignatures, printableSignature } from './parsers/cpuid.js';
 import { parseColonLines } from './parsers/key-value.js';
+import { lscpuContainer } from './parsers/container.js';
+import { kernelLog } from './kernel-log.js';
 import { parseDetectVirt, parseDmidecode, parseIdentity } from './parsers/small.js';
 import type { Clue, LevelVerdict, RunsOn, Strength } from './types.js';
 
@@ -39,7 +41,7 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
   const dmi = dmiText ? parseDmidecode(dmiText) : undefined;
   const identityText = files.get(f('identity'));
   const identity = identityText ? parseIdentity(identityText) : undefined;
-  const dmiLine = findLine(files, f('dmesg'), /\bDMI: /);
+  const dmiLine = findLine(files, kernelLog(files, level).file, /\bDMI: /);
   const firmware =
     dmi?.manufacturer !== undefined
       ? { dmi: `${dmi.manufacturer} ${dmi.product ?? ''}`, file: f('dmidecode'), line: dmi.line, text: `Manufacturer: ${dmi.manufacturer}, Product Name: ${dmi.product ?? ''}` }
@@ -83,7 +85,7 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
     if (baseVendor) break;
   }
 
-  const dmesg = f('dmesg');
+  const dmesg = kernelLog(files, level).file;
   const detected = findLine(files, dmesg, /Hypervisor detected: /) ?? findLine(files, f('extra-dmesg-grep'), /Hypervisor detected: /);
   if (detected) {
     const name = detected.text.replace(/^.*Hypervisor detected: /, '');
@@ -102,7 +104,9 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
   const hvEntry = hvLine ? byLscpuHypervisor(hvLine.value) : undefined;
   if (hvLine && hvEntry && (!vendorLine || /IBM/i.test(vendorLine.value))) {
     clues.push(clue(hvEntry.runsOn as RunsOn, 2, `lscpu: the hypervisor is ${hvLine.value} (${hvEntry.name})`, f('lscpu'), hvLine.line, `Hypervisor: ${hvLine.value}`));
-  } else if (vendorLine && vendorLine.value !== '(null)' && vendorLine.value !== '') {
+  } else if (vendorLine && vendorLine.value !== '(null)' && vendorLine.value !== '' && !lscpuContainer(files.get(f('lscpu')) ?? '')) {
+    // With "Virtualization type: container" the vendor made the container (OpenVZ shows
+    // Parallels): no VM clue; levels.LN.container says it.
     const says = (byLscpuVendor(vendorLine.value)?.runsOn ?? 'other') as RunsOn;
     const typeLine = lscpu.find((l) => l.key === 'Virtualization type');
     if (says === 'xen' && typeLine?.value === 'none') {

@@ -34,6 +34,10 @@ export interface LevelVerdict {
   evidence: Clue[];
   /** The platform (product or cloud) providing the level's VM, with the clues naming it. */
   platform?: Platform;
+  /** The container this level runs in (docker, podman, lxc, ...), null when none; the
+   * runsOn above is still the kernel's, which the container shares. */
+  container?: string | null;
+  containerEvidence?: Array<{ file: string; line?: number; text: string; why: string }>;
 }
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'unknown';
@@ -65,6 +69,8 @@ export interface LevelTable {
   nested?: string;
   kvmDevice?: string;
   kvmModules: string[];
+  /** Which kernel log the analysis read, and why (dmesg, or the journal's copy of the boot). */
+  kernelLog?: string;
 }
 
 export interface Verdict {

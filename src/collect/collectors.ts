@@ -101,7 +101,10 @@ function parseEntry(entry: unknown, where: string, source: string): Collector {
   const file = str('file');
   if (file !== undefined && !file.startsWith('/')) throw new CollectorFileError(`${at}: field 'file' must be an absolute path`);
   const files = str('files');
-  if (files !== undefined && !files.startsWith('/')) throw new CollectorFileError(`${at}: field 'files' must be an absolute glob`);
+  // `~/` is the connecting user's home (libvirt session logs live there).
+  if (files !== undefined && !files.startsWith('/') && !files.startsWith('~/')) {
+    throw new CollectorFileError(`${at}: field 'files' must be an absolute glob or start with ~/`);
+  }
   const levels = strList('levels') ?? [...LEVELS];
   for (const level of levels) {
     if (!isLevel(level)) throw new CollectorFileError(`${at}: field 'levels' has '${level}' (use L0, L1, L2)`);

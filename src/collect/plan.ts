@@ -32,7 +32,7 @@ export interface PlanContext {
 export function listFilesScript(): string {
   // NUL-terminated names survive any byte a file name may hold; files this user cannot
   // read are named on stderr, so the manifest can say so.
-  return 'for f in $1; do [ -f "$f" ] || continue; if [ -r "$f" ]; then printf "%s\\0" "$f"; else printf "%s\\0" "$f" >&2; fi; done; true';
+  return 'p=$1; case $p in "~/"*) p=$HOME/${p#"~/"} ;; esac; for f in $p; do [ -f "$f" ] || continue; if [ -r "$f" ]; then printf "%s\\0" "$f"; else printf "%s\\0" "$f" >&2; fi; done; true';
 }
 
 export function commandOf(collector: Collector): { argv?: string[]; source: string } {

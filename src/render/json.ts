@@ -7,7 +7,7 @@ export interface JsonResult {
   bundle: string | null;
   exitCode: number;
   chain: { name: string; line: string };
-  levels: Record<string, { runsOn: string; platform: string | null; platformEvidence: Array<{ file: string; line?: number; text: string; why: string }>; inside: string; outside: string; disagree: boolean; reason: string; target?: string; reached?: boolean; error?: string; evidence: Array<{ file: string; line?: number; text: string; says: string; view: string; strength: number; why: string }> }>;
+  levels: Record<string, { runsOn: string; platform: string | null; platformEvidence: Array<{ file: string; line?: number; text: string; why: string }>; container: string | null; containerEvidence: Array<{ file: string; line?: number; text: string; why: string }>; inside: string; outside: string; disagree: boolean; reason: string; target?: string; reached?: boolean; error?: string; evidence: Array<{ file: string; line?: number; text: string; says: string; view: string; strength: number; why: string }> }>;
   checks: Array<{ id: string; level: string; status: string; title: string; summary: string; fix: string | null; evidence: Array<{ file: string; line?: number; text: string }> }>;
   collectors?: ReturnType<typeof countItems>;
   interrupted?: boolean;
@@ -23,6 +23,8 @@ export function jsonResult(verdict: Verdict, exitCode: number, bundle: string | 
       runsOn: v?.runsOn ?? 'unknown',
       platform: v?.platform?.id ?? null,
       platformEvidence: v?.platform?.evidence ?? [],
+      container: v?.container ?? null,
+      containerEvidence: (v?.containerEvidence ?? []).map((e) => ({ file: e.file, line: e.line, text: e.text, why: e.why })),
       inside: v?.inside ?? 'unknown',
       outside: v?.outside ?? 'unknown',
       disagree: v?.disagree ?? false,

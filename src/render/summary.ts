@@ -60,7 +60,8 @@ function levelVerdicts(verdict: Verdict): string {
     const v = verdict.levels[l]!;
     const best = v.evidence[0];
     const platform = v.platform ? ` on ${escapeText(v.platform.name)} (${v.platform.evidence.slice(0, 1).map((e) => cell(`${e.file}${e.line ? `:${e.line}` : ''}`)).join('')})` : '';
-    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**${platform}`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(v.reason), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
+    const inContainer = v.container ? ` (inside a ${escapeText(v.container)} container)` : '';
+    return [l, `**${escapeText(runsOnLabel(v.runsOn))}**${platform}${inContainer}`, escapeText(runsOnLabel(v.inside)), escapeText(runsOnLabel(v.outside)), escapeText(v.reason), best ? `${cell(`${best.file}${best.line ? `:${best.line}` : ''}`)} ${escapeText(best.why)}` : '-'];
   });
   if (rows.length === 0) return '_No level collected._';
   return table(['Level', 'Runs on', 'Inside view', 'Outside view', 'How', 'Strongest evidence'], rows);
@@ -82,6 +83,7 @@ function levelTables(tables: LevelTable[], manifest: Manifest | undefined): stri
         ['Nested parameter', cell(t.nested)],
         ['/dev/kvm', cell(t.kvmDevice)],
         ['KVM modules', cell(t.kvmModules.join(' '))],
+        ['Kernel log', cell(t.kernelLog)],
       ];
       if (record?.facts) rows.push(['Collected as', cell(`${record.facts.user} (${record.facts.privilege === 'none' ? `no root: ${record.facts.privilegeNote ?? ''}` : record.facts.privilege})`)]);
       return `${title}\n\n${table(['', 'Value'], rows)}`;

@@ -49,6 +49,9 @@ if (!isRoot() || !have('sudo')) {
     // kvm-params and cpuinfo need no root and do not use it
     assert.is(item('kvm-params').asRoot, false);
     assert.equal(readFileSync(path.join(top, 'L0', 'cpuinfo.txt')), readFileSync('/proc/cpuinfo'));
+    // Who can open /dev/kvm is asked as the connecting user, the one who starts QEMU.
+    assert.is(item('kvm-access').asRoot, false);
+    assert.match(readFileSync(path.join(top, 'L0', 'kvm-access.txt'), 'utf8'), /^user: nbsudo\(/m);
   });
 
   sudo('with --sudo but no sudo rights, privileged items are skipped saying sudo wants a password', async ({ host }) => {

@@ -20,7 +20,7 @@ export const l0Kvm: CheckDef = {
     unknown: "L0's hardware virtualization is not known",
   },
   reads: ['cpuinfo', 'kvm-modules', 'kvm-params', 'kvm-device'],
-  alsoReads: ['dmesg', 'extra-dmesg-grep'],
+  alsoReads: ['dmesg', 'kernel-journal', 'extra-dmesg-grep'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;

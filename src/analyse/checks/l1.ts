@@ -79,7 +79,7 @@ export const l1VirtFlag: CheckDef = {
     unknown: 'whether L1 sees vmx/svm is not known',
   },
   reads: ['cpuinfo', 'lscpu', 'kvm-modules', 'kvm-params'],
-  alsoReads: ['dmesg', 'extra-dmesg-grep'],
+  alsoReads: ['dmesg', 'kernel-journal', 'extra-dmesg-grep'],
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L1')) return undefined;
@@ -139,8 +139,8 @@ export const l1Kvm: CheckDef = {
     warn: 'L1 has KVM, but /dev/kvm is for root only',
     unknown: 'whether L1 has KVM is not known',
   },
-  reads: ['kvm-modules', 'kvm-params', 'kvm-device', 'cpuinfo'],
-  alsoReads: ['dmesg', 'extra-dmesg-grep', 'libvirt-qemu-logs', 'extra-qemu-stderr'],
+  reads: ['kvm-modules', 'kvm-params', 'kvm-device', 'cpuinfo', 'kvm-access'],
+  alsoReads: ['dmesg', 'kernel-journal', 'extra-dmesg-grep', 'libvirt-qemu-logs', 'extra-qemu-stderr'],
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L1')) return undefined;
@@ -172,7 +172,8 @@ export const l1Kvm: CheckDef = {
     if (device?.mode && !/^c.{5}rw/.test(device.mode) && device.group !== 'root') {
       return result('pass', `L1 has KVM (${modules})${pvm} and /dev/kvm (${device.mode} ${device.owner}:${device.group})`, evidence);
     }
-    if (device?.mode && !/^c.{3}rw/.test(device.mode)) {
+    // With the kvm-access item, l1-kvm-access says who can open it.
+    if (device?.mode && !/^c.{3}rw/.test(device.mode) && files.get(levelFile('L1', 'kvm-access')) === undefined) {
       return result(
         'warn',
         `L1 has KVM (${modules})${pvm}, but /dev/kvm is ${device.mode} ${device.owner}:${device.group}: only root can use it`,
