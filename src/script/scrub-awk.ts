@@ -109,6 +109,46 @@ function rule_data(s,  out, i, n, p, j) {
   }
   return out
 }
+# ^(cipassword:\s*)(\S.*)$ (Proxmox VE)
+function rule_cipassword(s,  i, n) {
+  n = length(s); i = 12
+  while (i <= n && isspace(substr(s, i, 1))) i++
+  if (i > n || index(substr(s, i), "\r")) return s
+  return substr(s, 1, i - 1) "<redacted>"
+}
+# (\b(?:vnc|spice)passwd\s*=\s*)(?:(['"])[^'"]*\2|[^,\s]+), case-insensitive (xl)
+function rule_vncspice(s,  low, out, i, n, k, j, q, e, m) {
+  low = tolower(s); out = ""; i = 1; n = length(s)
+  while (i <= n) {
+    m = 0
+    if (i == 1 || !isword(substr(s, i - 1, 1))) {
+      k = 0
+      if (substr(low, i, 3) == "vnc") k = i + 3
+      else if (substr(low, i, 5) == "spice") k = i + 5
+      if (k && substr(low, k, 6) == "passwd") {
+        j = k + 6
+        while (j <= n && isspace(substr(s, j, 1))) j++
+        if (substr(s, j, 1) == "=") {
+          j++
+          while (j <= n && isspace(substr(s, j, 1))) j++
+          q = substr(s, j, 1)
+          if (q == "'" || q == "\"") {
+            e = j + 1
+            while (e <= n && substr(s, e, 1) != "'" && substr(s, e, 1) != "\"") e++
+            if (e <= n && substr(s, e, 1) == q) { out = out substr(s, i, j - i) q "<redacted>" q; i = e + 1; m = 1 }
+          }
+          if (!m) {
+            e = j
+            while (e <= n && substr(s, e, 1) != "," && !isspace(substr(s, e, 1))) e++
+            if (e > j) { out = out substr(s, i, j - i) "<redacted>"; i = e; m = 1 }
+          }
+        }
+      }
+    }
+    if (!m) { out = out substr(s, i, 1); i++ }
+  }
+  return out
+}
 # (:key=)([^:,\s'"]+)
 function rule_cephkey(s,  out, i, n, j, c) {
   out = ""; i = 1; n = length(s)
@@ -132,6 +172,8 @@ function scrub(s) {
     if (index(s, "data=")) s = rule_data(s)
     if (index(s, "\"data\"")) s = rule_jsonkey(s, "data", 0)
   }
+  if (substr(s, 1, 11) == "cipassword:") s = rule_cipassword(s)
+  if (index(tolower(s), "passwd")) s = rule_vncspice(s)
   if (index(s, ":key=")) s = rule_cephkey(s)
   # libvirt logs: the environment QEMU was started with, one NAME=value \ per line
   if (s ~ /^[A-Za-z_][A-Za-z0-9_]*=/ && substr(s, length(s) - 1) == " \\" && index(s, "\r") == 0) {

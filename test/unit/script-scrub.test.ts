@@ -11,7 +11,7 @@ import { SCRUB_AWK } from '../../src/script/scrub-awk.ts';
 const FRAGMENTS = [
   'password=', 'PassWord=', 'passwd=', 'PASSWD =', 'passwd = ', '"password"', '"Passwd" : ', ':', ',', ' ', '\t', "'", '"',
   'hunter2', 'on', 'OFF', 'yes', 'false', 'secret', 'SECRET', 'data=', '"data"', 'data', ':key=', 'key=', 'AQB==', '\\',
-  '\\"', 'x', '-object ', 'id=sec0', '{', '}', '\r', '\xa0', 'é', 'HOME', '=', ' \\', '_A1', 'rbd:pool/img', '<graphics ',
+  '\\"', 'x', 'cipassword:', 'cipassword: ', 'vncpasswd', 'SpicePasswd', 'vnc', 'spice', '-object ', 'id=sec0', '{', '}', '\r', '\xa0', 'é', 'HOME', '=', ' \\', '_A1', 'rbd:pool/img', '<graphics ',
 ];
 
 /** Deterministic pseudo-random lines built from the fragments the rules look for. */
@@ -51,6 +51,8 @@ const KNOWN = [
   'password=secret,data=x',
   `passwd = "a'b"`,
   '"password" :"a\\"b" "passwd":"c',
+  'cipassword: $5$abc$def',
+  'vncpasswd="s3cret" spicepasswd=abc,vnclisten=0.0.0.0',
 ];
 
 const AWKS: Array<[string, string[]]> = [
