@@ -8,12 +8,12 @@
 // Results: bench/results/<date>-<host>-fleet.json and .md.
 // Usage: npm run bench:fleet [-- --rounds N]      (root: namespaces; needs ansible-playbook)
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chainName, createChainNets, fleetInventory } from '../test/harness/fleet-net.ts';
-import { HARNESS, type TestHost, startHost, writeKnownHosts } from '../test/harness/hosts.ts';
+import { HARNESS, startHost, type TestHost, writeKnownHosts } from '../test/harness/hosts.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -31,7 +31,11 @@ function machineCpuMs(): number {
 
 /** Runs a command; wall time, the machine's busy CPU time, and the command's own CPU time
  * (user + system of it and its children, from bash's `time`). */
-function measure(argv: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<{ code: number; wallMs: number; machineCpuMs: number; ownCpuMs: number; out: string }> {
+function measure(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Promise<{ code: number; wallMs: number; machineCpuMs: number; ownCpuMs: number; out: string }> {
   const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((resolve, reject) => {
     const cpu0 = machineCpuMs();
@@ -47,7 +51,13 @@ function measure(argv: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Pro
     child.on('close', (code) => {
       const m = /NBTIME ([\d.]+) ([\d.]+)/.exec(err);
       const out = readFileSync(path.join(HARNESS, `bench-${process.pid}.out`), 'utf8');
-      resolve({ code: code ?? -1, wallMs: performance.now() - t0, machineCpuMs: machineCpuMs() - cpu0, ownCpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN, out });
+      resolve({
+        code: code ?? -1,
+        wallMs: performance.now() - t0,
+        machineCpuMs: machineCpuMs() - cpu0,
+        ownCpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN,
+        out,
+      });
     });
   });
 }
@@ -64,15 +74,44 @@ async function scriptVsCollect(dir: string) {
   const shCpu: number[] = [];
   const collectCpu: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const c = await measure(nestbug('collect', '--l1', 'local', '--timeout', ITEM_TIMEOUT, '--no-input', '-q', '-o', path.join(dir, `c${r}.zip`)));
-    const x = await measure(['sh', script, '--level', 'L1', '--timeout', ITEM_TIMEOUT, '-o', path.join(dir, `s${r}.tar.gz`)]);
+    const c = await measure(
+      nestbug(
+        'collect',
+        '--l1',
+        'local',
+        '--timeout',
+        ITEM_TIMEOUT,
+        '--no-input',
+        '-q',
+        '-o',
+        path.join(dir, `c${r}.zip`),
+      ),
+    );
+    const x = await measure([
+      'sh',
+      script,
+      '--level',
+      'L1',
+      '--timeout',
+      ITEM_TIMEOUT,
+      '-o',
+      path.join(dir, `s${r}.tar.gz`),
+    ]);
     collect.push(c.wallMs);
     collectCpu.push(c.ownCpuMs);
     sh.push(x.wallMs);
     shCpu.push(x.ownCpuMs);
     console.error(`round ${r + 1}: collect ${s(c.wallMs)}, script ${s(x.wallMs)}`);
   }
-  return { collectMs: median(collect), scriptMs: median(sh), ratio: median(sh) / median(collect), collectCpuMs: median(collectCpu), scriptCpuMs: median(shCpu), collectRuns: collect, scriptRuns: sh };
+  return {
+    collectMs: median(collect),
+    scriptMs: median(sh),
+    ratio: median(sh) / median(collect),
+    collectCpuMs: median(collectCpu),
+    scriptCpuMs: median(shCpu),
+    collectRuns: collect,
+    scriptRuns: sh,
+  };
 }
 
 async function playbook(chains: number, nets: ReturnType<typeof createChainNets>, hosts: TestHost[], dir: string) {
@@ -82,8 +121,16 @@ async function playbook(chains: number, nets: ReturnType<typeof createChainNets>
   writeFileSync(inv, fleetInventory(nets.chains.slice(0, chains), kh, ITEM_TIMEOUT));
   const out = path.join(home, 'out');
   const env = { HOME: home, ANSIBLE_NOCOLOR: '1', ANSIBLE_PIPELINING: 'True', ANSIBLE_RETRY_FILES_ENABLED: 'False' };
-  const run = await measure(['ansible-playbook', '-i', inv, path.join(ROOT, 'ansible', 'collect.yml'), '-e', `nestbug_out=${out}`, '-f', FORKS], env, home);
-  const report = JSON.parse(readFileSync(path.join(out, 'fleet.json'), 'utf8')) as { chains: Array<{ exitCode: number; partial: boolean }> };
+  const run = await measure(
+    ['ansible-playbook', '-i', inv, path.join(ROOT, 'ansible', 'collect.yml'), '-e', `nestbug_out=${out}`, '-f', FORKS],
+    env,
+    home,
+  );
+  if (!existsSync(path.join(out, 'fleet.json')))
+    throw new Error(`ansible-playbook (exit ${run.code}) wrote no fleet.json:\n${run.out.slice(-3000)}`);
+  const report = JSON.parse(readFileSync(path.join(out, 'fleet.json'), 'utf8')) as {
+    chains: Array<{ exitCode: number; partial: boolean }>;
+  };
   // The controller's merging alone, again on the same archives.
   const merge = await measure(nestbug('fleet-report', '--hosts', path.join(out, 'hosts.json'), '--out', out));
   return {
@@ -111,8 +158,12 @@ async function main() {
   const hosts: TestHost[] = [];
   try {
     for (const n of nets.chains) {
-      hosts.push(await startHost({ name: `b${chainName(n.index)}-l0`, netns: n.l0, address: n.l0Address, isolated: true }));
-      hosts.push(await startHost({ name: `b${chainName(n.index)}-l1`, netns: n.l1, address: n.l1Address, isolated: true }));
+      hosts.push(
+        await startHost({ name: `b${chainName(n.index)}-l0`, netns: n.l0, address: n.l0Address, isolated: true }),
+      );
+      hosts.push(
+        await startHost({ name: `b${chainName(n.index)}-l1`, netns: n.l1, address: n.l1Address, isolated: true }),
+      );
     }
     console.error('ansible-playbook over 1 chain ...');
     const one = await playbook(1, nets, hosts, dir);
@@ -121,7 +172,13 @@ async function main() {
     console.error(`  ${s(many.wallMs)}`);
     const result = {
       date: new Date().toISOString(),
-      machine: { host: os.hostname(), cpus: os.availableParallelism(), rounds: ROUNDS, itemTimeout: Number(ITEM_TIMEOUT), forks: Number(FORKS) },
+      machine: {
+        host: os.hostname(),
+        cpus: os.availableParallelism(),
+        rounds: ROUNDS,
+        itemTimeout: Number(ITEM_TIMEOUT),
+        forks: Number(FORKS),
+      },
       scriptVsCollect: local,
       ansible: { one, many, ratio: many.wallMs / one.wallMs, ratioToCpuBound: many.wallMs / many.cpuBoundMs },
     };

@@ -3,10 +3,20 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError, messageOf } from '../errors.js';
+import { messageOf, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { mergeToBundle } from '../merge/command.js';
-import { type ChainPlan, type ChainResult, FleetInputError, fleetCsv, fleetExitCode, fleetJson, fleetMarkdown, parseHosts, planChains } from './report.js';
+import {
+  type ChainPlan,
+  type ChainResult,
+  FleetInputError,
+  fleetCsv,
+  fleetExitCode,
+  fleetJson,
+  fleetMarkdown,
+  parseHosts,
+  planChains,
+} from './report.js';
 
 function notMerged(plan: ChainPlan, exitCode: number): ChainResult {
   const levels: ChainResult['levels'] = {};
@@ -24,13 +34,25 @@ async function mergeChain(plan: ChainPlan, out: string, io: Io, version: string)
   const dir = path.join(out, plan.chain);
   await mkdir(dir, { recursive: true });
   const bundle = path.join(dir, `nestbug-${plan.chain}.zip`);
-  const unreached = plan.hosts.filter((h) => !h.archive).map((h) => `${h.level}=${h.host},${(h.error || 'not reached').replace(/\s+/g, ' ')}`);
+  const unreached = plan.hosts
+    .filter((h) => !h.archive)
+    .map((h) => `${h.level}=${h.host},${(h.error || 'not reached').replace(/\s+/g, ' ')}`);
   try {
-    const r = await mergeToBundle(archives.map((h) => h.archive), { output: bundle, unreached, quiet: true }, io, version, ['nestbug', 'fleet-report', plan.chain]);
+    const r = await mergeToBundle(
+      archives.map((h) => h.archive),
+      { output: bundle, unreached, quiet: true },
+      io,
+      version,
+      ['nestbug', 'fleet-report', plan.chain],
+    );
     const levels: ChainResult['levels'] = {};
     for (const h of plan.hosts) {
       const record = r.manifest.levels.find((l) => l.level === h.level);
-      levels[h.level] = { host: h.host, reached: record?.reached ?? false, runsOn: r.verdict.levels[h.level]?.runsOn ?? 'unknown' };
+      levels[h.level] = {
+        host: h.host,
+        reached: record?.reached ?? false,
+        runsOn: r.verdict.levels[h.level]?.runsOn ?? 'unknown',
+      };
     }
     const failedChecks = [...new Set(r.verdict.checks.filter((c) => c.status === 'fail').map((c) => c.id))];
     const partial = r.code === 3;
@@ -61,14 +83,20 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   await rename(temp, file);
 }
 
-export async function runFleetReport(flags: { hosts: string; out: string; jobs?: string }, io: Io, version: string): Promise<number> {
+export async function runFleetReport(
+  flags: { hosts: string; out: string; jobs?: string },
+  io: Io,
+  version: string,
+): Promise<number> {
   const hostsFile = path.resolve(io.cwd, flags.hosts);
   const out = path.resolve(io.cwd, flags.out);
   let text: string;
   try {
     text = await readFile(hostsFile, 'utf8');
   } catch (error) {
-    throw new UsageError(`--hosts ${flags.hosts}: cannot read (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`);
+    throw new UsageError(
+      `--hosts ${flags.hosts}: cannot read (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`,
+    );
   }
   let plans: ChainPlan[];
   try {

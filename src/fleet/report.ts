@@ -53,9 +53,12 @@ export function parseHosts(text: string, source: string): FleetHost[] {
     const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : '');
     const level = str('level');
     if (!str('host')) throw new FleetInputError(`${source}: host ${i + 1} has no name`);
-    if (!isLevel(level)) throw new FleetInputError(`${source}: ${str('host')}: nestbug_level must be L0, L1 or L2 (got '${level}')`);
+    if (!isLevel(level))
+      throw new FleetInputError(`${source}: ${str('host')}: nestbug_level must be L0, L1 or L2 (got '${level}')`);
     if (!/^[A-Za-z0-9._-]{1,100}$/.test(str('chain'))) {
-      throw new FleetInputError(`${source}: ${str('host')}: chain name '${str('chain')}' (nestbug_chain or nestbug_l0) must be letters, digits, . _ -`);
+      throw new FleetInputError(
+        `${source}: ${str('host')}: chain name '${str('chain')}' (nestbug_chain or nestbug_l0) must be letters, digits, . _ -`,
+      );
     }
     return { host: str('host'), level, chain: str('chain'), archive: str('archive'), error: str('error') };
   });
@@ -69,7 +72,12 @@ export function planChains(hosts: readonly FleetHost[]): ChainPlan[] {
     .map(([chain, list]) => {
       const sorted = [...list].sort((a, b) => a.level.localeCompare(b.level));
       const twin = LEVELS.find((l) => sorted.filter((h) => h.level === l).length > 1);
-      const problem = twin ? `two hosts for ${twin}: ${sorted.filter((h) => h.level === twin).map((h) => h.host).join(', ')}` : undefined;
+      const problem = twin
+        ? `two hosts for ${twin}: ${sorted
+            .filter((h) => h.level === twin)
+            .map((h) => h.host)
+            .join(', ')}`
+        : undefined;
       return { chain, hosts: sorted, problem };
     });
 }
@@ -83,8 +91,17 @@ function unreachable(plan: ChainPlan): string[] {
 }
 
 export function fleetCsv(plans: readonly ChainPlan[], results: readonly ChainResult[]): string {
-  const quote = (v: string) => (/[",\n\r]/.test(v) || /^[=+\-@]/.test(v) ? `"${v.replace(/^([=+\-@])/, "'$1").replace(/"/g, '""')}"` : v);
-  const header = ['chain', 'exitCode', 'partial', ...LEVELS.flatMap((l) => [`${l}_host`, `${l}_reached`, `${l}_runsOn`]), 'failedChecks', 'unreachable', 'bundle'];
+  const quote = (v: string) =>
+    /[",\n\r]/.test(v) || /^[=+\-@]/.test(v) ? `"${v.replace(/^([=+\-@])/, "'$1").replace(/"/g, '""')}"` : v;
+  const header = [
+    'chain',
+    'exitCode',
+    'partial',
+    ...LEVELS.flatMap((l) => [`${l}_host`, `${l}_reached`, `${l}_runsOn`]),
+    'failedChecks',
+    'unreachable',
+    'bundle',
+  ];
   const rows = results.map((r, i) => [
     r.chain,
     String(r.exitCode),
@@ -100,7 +117,11 @@ export function fleetCsv(plans: readonly ChainPlan[], results: readonly ChainRes
   return `${[header, ...rows].map((row) => row.map(quote).join(',')).join('\n')}\n`;
 }
 
-export function fleetMarkdown(plans: readonly ChainPlan[], results: readonly ChainResult[], generatedAt: string): string {
+export function fleetMarkdown(
+  plans: readonly ChainPlan[],
+  results: readonly ChainResult[],
+  generatedAt: string,
+): string {
   const failing = results.filter((r) => r.failedChecks.length > 0).length;
   const partial = results.filter((r) => r.partial).length;
   const rows = results.map((r, i) => [
@@ -108,7 +129,9 @@ export function fleetMarkdown(plans: readonly ChainPlan[], results: readonly Cha
     plans[i].hosts.map((h) => `${h.level} ${cell(h.host)}`).join('<br>'),
     ...LEVELS.map((l) => (r.levels[l] ? `${r.levels[l]!.reached ? '' : 'not reached; '}${r.levels[l]!.runsOn}` : '-')),
     r.failedChecks.length ? r.failedChecks.map((c) => cell(c)).join(' ') : 'none',
-    unreachable(plans[i]).map((u) => escapeText(u)).join('<br>') || '-',
+    unreachable(plans[i])
+      .map((u) => escapeText(u))
+      .join('<br>') || '-',
     String(r.exitCode),
     r.bundle ? cell(r.bundle.split('/').slice(-2).join('/')) : 'none',
   ]);
@@ -117,7 +140,10 @@ export function fleetMarkdown(plans: readonly ChainPlan[], results: readonly Cha
     '',
     `${results.length} chain(s); ${failing} with failed checks; ${partial} partial (a host unreachable, timed out, or items failed). Generated ${generatedAt}.`,
     '',
-    table(['chain', 'hosts', 'L0 runs on', 'L1 runs on', 'L2 runs on', 'failed checks', 'unreachable', 'exit', 'bundle'], rows),
+    table(
+      ['chain', 'hosts', 'L0 runs on', 'L1 runs on', 'L2 runs on', 'failed checks', 'unreachable', 'exit', 'bundle'],
+      rows,
+    ),
     '',
     'Exit codes as `nestbug collect`: 0 all checks passed, 3 partial, 4 a check failed. Each bundle has its summary.md.',
     '',

@@ -2,21 +2,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { evidenceFromMap } from '../analyse/evidence.js';
+import { analyseEvidence } from '../analyse/index.js';
 import type { Verdict } from '../analyse/types.js';
+import { readEvidenceFolder } from '../bundle/folder.js';
 import { countItems } from '../bundle/manifest.js';
 import { CollectorFileError } from '../collect/collectors.js';
 import { loadCollectors } from '../collect/load-collectors.js';
-import { analyseEvidence } from '../analyse/index.js';
-import { evidenceFromMap } from '../analyse/evidence.js';
-import { readEvidenceFolder } from '../bundle/folder.js';
 import { assertWritableOutput } from '../commands/collect-command.js';
 import { summaryTemplate } from '../commands/write-bundle.js';
-import { renderSummary } from '../render/summary.js';
 import { UsageError } from '../errors.js';
 import { collectExitCode } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { resolveOutput } from '../options.js';
 import { jsonResult } from '../render/json.js';
+import { renderSummary } from '../render/summary.js';
 import { formatBytes } from '../util/stamp.js';
 import { mergeArchives, mergedIsPartial, parseUnreached, writeMergedBundle } from './merge.js';
 
@@ -40,8 +40,18 @@ async function collectorsOrUsage() {
 }
 
 /** The bundle, its verdict and exit code; no output on stdout (callers decide). */
-export async function mergeToBundle(archives: string[], flags: MergeFlags, io: Io, version: string, commandLine: string[]) {
-  const { output, format } = resolveOutput(flags.output, flags.format, { cwd: io.cwd, home: os.homedir(), now: io.now() });
+export async function mergeToBundle(
+  archives: string[],
+  flags: MergeFlags,
+  io: Io,
+  version: string,
+  commandLine: string[],
+) {
+  const { output, format } = resolveOutput(flags.output, flags.format, {
+    cwd: io.cwd,
+    home: os.homedir(),
+    now: io.now(),
+  });
   await assertWritableOutput(output);
   const merged = await mergeArchives({
     archives: archives.map((a) => path.resolve(io.cwd, a)),
@@ -55,16 +65,29 @@ export async function mergeToBundle(archives: string[], flags: MergeFlags, io: I
     const summary = renderSummary(await summaryTemplate(), verdict, merged.manifest);
     const redact = flags.redact || flags.redactWord?.length ? { words: flags.redactWord ?? [] } : undefined;
     const written = await writeMergedBundle({ merged, output, format, summary, redact });
-    const code = collectExitCode({ partial: mergedIsPartial(merged.manifest), interrupted: false, anyCheckFailed: verdict.checks.some((c) => c.status === 'fail') });
+    const code = collectExitCode({
+      partial: mergedIsPartial(merged.manifest),
+      interrupted: false,
+      anyCheckFailed: verdict.checks.some((c) => c.status === 'fail'),
+    });
     return { bundle: output, code, verdict, manifest: merged.manifest, ...written };
   } finally {
     await merged.cleanup();
   }
 }
 
-export async function runMergeCommand(archives: string[], flags: MergeFlags, io: Io, version: string, argv: string[]): Promise<number> {
+export async function runMergeCommand(
+  archives: string[],
+  flags: MergeFlags,
+  io: Io,
+  version: string,
+  argv: string[],
+): Promise<number> {
   const result = await mergeToBundle(archives, flags, io, version, ['nestbug', ...argv]);
-  if (flags.json) io.stdout.write(`${JSON.stringify(jsonResult(result.verdict, result.code, result.bundle, result.manifest), null, 2)}\n`);
+  if (flags.json)
+    io.stdout.write(
+      `${JSON.stringify(jsonResult(result.verdict, result.code, result.bundle, result.manifest), null, 2)}\n`,
+    );
   if (!flags.quiet) io.stderr.write(`${closing(result.verdict, result).join('\n')}\n`);
   return result.code;
 }
@@ -72,18 +95,30 @@ export async function runMergeCommand(archives: string[], flags: MergeFlags, io:
 function closing(verdict: Verdict, r: Awaited<ReturnType<typeof mergeToBundle>>): string[] {
   const counts = countItems(r.manifest.levels);
   const lines = [`Nested setup: ${verdict.chainName}. ${verdict.chainLine}`];
-  for (const level of r.manifest.levels.filter((l) => !l.reached)) lines.push(`  ${level.level} ${level.target}: ${level.error ?? 'not reached'}`);
+  for (const level of r.manifest.levels.filter((l) => !l.reached))
+    lines.push(`  ${level.level} ${level.target}: ${level.error ?? 'not reached'}`);
   for (const c of verdict.checks.filter((x) => x.status === 'fail')) lines.push(`  FAIL ${c.summary}`);
-  lines.push(`Bundle: ${r.bundle} (${formatBytes(r.bytes)}; ${counts.ok} items collected, ${counts.failed + counts['timed-out']} failed, ${counts['not-installed']} not installed, ${counts.skipped} skipped)`);
+  lines.push(
+    `Bundle: ${r.bundle} (${formatBytes(r.bytes)}; ${counts.ok} items collected, ${counts.failed + counts['timed-out']} failed, ${counts['not-installed']} not installed, ${counts.skipped} skipped)`,
+  );
   if (r.redactionMap) lines.push(`Redacted: the mapping is in ${r.redactionMap} (private: do not attach it).`);
   return lines;
 }
 
 /** inspect A.tar.gz B.tar.gz: merged into a private temporary bundle, then inspected. */
-export async function runInspectLevels(archives: string[], flags: { json?: boolean; summary?: boolean }, io: Io, version: string): Promise<number> {
+export async function runInspectLevels(
+  archives: string[],
+  flags: { json?: boolean; summary?: boolean },
+  io: Io,
+  version: string,
+): Promise<number> {
   const temp = await mkdtemp(path.join(os.tmpdir(), 'nestbug-inspect-levels-'));
   try {
-    const { bundle } = await mergeToBundle(archives, { output: path.join(temp, 'merged.tar.gz') }, io, version, ['nestbug', 'inspect', ...archives]);
+    const { bundle } = await mergeToBundle(archives, { output: path.join(temp, 'merged.tar.gz') }, io, version, [
+      'nestbug',
+      'inspect',
+      ...archives,
+    ]);
     const { runInspect } = await import('../commands/inspect.js');
     return await runInspect(bundle, flags, io);
   } finally {

@@ -2,16 +2,16 @@
 // same as collect writes: the level folders side by side, derived items computed, one
 // manifest, the analysis, summary.md, and with --redact one mapping for every level.
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type ItemRecord, type LevelRecord, type Manifest, isPartial } from '../bundle/manifest.js';
+import { type ItemRecord, isPartial, type LevelRecord, type Manifest } from '../bundle/manifest.js';
 import { loadBundle } from '../bundle/reader.js';
 import { type BundleFormat, BundleWriter } from '../bundle/writer.js';
 import type { Collector } from '../collect/collectors.js';
 import type { PlannedStep } from '../collect/plan.js';
 import { type RunContext, runDerived } from '../collect/run.js';
-import { writeBundle, type WrittenBundle } from '../commands/write-bundle.js';
+import { type WrittenBundle, writeBundle } from '../commands/write-bundle.js';
 import { UsageError } from '../errors.js';
 import { isLevel, LEVELS, type Level } from '../levels.js';
 import type { SpooledFile } from '../redact/apply.js';
@@ -28,7 +28,8 @@ export interface Unreached {
 /** `L1=web-7,unreachable: ssh timed out` */
 export function parseUnreached(value: string): Unreached {
   const m = /^(L[012])=([^,\s]+)(?:,(.*))?$/.exec(value);
-  if (!m || !isLevel(m[1])) throw new UsageError(`--unreached ${value}: expected LEVEL=TARGET[,REASON] (e.g. L1=web-7,ssh timed out)`);
+  if (!m || !isLevel(m[1]))
+    throw new UsageError(`--unreached ${value}: expected LEVEL=TARGET[,REASON] (e.g. L1=web-7,ssh timed out)`);
   return { level: m[1], target: m[2], reason: m[3]?.trim() || 'not reached' };
 }
 
@@ -44,9 +45,15 @@ function parseManifest(text: string | undefined, source: string): Manifest {
   try {
     manifest = JSON.parse(text ?? '') as Manifest;
   } catch {
-    throw new UsageError(`${source}: no readable manifest.json (not a level archive from nestbug-collect.sh or a nestbug bundle)`);
+    throw new UsageError(
+      `${source}: no readable manifest.json (not a level archive from nestbug-collect.sh or a nestbug bundle)`,
+    );
   }
-  if (manifest?.tool !== 'nestbug' || !Array.isArray(manifest.levels) || !manifest.levels.every((l) => l && isLevel(l.level) && Array.isArray(l.items))) {
+  if (
+    manifest?.tool !== 'nestbug' ||
+    !Array.isArray(manifest.levels) ||
+    !manifest.levels.every((l) => l && isLevel(l.level) && Array.isArray(l.items))
+  ) {
     throw new UsageError(`${source}: manifest.json is not a nestbug manifest`);
   }
   return manifest;
@@ -87,7 +94,8 @@ export async function mergeArchives(input: MergeInput): Promise<Merged> {
       }
     }
     for (const u of input.unreached) {
-      if (loaded.some((l) => l.record.level === u.level)) throw new UsageError(`--unreached ${u.level}: there is an archive for ${u.level}`);
+      if (loaded.some((l) => l.record.level === u.level))
+        throw new UsageError(`--unreached ${u.level}: there is an archive for ${u.level}`);
     }
     if (loaded.length === 0 && input.unreached.length === 0) throw new UsageError('no level archive given');
     const levels: LevelRecord[] = [];
@@ -109,7 +117,11 @@ export async function mergeArchives(input: MergeInput): Promise<Merged> {
       formatVersion: 1,
       commandLine: input.commandLine,
       startedAt: times.map((m) => m.startedAt).sort()[0] ?? new Date().toISOString(),
-      finishedAt: times.map((m) => m.finishedAt).sort().at(-1) ?? new Date().toISOString(),
+      finishedAt:
+        times
+          .map((m) => m.finishedAt)
+          .sort()
+          .at(-1) ?? new Date().toISOString(),
       levels,
     };
     return { manifest, spoolDir, files: await spooledFiles(spoolDir), cleanup };
@@ -121,7 +133,11 @@ export async function mergeArchives(input: MergeInput): Promise<Merged> {
 
 /** Fills what the host could not: derived items, and sizes and hashes a host without
  * sha256sum left out. */
-async function completeLevel(record: LevelRecord, spoolDir: string, collectors: readonly Collector[]): Promise<LevelRecord> {
+async function completeLevel(
+  record: LevelRecord,
+  spoolDir: string,
+  collectors: readonly Collector[],
+): Promise<LevelRecord> {
   const finished = new Map<string, Promise<ItemRecord>>(record.items.map((i) => [i.id, Promise.resolve(i)]));
   const items: ItemRecord[] = [];
   for (const item of record.items) {
@@ -131,7 +147,8 @@ async function completeLevel(record: LevelRecord, spoolDir: string, collectors: 
       continue;
     }
     if (item.file && item.sha256 === undefined) Object.assign(item, await sizeAndHash(path.join(spoolDir, item.file)));
-    for (const f of item.files ?? []) if (f.sha256 === undefined) Object.assign(f, await sizeAndHash(path.join(spoolDir, f.file)));
+    for (const f of item.files ?? [])
+      if (f.sha256 === undefined) Object.assign(f, await sizeAndHash(path.join(spoolDir, f.file)));
     items.push(item);
   }
   return { ...record, items };
@@ -160,21 +177,39 @@ async function deriveItem(
   collectors: readonly Collector[],
 ): Promise<ItemRecord> {
   const known = collectors.find((c) => c.id === marker.id);
-  const collector: Collector = known ?? { id: marker.id, title: marker.title, derivedFrom: from, levels: [...LEVELS], needsRoot: 'never', okExitCodes: [0], outcomes: [], slow: false, source: 'level archive' };
-  const step: PlannedStep = { level, collector: { ...collector, derivedFrom: from }, asRoot: false, timeoutMs: 0, source: marker.source };
-  const ctx: RunContext = { transport: NO_TRANSPORT, spoolDir, maxBytes: Number.MAX_SAFE_INTEGER, signal: new AbortController().signal, onFile: () => {}, finished };
+  const collector: Collector = known ?? {
+    id: marker.id,
+    title: marker.title,
+    derivedFrom: from,
+    levels: [...LEVELS],
+    needsRoot: 'never',
+    okExitCodes: [0],
+    outcomes: [],
+    slow: false,
+    source: 'level archive',
+  };
+  const step: PlannedStep = {
+    level,
+    collector: { ...collector, derivedFrom: from },
+    asRoot: false,
+    timeoutMs: 0,
+    source: marker.source,
+  };
+  const ctx: RunContext = {
+    transport: NO_TRANSPORT,
+    spoolDir,
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    signal: new AbortController().signal,
+    onFile: () => {},
+    finished,
+  };
   return runDerived(step, ctx);
 }
 
 async function spooledFiles(spoolDir: string): Promise<SpooledFile[]> {
   const files: SpooledFile[] = [];
   const walk = async (dir: string, rel: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(dir, e.name);
       const bundlePath = `${rel}/${e.name}`;
@@ -201,7 +236,12 @@ export async function writeMergedBundle(input: WriteInput): Promise<WrittenBundl
   const writer = BundleWriter.create(input.output, input.format, top);
   // With --redact, writeBundle rewrites the held files before they go in.
   if (!input.redact) for (const f of merged.files) writer.addFile(f.bundlePath, f.spoolPath);
-  return writeBundle(writer, { manifest: merged.manifest, summary: input.summary, held: input.redact ? merged.files : [], redactWords: input.redact?.words });
+  return writeBundle(writer, {
+    manifest: merged.manifest,
+    summary: input.summary,
+    held: input.redact ? merged.files : [],
+    redactWords: input.redact?.words,
+  });
 }
 
 export function mergedIsPartial(manifest: Manifest): boolean {

@@ -19,7 +19,9 @@ export function portableOutcome(re: RegExp, where: string): string {
   // RegExp.source escapes "/" (\/), which grep -E warns about.
   const source = re.source.replace(/\\\//g, '/');
   if (re.flags !== '' || /\\[dDwWsSbB]|\(\?|\\[1-9]|\\u|\\x|[*+?}]\?/.test(source)) {
-    throw new ScriptError(`${where}: outcome /${source}/ uses JavaScript-only regular expression syntax; use POSIX ERE (grep -E) syntax`);
+    throw new ScriptError(
+      `${where}: outcome /${source}/ uses JavaScript-only regular expression syntax; use POSIX ERE (grep -E) syntax`,
+    );
   }
   return source;
 }
@@ -47,12 +49,13 @@ function itemFunction(collector: Collector, n: string): string {
     ['tmo', quoteArg(collector.timeoutSeconds !== undefined ? String(Math.ceil(collector.timeoutSeconds)) : '')],
     ['ok', quoteArg(collector.okExitCodes.join(' '))],
     ['scrub', collector.scrub === 'qemu-secrets' ? '1' : '0'],
-    ['into', quoteArg(collector.files !== undefined ? collector.into ?? '' : '')],
+    ['into', quoteArg(collector.files !== undefined ? (collector.into ?? '') : '')],
     ['derived', quoteArg(collector.derivedFrom ?? '')],
     ['cmd', quoteArg(argv ? quoteArgv(argv) : '')],
   ];
   const outcomes = collector.outcomes.map(
-    (o, i) => `  nb_outcome ${quoteArg(portableOutcome(o.when, `${collector.source} (${collector.id}) outcomes[${i}]`))} ${o.status} ${quoteArg(o.reason)} && return 0`,
+    (o, i) =>
+      `  nb_outcome ${quoteArg(portableOutcome(o.when, `${collector.source} (${collector.id}) outcomes[${i}]`))} ${o.status} ${quoteArg(o.reason)} && return 0`,
   );
   return [
     `# ${collector.id} (${collector.source})`,
@@ -83,7 +86,8 @@ export interface ScriptInput {
 
 export function generateScript({ collectors, version, sources, head: headTemplate, tail }: ScriptInput): string {
   const numbered = collectors.map((c, i) => ({ c, n: String(i + 1).padStart(3, '0') }));
-  const head = headTemplate.replaceAll('@@VERSION@@', version.replace(/[^A-Za-z0-9.+-]/g, ''))
+  const head = headTemplate
+    .replaceAll('@@VERSION@@', version.replace(/[^A-Za-z0-9.+-]/g, ''))
     .replace('@@SOURCES@@', () => sources.join(', ').replace(/\n/g, ' '))
     .replace('@@SCRUB_AWK@@', () => SCRUB_AWK.trim())
     .replace('@@JSON_AWK@@', () => JSON_AWK)
@@ -94,7 +98,12 @@ export function generateScript({ collectors, version, sources, head: headTemplat
   const items = numbered.map(({ c, n }) => itemFunction(c, n)).join('\n\n');
   const order = [
     `NB_ITEMS=${quoteArg(numbered.map(({ n }) => n).join(' '))}`,
-    `NB_SLOW=${quoteArg(numbered.filter(({ c }) => c.slow).map(({ n }) => n).join(' '))}`,
+    `NB_SLOW=${quoteArg(
+      numbered
+        .filter(({ c }) => c.slow)
+        .map(({ n }) => n)
+        .join(' '),
+    )}`,
     `NB_LANES=${LANES}`,
   ].join('\n');
   return `${head}\n# ---- the collection list ----\n${items}\n\n${order}\n\n${tail}`;

@@ -5,13 +5,22 @@ import type { Io } from '../io.js';
 
 const repeat = (v: string, prev: string[] = []) => [...prev, v];
 
-export function registerFleetCommands(program: Command, io: Io, setExit: (code: number) => void, version: () => string, argv: string[]): void {
+export function registerFleetCommands(
+  program: Command,
+  io: Io,
+  setExit: (code: number) => void,
+  version: () => string,
+  argv: string[],
+): void {
   program
     .command('script')
     .description('write nestbug-collect.sh: the collection list as one POSIX sh program (no Node needed on the host)')
     .option('--collectors <file>', 'extra collectors, same format as collectors/*.yaml (repeatable)', repeat)
     .option('-o, --output <file>', 'write the script to this file instead of stdout')
-    .addHelpText('after', `\nExamples:\n  nestbug script > nestbug-collect.sh\n  sh nestbug-collect.sh --level L1 -o l1.tar.gz      (on the host; then:)\n  nestbug merge l0.tar.gz l1.tar.gz -o bundle.zip\n`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  nestbug script > nestbug-collect.sh\n  sh nestbug-collect.sh --level L1 -o l1.tar.gz      (on the host; then:)\n  nestbug merge l0.tar.gz l1.tar.gz -o bundle.zip\n`,
+    )
     .action(async (flags: { collectors?: string[]; output?: string }) => {
       const { runScriptCommand } = await import('./command.js');
       setExit(await runScriptCommand(flags, io, version()));
@@ -22,12 +31,19 @@ export function registerFleetCommands(program: Command, io: Io, setExit: (code: 
     .description('level archives (from nestbug-collect.sh) into one bundle with its summary, manifest and verdicts')
     .option('-o, --output <file>', 'bundle file: .zip (default) or .tar.gz')
     .option('--format <format>', 'bundle format when -o has no extension (zip or tar.gz)')
-    .option('--unreached <level=target,reason>', 'a level whose host gave no archive (repeatable), e.g. L1=web-7,timed out', repeat)
+    .option(
+      '--unreached <level=target,reason>',
+      'a level whose host gave no archive (repeatable), e.g. L1=web-7,timed out',
+      repeat,
+    )
     .option('--redact', 'placeholders for hostnames, addresses, serials, users: one mapping for all levels')
     .option('--redact-word <word>', 'also replace this word (repeatable; implies --redact)', repeat)
     .option('--json', 'print the result as JSON on stdout')
     .option('-q, --quiet', 'no closing report on stderr')
-    .addHelpText('after', `\nExamples:\n  nestbug merge nestbug-L0-host-*.tar.gz nestbug-L1-guest-*.tar.gz -o bug.zip\n  nestbug merge l0.tar.gz --unreached L1=guest1,unreachable -o partial.zip --json\n`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  nestbug merge nestbug-L0-host-*.tar.gz nestbug-L1-guest-*.tar.gz -o bug.zip\n  nestbug merge l0.tar.gz --unreached L1=guest1,unreachable -o partial.zip --json\n`,
+    )
     .action(async (archives: string[], flags: Record<string, unknown>) => {
       const { runMergeCommand } = await import('../merge/command.js');
       setExit(await runMergeCommand(archives, flags, io, version(), argv));
@@ -46,7 +62,12 @@ export function registerFleetCommands(program: Command, io: Io, setExit: (code: 
 }
 
 /** inspect with several level archives: they are merged first. */
-export async function inspectLevels(archives: string[], flags: { json?: boolean; summary?: boolean }, io: Io, version: string): Promise<number> {
+export async function inspectLevels(
+  archives: string[],
+  flags: { json?: boolean; summary?: boolean },
+  io: Io,
+  version: string,
+): Promise<number> {
   const { runInspectLevels } = await import('../merge/command.js');
   return runInspectLevels(archives, flags, io, version);
 }

@@ -27,4 +27,3 @@ export const JSON_AWK = String.raw`BEGIN { for (i = 1; i < 32; i++) ctl[sprintf(
     if (c == "\\") o = o "\\\\"; else if (c == "\"") o = o "\\\""; else if (c in ctl) o = o ctl[c]; else o = o c }
   printf "%s%s", (NR > 1 ? "\\n" : ""), o }
 END { printf "\"" }`;
-

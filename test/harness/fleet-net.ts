@@ -62,8 +62,9 @@ export function fleetInventory(nets: ChainNet[], knownHosts: string, itemTimeout
     lines.push(`    ${c}-l0: {ansible_host: ${n.l0Address}, nestbug_level: L0, nestbug_chain: ${c}}`);
     // L1 through its L0, as ssh -J would go
     const proxy = `-o ProxyCommand='ssh -i ${CLIENT_KEY} ${ssh} -W %h:%p root@${n.l0Address}'`;
-    lines.push(`    ${c}-l1: {ansible_host: ${n.l1Address}, nestbug_level: L1, nestbug_l0: ${c}-l0, ansible_ssh_common_args: "${ssh} ${proxy}"}`);
+    lines.push(
+      `    ${c}-l1: {ansible_host: ${n.l1Address}, nestbug_level: L1, nestbug_l0: ${c}-l0, ansible_ssh_common_args: "${ssh} ${proxy}"}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
-

@@ -8,11 +8,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import type { ChainResult } from '../../src/fleet/report.ts';
-import { ROOT } from '../helpers.ts';
 import { newHome, runCli, unpack } from '../harness/cli.ts';
 import { type ChainNet, chainName, createChainNets, fleetInventory } from '../harness/fleet-net.ts';
+import { CLIENT_KEY, have, isRoot, startHost, type TestHost, writeKnownHosts } from '../harness/hosts.ts';
 import { skipTest } from '../harness/skip.ts';
-import { CLIENT_KEY, type TestHost, have, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
+import { ROOT } from '../helpers.ts';
 
 const CHAINS = 16;
 /** The chain whose L1 is down. */
@@ -28,15 +28,18 @@ interface Ctx {
 }
 const fleet = suite<Ctx>('fleet-ansible', { hosts: [] });
 
-
-
 fleet.before(async (ctx) => {
   if (!isRoot() || !have('ansible-playbook')) return;
   ctx.nets = createChainNets(CHAINS);
   const started: Array<Promise<TestHost>> = [];
   for (const net of ctx.nets.chains) {
-    started.push(startHost({ name: `${chainName(net.index)}-l0`, netns: net.l0, address: net.l0Address, isolated: true }));
-    if (net.index !== DOWN) started.push(startHost({ name: `${chainName(net.index)}-l1`, netns: net.l1, address: net.l1Address, isolated: true }));
+    started.push(
+      startHost({ name: `${chainName(net.index)}-l0`, netns: net.l0, address: net.l0Address, isolated: true }),
+    );
+    if (net.index !== DOWN)
+      started.push(
+        startHost({ name: `${chainName(net.index)}-l1`, netns: net.l1, address: net.l1Address, isolated: true }),
+      );
   }
   ctx.hosts = await Promise.all(started);
 });
@@ -45,12 +48,23 @@ fleet.after(async (ctx) => {
   ctx.nets?.remove();
 });
 
-function runPlaybook(args: string[], home: string, timeoutMs: number): Promise<{ code: number | null; output: string; ms: number }> {
+function runPlaybook(
+  args: string[],
+  home: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn('ansible-playbook', args, {
       cwd: home,
-      env: { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', ANSIBLE_NOCOLOR: '1', ANSIBLE_PIPELINING: 'True', ANSIBLE_RETRY_FILES_ENABLED: 'False' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        LANG: 'C.UTF-8',
+        ANSIBLE_NOCOLOR: '1',
+        ANSIBLE_PIPELINING: 'True',
+        ANSIBLE_RETRY_FILES_ENABLED: 'False',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -71,7 +85,15 @@ function runPlaybook(args: string[], home: string, timeoutMs: number): Promise<{
 function failedItems(bundle: string | null): string {
   if (!bundle) return 'no bundle';
   const manifest = JSON.parse(readFileSync(path.join(unpack(bundle), 'manifest.json'), 'utf8')) as Manifest;
-  return manifest.levels.flatMap((l) => l.items.filter((i) => i.status === 'failed' || i.status === 'timed-out').map((i) => `${l.level}/${i.id}: ${i.status} ${i.reason}`)).join('; ') || 'none';
+  return (
+    manifest.levels
+      .flatMap((l) =>
+        l.items
+          .filter((i) => i.status === 'failed' || i.status === 'timed-out')
+          .map((i) => `${l.level}/${i.id}: ${i.status} ${i.reason}`),
+      )
+      .join('; ') || 'none'
+  );
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -91,64 +113,113 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 if (!isRoot() || !have('ansible-playbook')) {
   skipTest('integration/fleet-ansible', 'needs root and ansible-playbook (ansible-core)');
 } else {
-  fleet(`ansible/collect.yml over ${CHAINS} chains with one host down: fleet.json, .md, .csv agree with collect per chain`, async ({ nets, hosts }) => {
-    const home = newHome();
-    const kh = writeKnownHosts(path.join(home, 'known_hosts'), hosts);
-    const inv = path.join(home, 'inventory.yml');
-    writeFileSync(inv, fleetInventory(nets!.chains, kh, ITEM_TIMEOUT));
-    const out = path.join(home, 'out');
-    const play = await runPlaybook(['-i', inv, path.join(ROOT, 'ansible', 'collect.yml'), '-e', `nestbug_out=${out}`, '-f', FORKS], home, 20 * 60000);
-    console.log(`    ansible-playbook over ${CHAINS} chains (${2 * CHAINS - 1} hosts up): ${(play.ms / 1000).toFixed(1)} s`);
-    // ansible-playbook's own exit status 4: some host was unreachable
-    assert.is(play.code, 4, play.output.slice(-4000));
-    assert.ok(existsSync(path.join(out, 'fleet.json')), `no fleet.json; playbook exit ${play.code}\n${play.output.slice(-4000)}`);
-    assert.match(play.output, new RegExp(`${chainName(DOWN)}-l1\\s*: ok=\\d+\\s+changed=\\d+\\s+unreachable=1`), 'the down host is unreachable in the recap');
-
-    const report = JSON.parse(readFileSync(path.join(out, 'fleet.json'), 'utf8')) as { chains: ChainResult[] };
-    assert.equal(Object.keys(report), ['chains']);
-    assert.is(report.chains.length, CHAINS);
-    const csv = readFileSync(path.join(out, 'fleet.csv'), 'utf8').trim().split('\n');
-    assert.is(csv.length, CHAINS + 1);
-    const md = readFileSync(path.join(out, 'fleet.md'), 'utf8');
-
-    // Each chain alone, as a user would collect it; 4 at a time.
-    const single = await mapLimited(nets!.chains, 4, async (n) => {
-      const h = newHome();
-      writeKnownHosts(path.join(h, '.ssh', 'known_hosts'), hosts);
-      const r = await runCli(
-        ['collect', '--l0', `root@${n.l0Address}`, '--l1', `root@${n.l1Address}`, '--l1-jump', 'l0', '-i', CLIENT_KEY, '--timeout', ITEM_TIMEOUT, '--no-input', '--json', '-q', '-o', 'b.zip'],
-        { home: h, timeoutMs: 300000 },
+  fleet(
+    `ansible/collect.yml over ${CHAINS} chains with one host down: fleet.json, .md, .csv agree with collect per chain`,
+    async ({ nets, hosts }) => {
+      const home = newHome();
+      const kh = writeKnownHosts(path.join(home, 'known_hosts'), hosts);
+      const inv = path.join(home, 'inventory.yml');
+      writeFileSync(inv, fleetInventory(nets!.chains, kh, ITEM_TIMEOUT));
+      const out = path.join(home, 'out');
+      const play = await runPlaybook(
+        ['-i', inv, path.join(ROOT, 'ansible', 'collect.yml'), '-e', `nestbug_out=${out}`, '-f', FORKS],
+        home,
+        20 * 60000,
       );
-      return JSON.parse(r.stdout) as { collectors: unknown; exitCode: number; levels: Record<string, { runsOn: string; reached?: boolean }>; checks: Array<{ id: string; status: string }> };
-    });
+      console.log(
+        `    ansible-playbook over ${CHAINS} chains (${2 * CHAINS - 1} hosts up): ${(play.ms / 1000).toFixed(1)} s`,
+      );
+      // ansible-playbook's own exit status 4: some host was unreachable
+      assert.is(play.code, 4, play.output.slice(-4000));
+      assert.ok(
+        existsSync(path.join(out, 'fleet.json')),
+        `no fleet.json; playbook exit ${play.code}\n${play.output.slice(-4000)}`,
+      );
+      assert.match(
+        play.output,
+        new RegExp(`${chainName(DOWN)}-l1\\s*: ok=\\d+\\s+changed=\\d+\\s+unreachable=1`),
+        'the down host is unreachable in the recap',
+      );
 
-    for (const n of nets!.chains) {
-      const c = chainName(n.index);
-      const row = report.chains.find((r) => r.chain === c);
-      assert.ok(row, `${c} in fleet.json`);
-      assert.equal(Object.keys(row!).sort(), ['bundle', 'chain', 'exitCode', 'failedChecks', 'levels', 'partial']);
-      const alone = single[n.index];
-      assert.is(row!.exitCode, alone.exitCode, `${c}: exit code; failed items: ${failedItems(row!.bundle)} / alone: ${JSON.stringify(alone.collectors)}`);
-      assert.is(row!.partial, alone.exitCode === 3, `${c}: partial`);
-      assert.equal(row!.failedChecks, [...new Set(alone.checks.filter((x) => x.status === 'fail').map((x) => x.id))], `${c}: failed checks`);
-      for (const level of ['L0', 'L1'] as const) {
-        assert.is(row!.levels[level]?.host, `${c}-${level.toLowerCase()}`, `${c} ${level}: host`);
-        assert.is(row!.levels[level]?.runsOn, alone.levels[level].runsOn, `${c} ${level}: runs on`);
-        assert.is(row!.levels[level]?.reached, alone.levels[level].reached, `${c} ${level}: reached`);
+      const report = JSON.parse(readFileSync(path.join(out, 'fleet.json'), 'utf8')) as { chains: ChainResult[] };
+      assert.equal(Object.keys(report), ['chains']);
+      assert.is(report.chains.length, CHAINS);
+      const csv = readFileSync(path.join(out, 'fleet.csv'), 'utf8').trim().split('\n');
+      assert.is(csv.length, CHAINS + 1);
+      const md = readFileSync(path.join(out, 'fleet.md'), 'utf8');
+
+      // Each chain alone, as a user would collect it; 4 at a time.
+      const single = await mapLimited(nets!.chains, 4, async (n) => {
+        const h = newHome();
+        writeKnownHosts(path.join(h, '.ssh', 'known_hosts'), hosts);
+        const r = await runCli(
+          [
+            'collect',
+            '--l0',
+            `root@${n.l0Address}`,
+            '--l1',
+            `root@${n.l1Address}`,
+            '--l1-jump',
+            'l0',
+            '-i',
+            CLIENT_KEY,
+            '--timeout',
+            ITEM_TIMEOUT,
+            '--no-input',
+            '--json',
+            '-q',
+            '-o',
+            'b.zip',
+          ],
+          { home: h, timeoutMs: 300000 },
+        );
+        return JSON.parse(r.stdout) as {
+          collectors: unknown;
+          exitCode: number;
+          levels: Record<string, { runsOn: string; reached?: boolean }>;
+          checks: Array<{ id: string; status: string }>;
+        };
+      });
+
+      for (const n of nets!.chains) {
+        const c = chainName(n.index);
+        const row = report.chains.find((r) => r.chain === c);
+        assert.ok(row, `${c} in fleet.json`);
+        assert.equal(Object.keys(row!).sort(), ['bundle', 'chain', 'exitCode', 'failedChecks', 'levels', 'partial']);
+        const alone = single[n.index];
+        assert.is(
+          row!.exitCode,
+          alone.exitCode,
+          `${c}: exit code; failed items: ${failedItems(row!.bundle)} / alone: ${JSON.stringify(alone.collectors)}`,
+        );
+        assert.is(row!.partial, alone.exitCode === 3, `${c}: partial`);
+        assert.equal(
+          row!.failedChecks,
+          [...new Set(alone.checks.filter((x) => x.status === 'fail').map((x) => x.id))],
+          `${c}: failed checks`,
+        );
+        for (const level of ['L0', 'L1'] as const) {
+          assert.is(row!.levels[level]?.host, `${c}-${level.toLowerCase()}`, `${c} ${level}: host`);
+          assert.is(row!.levels[level]?.runsOn, alone.levels[level].runsOn, `${c} ${level}: runs on`);
+          assert.is(row!.levels[level]?.reached, alone.levels[level].reached, `${c} ${level}: reached`);
+        }
+        assert.ok(row!.bundle && existsSync(row!.bundle), `${c}: bundle`);
+        assert.ok(existsSync(path.join(out, c, `${c}-l0-L0.tar.gz`)), `${c}: L0 archive fetched into OUT/<chain>/`);
+        assert.ok(md.includes(`| \`${c}\` |`), `${c}: row in fleet.md`);
+        assert.ok(
+          csv.some((line) => line.startsWith(`${c},${row!.exitCode},${row!.partial},`)),
+          `${c}: row in fleet.csv`,
+        );
+        if (n.index === DOWN) {
+          assert.is(row!.partial, true);
+          assert.is(row!.levels.L1!.reached, false);
+          assert.match(md, new RegExp(`L1 ${c}-l1: unreachable`));
+        } else {
+          assert.ok(row!.levels.L0!.reached && row!.levels.L1!.reached, `${c}: unaffected by the down host`);
+        }
       }
-      assert.ok(row!.bundle && existsSync(row!.bundle), `${c}: bundle`);
-      assert.ok(existsSync(path.join(out, c, `${c}-l0-L0.tar.gz`)), `${c}: L0 archive fetched into OUT/<chain>/`);
-      assert.ok(md.includes(`| \`${c}\` |`), `${c}: row in fleet.md`);
-      assert.ok(csv.some((line) => line.startsWith(`${c},${row!.exitCode},${row!.partial},`)), `${c}: row in fleet.csv`);
-      if (n.index === DOWN) {
-        assert.is(row!.partial, true);
-        assert.is(row!.levels.L1!.reached, false);
-        assert.match(md, new RegExp(`L1 ${c}-l1: unreachable`));
-      } else {
-        assert.ok(row!.levels.L0!.reached && row!.levels.L1!.reached, `${c}: unaffected by the down host`);
-      }
-    }
-  });
+    },
+  );
 }
 
 fleet.run();

@@ -16,7 +16,12 @@ const templates = () => ({
 test('the generated script parses in dash, bash and busybox sh and holds every collector', async () => {
   const collectors = await loadCollectors();
   const script = generateScript({ collectors, version: '9.9.9', sources: ['collectors/*.yaml'], ...templates() });
-  for (const shell of [['dash', '-n'], ['bash', '-n'], ['busybox', 'sh', '-n']]) execFileSync(shell[0], [...shell.slice(1)], { input: script });
+  for (const shell of [
+    ['dash', '-n'],
+    ['bash', '-n'],
+    ['busybox', 'sh', '-n'],
+  ])
+    execFileSync(shell[0], [...shell.slice(1)], { input: script });
   for (const c of collectors) assert.ok(script.includes(`  id=${c.id}\n`), c.id);
   assert.not.match(script, /@@[A-Z_]+@@/, 'every token filled');
   assert.ok(script.startsWith('#!/bin/sh\n'));
@@ -24,7 +29,10 @@ test('the generated script parses in dash, bash and busybox sh and holds every c
 
 test('the script answers --help and refuses bad arguments with one line and exit 2', async () => {
   const script = generateScript({ collectors: await loadCollectors(), version: '1', sources: [], ...templates() });
-  assert.match(execFileSync('dash', ['-s', '--', '--help'], { input: script, encoding: 'utf8' }), /Usage: sh nestbug-collect.sh/);
+  assert.match(
+    execFileSync('dash', ['-s', '--', '--help'], { input: script, encoding: 'utf8' }),
+    /Usage: sh nestbug-collect.sh/,
+  );
   for (const bad of [['--level', 'L7'], ['--timeout', 'x'], ['--bogus']]) {
     try {
       execFileSync('dash', ['-s', '--', ...bad], { input: script, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -39,8 +47,14 @@ test('the script answers --help and refuses bad arguments with one line and exit
 
 test('outcomes that only JavaScript understands are refused, naming the entry', () => {
   assert.is(portableOutcome(/No SMBIOS|\/dev\/mem: No such/, 'x'), 'No SMBIOS|/dev/mem: No such');
-  const [site] = parseCollectors('- id: t\n  title: t\n  command: [t]\n  outcomes:\n    - when: "code \\\\d+"\n      status: ok\n      reason: r\n', 'site.yaml');
-  assert.throws(() => generateScript({ collectors: [site], version: '1', sources: [], ...templates() }), /site\.yaml \(t\) outcomes\[0\].*POSIX ERE/);
+  const [site] = parseCollectors(
+    '- id: t\n  title: t\n  command: [t]\n  outcomes:\n    - when: "code \\\\d+"\n      status: ok\n      reason: r\n',
+    'site.yaml',
+  );
+  assert.throws(
+    () => generateScript({ collectors: [site], version: '1', sources: [], ...templates() }),
+    /site\.yaml \(t\) outcomes\[0\].*POSIX ERE/,
+  );
 });
 
 test.run();

@@ -1,7 +1,7 @@
 // The standalone script scrubs with awk what collect scrubs in TypeScript: both must give
 // the same bytes for the same lines, under every awk the script may meet.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,9 +9,54 @@ import { scrubQemuSecretsLine } from '../../src/collect/scrub.ts';
 import { SCRUB_AWK } from '../../src/script/scrub-awk.ts';
 
 const FRAGMENTS = [
-  'password=', 'PassWord=', 'passwd=', 'PASSWD =', 'passwd = ', '"password"', '"Passwd" : ', ':', ',', ' ', '\t', "'", '"',
-  'hunter2', 'on', 'OFF', 'yes', 'false', 'secret', 'SECRET', 'data=', '"data"', 'data', ':key=', 'key=', 'AQB==', '\\',
-  '\\"', 'x', 'cipassword:', 'cipassword: ', 'vncpasswd', 'SpicePasswd', 'vnc', 'spice', '-object ', 'id=sec0', '{', '}', '\r', '\xa0', 'é', 'HOME', '=', ' \\', '_A1', 'rbd:pool/img', '<graphics ',
+  'password=',
+  'PassWord=',
+  'passwd=',
+  'PASSWD =',
+  'passwd = ',
+  '"password"',
+  '"Passwd" : ',
+  ':',
+  ',',
+  ' ',
+  '\t',
+  "'",
+  '"',
+  'hunter2',
+  'on',
+  'OFF',
+  'yes',
+  'false',
+  'secret',
+  'SECRET',
+  'data=',
+  '"data"',
+  'data',
+  ':key=',
+  'key=',
+  'AQB==',
+  '\\',
+  '\\"',
+  'x',
+  'cipassword:',
+  'cipassword: ',
+  'vncpasswd',
+  'SpicePasswd',
+  'vnc',
+  'spice',
+  '-object ',
+  'id=sec0',
+  '{',
+  '}',
+  '\r',
+  '\xa0',
+  'é',
+  'HOME',
+  '=',
+  ' \\',
+  '_A1',
+  'rbd:pool/img',
+  '<graphics ',
 ];
 
 /** Deterministic pseudo-random lines built from the fragments the rules look for. */
@@ -64,7 +109,10 @@ for (const [name, argv] of AWKS) {
   test(`the script's awk scrub equals scrubQemuSecretsLine (${name})`, () => {
     const lines = [...KNOWN, ...generatedLines(3000), ...fixtureLines()];
     const text = lines.join('\n');
-    const out = execFileSync(argv[0], [...argv.slice(1), SCRUB_AWK], { input: Buffer.from(`${text}\n`, 'latin1'), env: { LC_ALL: 'C', PATH: process.env.PATH } });
+    const out = execFileSync(argv[0], [...argv.slice(1), SCRUB_AWK], {
+      input: Buffer.from(`${text}\n`, 'latin1'),
+      env: { LC_ALL: 'C', PATH: process.env.PATH },
+    });
     const got = out.toString('latin1').split('\n');
     const want = lines.map(scrubQemuSecretsLine);
     assert.is(got.length, want.length);
