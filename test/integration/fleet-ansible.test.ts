@@ -149,7 +149,7 @@ if (!isRoot() || !have('ansible-playbook')) {
       const md = readFileSync(path.join(out, 'fleet.md'), 'utf8');
 
       // Each chain alone, as a user would collect it; 4 at a time.
-      const single = await mapLimited(nets!.chains, 4, async (n) => {
+      const collectChain = async (n: ChainNet) => {
         const h = newHome();
         writeKnownHosts(path.join(h, '.ssh', 'known_hosts'), hosts);
         const r = await runCli(
@@ -173,13 +173,30 @@ if (!isRoot() || !have('ansible-playbook')) {
           ],
           { home: h, timeoutMs: 300000 },
         );
-        return JSON.parse(r.stdout) as {
-          collectors: unknown;
+        const json = JSON.parse(r.stdout) as {
           exitCode: number;
           levels: Record<string, { runsOn: string; reached?: boolean }>;
           checks: Array<{ id: string; status: string }>;
         };
-      });
+        return { ...json, failedItems: failedItems(path.join(h, 'b.zip')) };
+      };
+      const single = await mapLimited(nets!.chains, 4, collectChain);
+      const agrees = (row: ChainResult, alone: Awaited<ReturnType<typeof collectChain>>) =>
+        row.exitCode === alone.exitCode &&
+        JSON.stringify(row.failedChecks) ===
+          JSON.stringify([...new Set(alone.checks.filter((x) => x.status === 'fail').map((x) => x.id))]) &&
+        (['L0', 'L1'] as const).every((l) => row.levels[l]?.runsOn === alone.levels[l].runsOn);
+      // Under this load an item of either run can fail once (a slow host): a chain that
+      // differs is collected alone once more, and the difference shown.
+      for (const n of nets!.chains) {
+        const row = report.chains.find((r) => r.chain === chainName(n.index));
+        if (row && !agrees(row, single[n.index])) {
+          console.log(
+            `    ${row.chain} differs from collect (fleet: ${failedItems(row.bundle)}; alone: ${single[n.index].failedItems}); collecting it alone again`,
+          );
+          single[n.index] = await collectChain(n);
+        }
+      }
 
       for (const n of nets!.chains) {
         const c = chainName(n.index);
@@ -190,7 +207,7 @@ if (!isRoot() || !have('ansible-playbook')) {
         assert.is(
           row!.exitCode,
           alone.exitCode,
-          `${c}: exit code; failed items: ${failedItems(row!.bundle)} / alone: ${JSON.stringify(alone.collectors)}`,
+          `${c}: exit code; failed items: ${failedItems(row!.bundle)} / alone: ${alone.failedItems}`,
         );
         assert.is(row!.partial, alone.exitCode === 3, `${c}: partial`);
         assert.equal(
