@@ -8,6 +8,7 @@ import { EXIT } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
 import { addCheckOptions, addCollectOptions, repeatable } from './options.js';
 import { inspectLevels, registerFleetCommands } from './script/register.js';
+import { toleratePipeClose } from './signals.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -122,6 +123,8 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode: number = EXIT.ok;
+  toleratePipeClose(io.stdout);
+  toleratePipeClose(io.stderr);
   const program = buildProgram(io, argv, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -132,6 +135,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 }
 
 export async function reportError(error: unknown, io: Io): Promise<number> {
+  // Messages may quote host data (names, remote errors): shown escaped.
+  const { terminalText } = await import('./util/terminal-text.js');
+  const stderr = io.stderr;
+  io = { ...io, stderr: { write: (s: string) => stderr.write(terminalText(s)) } as Io['stderr'] };
   if (error instanceof CommanderError) {
     const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
     if (shown.includes(error.code)) return EXIT.ok;

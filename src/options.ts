@@ -39,6 +39,7 @@ function addTargetOptions(cmd: Command) {
 export function addCollectOptions(cmd: Command) {
   return addTargetOptions(cmd)
     .option('-o, --output <file>', 'bundle file: .zip (default) or .tar.gz')
+    .option('--force', 'replace the -o file if it exists (only a regular file is ever replaced)')
     .addOption(new Option('--format <format>', 'bundle format when -o has no extension').choices(['zip', 'tar.gz']))
     .option('--max-output <size>', 'cap per item output', '64M')
     .option('--collectors <file>', 'extra collectors, same format as collectors/*.yaml (repeatable)', repeatable)
@@ -88,6 +89,8 @@ export interface CollectOptions {
   /** Questions may be asked (a person at a terminal, no --no-input, no --json). */
   interactive: boolean;
   redact?: { words: string[] };
+  /** --force: an existing regular file at `output` may be replaced. */
+  force: boolean;
   /** The command line as recorded in the manifest. */
   commandLine: string[];
 }
@@ -130,6 +133,7 @@ export function buildCollectOptions(
     quiet: flags.quiet ?? false,
     interactive: command === 'bundle' && isInteractive(flags, env),
     redact: flags.redact || redactWords.length ? { words: redactWords } : undefined,
+    force: flags.force ?? false,
     commandLine: recordedCommandLine(argv),
   };
 }

@@ -41,11 +41,16 @@ export function chainName(levels: Partial<Record<Level, LevelVerdict>>, checks: 
   return state ? `${name}: ${state}` : name;
 }
 
-export function chainLine(levels: Partial<Record<Level, LevelVerdict>>, collected: readonly Level[]): string {
-  return LEVELS.filter((l) => levels[l] || collected.includes(l))
+/** `described`: levels not collected that a level above describes (s390x /proc/sysinfo). */
+export function chainLine(
+  levels: Partial<Record<Level, LevelVerdict>>,
+  collected: readonly Level[],
+  described: Partial<Record<Level, string>> = {},
+): string {
+  return LEVELS.filter((l) => levels[l] || collected.includes(l) || described[l])
     .map((l) => {
       const v = levels[l];
-      if (!v) return `${l} (not collected)`;
+      if (!v) return `${l} (${described[l] ?? 'not collected'})`;
       return `${l} (${runsOnLabel(v.runsOn)}${v.platform ? `, ${v.platform.name}` : ''})`;
     })
     .join(' -> ');

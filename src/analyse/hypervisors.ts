@@ -201,6 +201,18 @@ export const HYPERVISORS = [
     lscpuHypervisor: /PR\/SM/,
   },
   {
+    // `lpar` is s390x PR/SM; a pSeries level with an IBM machine type is a PowerVM LPAR.
+    id: 'powervm',
+    name: 'PowerVM (an IBM Power LPAR)',
+    kind: 'hypervisor',
+    runsOn: 'powervm',
+    detectVirt: ['powervm'],
+    nesting: {
+      where: 'in the LPAR profile on the HMC and the Power firmware',
+      fix: 'KVM guests in a PowerVM LPAR need Power10 with firmware FW1060 or later, the LPAR set to KVM-capable on the HMC, and a Linux kernel >= 6.8 (KVM-HV nested API v2); older systems can only run the slow kvm_pr there.',
+    },
+  },
+  {
     id: 'bhyve',
     name: 'bhyve',
     kind: 'hypervisor',

@@ -2,6 +2,7 @@
 // bundle, or a folder with a few files pasted from a bug report.
 import type { LevelRecord } from '../bundle/manifest.js';
 import { LEVELS, type Level, levelBelow } from '../levels.js';
+import { levelsDescribedFromAbove } from './arch/chain.js';
 import { CHECKS } from './checks/index.js';
 import { type ItemState, runCheck } from './checks/registry.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
@@ -100,6 +101,6 @@ export function analyseEvidence(files: EvidenceFiles, targets: readonly LevelRec
     tables: LEVELS.map((l) => levelTable(files, l)).filter((t) => t.collected),
     checks,
     chainName: chainName(levels, checks),
-    chainLine: chainLine(levels, collected),
+    chainLine: chainLine(levels, collected, levelsDescribedFromAbove(files, collected)),
   };
 }

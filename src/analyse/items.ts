@@ -10,6 +10,7 @@ const VERDICT_ITEMS = {
   quick: [
     'uname', 'cpuinfo', 'lscpu', 'detect-virt', 'cpuid-signature', 'identity', 'qemu-cmdlines', 'qemu-kvm-fds', 'domains',
     'container',
+    'device-tree',
   ],
   more: [
     'dmesg', 'kernel-journal', 'dmidecode', 'x86info', 'sysinfo', 'os-release', 'qemu-version', 'libvirt-version',

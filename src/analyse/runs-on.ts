@@ -1,6 +1,7 @@
 // Pure: what each level runs on, from its own evidence (inside view) and from the
 // level below (outside view). Facts and traps: see the project's detection notes.
 import type { Level } from '../levels.js';
+import { archClues } from './arch/clues.js';
 import { type EvidenceFiles, findLine, levelFile } from './evidence.js';
 import { parseCpuinfo } from './parsers/cpuinfo.js';
 import {
@@ -123,7 +124,9 @@ export function insideClues(files: EvidenceFiles, level: Level): { clues: Clue[]
     clues.push(clue(says, 2, `systemd-detect-virt --vm says ${detect}${detect === 'qemu' ? ' (QEMU without KVM)' : ''}`, f('detect-virt'), 1, detect));
   }
 
-  const sysinfo = files.get(f('sysinfo'));
+  const arch = archClues(files, level);
+  clues.push(...arch.clues);
+  const sysinfo = arch.sysinfoTcg ? undefined : files.get(f('sysinfo'));
   if (sysinfo) {
     const lines = parseColonLines(sysinfo);
     const cp = lines.find((l) => /^VM00 Control Program$/.test(l.key));

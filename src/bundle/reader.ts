@@ -1,17 +1,18 @@
 // Reads a bundle for inspect: a folder (whole bundle, or a few files in the bundle
 // layout), a .zip or a .tar.gz. Archives are unpacked into a private temp folder with
 // limits: no path leaves it, no link is followed, and sizes are bounded.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type Stats } from 'node:fs';
 import { lstat, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar';
 import yauzl from 'yauzl';
-import { evidenceFromMap, type EvidenceFiles } from '../analyse/evidence.js';
+import { type EvidenceFiles, evidenceFromMap } from '../analyse/evidence.js';
 import { UsageError } from '../errors.js';
+import { removeOnExit } from '../signals.js';
 import { findRoot, readEvidenceFolder } from './folder.js';
 
 export interface ReadLimits {
@@ -20,7 +21,11 @@ export interface ReadLimits {
   maxTotalBytes: number;
 }
 
-export const DEFAULT_LIMITS: ReadLimits = { maxEntries: 20000, maxFileBytes: 256 * 1024 * 1024, maxTotalBytes: 1024 * 1024 * 1024 };
+export const DEFAULT_LIMITS: ReadLimits = {
+  maxEntries: 20000,
+  maxFileBytes: 256 * 1024 * 1024,
+  maxTotalBytes: 1024 * 1024 * 1024,
+};
 
 export interface LoadedBundle {
   files: EvidenceFiles;
@@ -38,12 +43,30 @@ export function safeEntryPath(name: string): string | undefined {
   return parts.join('/');
 }
 
+/** Longer names than any file system takes; said in a short message, not echoed whole. */
+const MAX_NAME_BYTES = 1024;
+const MAX_PART_BYTES = 255;
+
+function refuseLongName(name: string): void {
+  const bytes = Buffer.byteLength(name);
+  const longestPart = Math.max(...name.split('/').map((p) => Buffer.byteLength(p)));
+  if (bytes > MAX_NAME_BYTES || longestPart > MAX_PART_BYTES) {
+    throw new UsageError(
+      `archive entry name of ${bytes} bytes is too long (at most ${MAX_NAME_BYTES}, ${MAX_PART_BYTES} per part): ${JSON.stringify(name.slice(0, 40))}...; refusing the archive`,
+    );
+  }
+}
+
 class Budget {
   total = 0;
   entries = 0;
   constructor(private readonly limits: ReadLimits) {}
   entry(name: string): void {
-    if (++this.entries > this.limits.maxEntries) throw new UsageError(`archive has more than ${this.limits.maxEntries} entries (at ${name}); refusing to unpack it`);
+    refuseLongName(name);
+    if (++this.entries > this.limits.maxEntries)
+      throw new UsageError(
+        `archive has more than ${this.limits.maxEntries} entries (at ${name}); refusing to unpack it`,
+      );
   }
   meter(name: string): Transform {
     let size = 0;
@@ -51,8 +74,14 @@ class Budget {
       transform: (chunk: Buffer, _enc, done) => {
         size += chunk.length;
         this.total += chunk.length;
-        if (size > this.limits.maxFileBytes) return done(new UsageError(`archive entry ${name} unpacks to more than ${this.limits.maxFileBytes} bytes; refusing`));
-        if (this.total > this.limits.maxTotalBytes) return done(new UsageError(`archive unpacks to more than ${this.limits.maxTotalBytes} bytes; refusing (a zip bomb?)`));
+        if (size > this.limits.maxFileBytes)
+          return done(
+            new UsageError(`archive entry ${name} unpacks to more than ${this.limits.maxFileBytes} bytes; refusing`),
+          );
+        if (this.total > this.limits.maxTotalBytes)
+          return done(
+            new UsageError(`archive unpacks to more than ${this.limits.maxTotalBytes} bytes; refusing (a zip bomb?)`),
+          );
         done(null, chunk);
       },
     });
@@ -63,7 +92,9 @@ async function extractZip(file: string, dest: string, limits: ReadLimits): Promi
   const budget = new Budget(limits);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     // decodeStrings off: yauzl would reject the whole archive for one bad name; safeEntryPath skips it.
-    yauzl.open(file, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (error, z) => (error || !z ? reject(new UsageError(`${file}: not a readable zip archive (${error?.message})`)) : resolve(z))),
+    yauzl.open(file, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (error, z) =>
+      error || !z ? reject(new UsageError(`${file}: not a readable zip archive (${error?.message})`)) : resolve(z),
+    ),
   );
   await new Promise<void>((resolve, reject) => {
     const fail = (error: unknown) => {
@@ -84,7 +115,8 @@ async function extractZip(file: string, dest: string, limits: ReadLimits): Promi
       // Unix mode in the high bits of the external attributes: skip links and devices.
       const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
       if (!rel || isDir || (mode !== 0 && mode !== 0o100000)) return zip.readEntry();
-      if (entry.uncompressedSize > limits.maxFileBytes) return fail(new UsageError(`archive entry ${rel} is ${entry.uncompressedSize} bytes; refusing`));
+      if (entry.uncompressedSize > limits.maxFileBytes)
+        return fail(new UsageError(`archive entry ${rel} is ${entry.uncompressedSize} bytes; refusing`));
       zip.openReadStream(entry, async (error, stream) => {
         if (error || !stream) return fail(new UsageError(`${file}: cannot read ${rel} (${error?.message})`));
         try {
@@ -123,7 +155,11 @@ async function extractTarGz(file: string, dest: string, limits: ReadLimits): Pro
     writes.push(
       (async () => {
         await mkdir(path.dirname(target), { recursive: true });
-        await pipeline(entry as unknown as NodeJS.ReadableStream, budget.meter(rel), createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+        await pipeline(
+          entry as unknown as NodeJS.ReadableStream,
+          budget.meter(rel),
+          createWriteStream(target, { flags: 'wx', mode: 0o600 }),
+        );
       })().catch((e) => {
         failure ??= e;
         entry.resume();
@@ -140,19 +176,24 @@ async function extractTarGz(file: string, dest: string, limits: ReadLimits): Pro
 }
 
 export async function loadBundle(input: string, limits: ReadLimits = DEFAULT_LIMITS): Promise<LoadedBundle> {
-  let info;
+  let info: Stats;
   try {
     info = await lstat(input);
   } catch (error) {
-    throw new UsageError(`${input}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}`);
+    throw new UsageError(
+      `${input}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}`,
+    );
   }
+  if (!info.isDirectory() && !info.isFile())
+    throw new UsageError(`${input}: not a regular file or folder; nothing was read from it`);
   if (info.isDirectory()) {
     const root = await findRoot(input);
     const map = await readEvidenceFolder(root);
     return { files: evidenceFromMap(map), root, manifestText: map.get('manifest.json'), cleanup: async () => {} };
   }
   const temp = await mkdtemp(path.join(os.tmpdir(), 'nestbug-inspect-'));
-  const cleanup = () => rm(temp, { recursive: true, force: true });
+  const forget = removeOnExit(temp);
+  const cleanup = () => rm(temp, { recursive: true, force: true }).then(forget);
   try {
     const head = Buffer.alloc(4);
     const fh = await open(input, 'r');

@@ -2,7 +2,7 @@
 // levels in a spool folder -> analysis -> bundle -> report and exit code. This command owns
 // the spool folder and the bundle writer.
 import { setMaxListeners } from 'node:events';
-import { access, constants, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { evidenceFromMap } from '../analyse/evidence.js';
@@ -15,8 +15,7 @@ import { isPartial } from '../bundle/manifest.js';
 import { BundleWriter } from '../bundle/writer.js';
 import type { ConnectSettings, LevelSpec } from '../collect/connect.js';
 import { probeHost, runSmall } from '../collect/probe.js';
-import { messageOf, UsageError } from '../errors.js';
-import { collectExitCode, EXIT } from '../exit-codes.js';
+import { collectExitCode } from '../exit-codes.js';
 import { canPrompt, type Io } from '../io.js';
 import type { Level } from '../levels.js';
 import {
@@ -27,19 +26,22 @@ import {
   type CollectOptions,
   commandLineOf,
 } from '../options.js';
-import type { SpooledFile } from '../redact/apply.js';
+import { askYesNo, checkOutputPath } from '../output-path.js';
+import { redactJsonResult, redactSpool, type SpooledFile } from '../redact/apply.js';
+import type { Redaction } from '../redact/redact.js';
 import { jsonResult } from '../render/json.js';
 import { renderSummary } from '../render/summary.js';
+import { onInterrupt, removeOnExit } from '../signals.js';
 import { HostKeyStore } from '../transport/host-key-store.js';
 import { type Identity, isEncryptedKeyFile, loadIdentity } from '../transport/identities.js';
 import { LocalTransport } from '../transport/local.js';
 import { loadSshConfig, type SshConfigFile } from '../transport/ssh-config.js';
 import { stamp } from '../util/stamp.js';
+import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 import { collectLevels, type LevelsRequest } from './collect-levels.js';
 import { type BundleReport, closingReport, reportDryRun } from './collect-report.js';
 import { loadCollectorFiles } from './collectors-list.js';
 import { summaryTemplate, writeBundle } from './write-bundle.js';
-
 
 export interface Invocation {
   /** The command line as typed, recorded in the manifest. */
@@ -69,10 +71,12 @@ export async function runCollectCommand(
     ? buildCollectOptions(command, { ...flags, ...answers.flags, input: false }, env, commandLineOf(answers.flags))
     : typed;
   const levels = options.levels.length > 0 ? options.levels : await thisMachineAlone(io);
-  if (options.mode === 'bundle') await assertWritableOutput(options.output);
+  const ask = options.interactive ? askYesNo : undefined;
+  const replace = options.mode === 'bundle' && (await checkOutputPath(options.output, { force: options.force, ask }));
   const connect = await connectSettings(options, sshConfig, io);
   const startedAt = io.now();
   const spool = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
+  removeOnExit(spool);
   const top = `nestbug-${stamp(startedAt)}`;
   const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
   // With --redact nothing enters the archive before it has been rewritten.
@@ -87,9 +91,13 @@ export async function runCollectCommand(
       collectLevels(levelsRequest(options, request, signal, invocation.version), io),
     );
     if (options.mode === 'dry-run') return reportDryRun(collected, options.json, io);
+    // With --redact the spool and the manifest are rewritten first: the analysis, the
+    // summary and the JSON then see only placeholders, and nestbug's own words stay.
+    const redaction =
+      writer && options.redact ? await redactSpool(spool, held, collected.manifest, options.redact.words) : undefined;
     const verdict = analyseEvidence(evidenceFromMap(await readEvidenceFolder(spool)), collected.manifest.levels);
-    const bundle = writer && (await finishBundle(writer, collected.manifest, verdict, held, options));
-    return report(verdict, collected.manifest, bundle, options, io);
+    const bundle = writer && (await finishBundle(writer, collected.manifest, verdict, held, { replace, redaction }));
+    return report(verdict, collected.manifest, bundle, options, io, redaction);
   } catch (error) {
     await writer?.discard();
     throw error;
@@ -128,11 +136,11 @@ async function finishBundle(
   manifest: Manifest,
   verdict: Verdict,
   held: SpooledFile[],
-  options: CollectOptions,
+  how: { replace: boolean; redaction?: Redaction },
 ): Promise<BundleReport> {
   const summary = renderSummary(await summaryTemplate(), verdict, manifest);
-  const written = await writeBundle(writer, { manifest, summary, held, redactWords: options.redact?.words });
-  return { path: options.output, ...written };
+  const written = await writeBundle(writer, { manifest, summary, held, ...how });
+  return { path: writer.outputPath, ...written };
 }
 
 function report(
@@ -141,6 +149,7 @@ function report(
   bundle: BundleReport | undefined,
   options: CollectOptions,
   io: Io,
+  redaction?: Redaction,
 ): number {
   const code = collectExitCode({
     partial: isPartial(manifest.levels),
@@ -148,51 +157,30 @@ function report(
     anyCheckFailed: verdict.checks.some((c) => c.status === 'fail'),
   });
   if (options.json) {
-    io.stdout.write(`${JSON.stringify(jsonResult(verdict, code, bundle?.path ?? null, manifest), null, 2)}\n`);
+    const result = jsonResult(verdict, code, bundle?.path ?? null, manifest);
+    const shown = redaction ? redactJsonResult(result, redaction) : result;
+    io.stdout.write(`${terminalSafeJson(JSON.stringify(shown, null, 2))}\n`);
   }
-  if (!options.quiet) io.stderr.write(`${closingReport(verdict, manifest, bundle, !options.json).join('\n')}\n`);
+  if (!options.quiet)
+    io.stderr.write(`${terminalText(closingReport(verdict, manifest, bundle, !options.json).join('\n'))}\n`);
   return code;
 }
 
-/** Ctrl-C or SIGTERM once stops the running commands (what was collected is kept);
- * twice quits at once. */
+/** Ctrl-C, SIGTERM or SIGHUP once stops the running commands (what was collected is
+ * kept); twice quits at once, leaving nothing behind (signals.ts). */
 async function whileListening<T>(mode: CollectMode, io: Io, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   // Every running item listens for Ctrl-C on this signal.
   setMaxListeners(0, controller.signal);
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
+  const stopListening = onInterrupt((signal) => {
     const writing = mode === 'bundle' ? ' and writing what was collected' : '';
     io.stderr.write(`\nnestbug: ${signal}: stopping the running commands${writing} (again to quit at once)\n`);
     controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   try {
     return await run(controller.signal);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-export async function assertWritableOutput(output: string): Promise<void> {
-  const dir = path.dirname(output);
-  try {
-    const info = await stat(dir);
-    if (!info.isDirectory()) throw new UsageError(`-o ${output}: ${dir} is not a directory`);
-    await access(dir, constants.W_OK);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such directory' : (code ?? messageOf(error));
-    throw new UsageError(`-o ${output}: cannot write in ${dir} (${why})`);
-  }
-  const existing = await stat(output).catch(() => undefined);
-  if (existing?.isDirectory()) {
-    throw new UsageError(`-o ${output}: is a directory; give a file name ending in .zip or .tar.gz`);
+    stopListening();
   }
 }
 
@@ -280,7 +268,7 @@ async function guestAddresses(): Promise<Array<{ address: string; domain: string
   const out: Array<{ address: string; domain: string }> = [];
   for (const line of r.stdout.split('\n')) {
     const m = /^(.*?) +\S+ +\S+ +ipv4 +(\d+\.\d+\.\d+\.\d+)\//.exec(line);
-    if (m) out.push({ domain: m[1], address: m[2] });
+    if (m) out.push({ domain: terminalText(m[1]), address: m[2] });
   }
   return out;
 }

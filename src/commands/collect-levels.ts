@@ -11,8 +11,10 @@ import { type RunContext, runLevelItems } from '../collect/run.js';
 import { HostError, messageOf, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Level } from '../levels.js';
+import { untilAborted } from '../signals.js';
 import { describeTarget } from '../target.js';
 import type { Transport } from '../transport/types.js';
+import { terminalText } from '../util/terminal-text.js';
 
 export interface LevelsRequest {
   levels: LevelSpec[];
@@ -56,7 +58,9 @@ export async function collectLevels(request: LevelsRequest, io: Io): Promise<Lev
   const connector = new Connector(request.levels, { ...request.connect, signal: request.signal });
   const records = request.levels.map(emptyRecord);
   // Without a terminal the progress writes its own lines (one per finished item).
-  const lines = request.quiet || io.stderr.isTTY ? undefined : (line: string) => void io.stderr.write(`${line}\n`);
+  // Host data in them (names, reasons) is shown escaped.
+  const lines =
+    request.quiet || io.stderr.isTTY ? undefined : (line: string) => void io.stderr.write(`${terminalText(line)}\n`);
   const plans = new Map<Level, PlannedStep[]>();
   try {
     const tasks = request.levels.map(
@@ -64,13 +68,13 @@ export async function collectLevels(request: LevelsRequest, io: Io): Promise<Lev
         title: levelTitle(records[i]),
         task: async (_ctx, task) => {
           const progress = new LevelProgress(task.title, task, lines);
-          const reached = await reachLevel(spec, connector, request, (step) => progress.phase(step)).catch(
-            (error: unknown) => {
-              records[i].error = hostProblem(error);
-              lines?.(`${task.title}: not reached: ${records[i].error}`);
-              throw new Error(records[i].error);
-            },
-          );
+          // Ctrl-C while a host is still connecting or probing ends that level at once.
+          const reaching = reachLevel(spec, connector, request, (step) => progress.phase(step));
+          const reached = await untilAborted(reaching, request.signal, 'connecting').catch((error: unknown) => {
+            records[i].error = hostProblem(error);
+            lines?.(`${task.title}: not reached: ${records[i].error}`);
+            throw new Error(terminalText(records[i].error));
+          });
           Object.assign(records[i], reachedRecord(reached));
           plans.set(spec.level, reached.steps);
           progress.reached(reachedTitle(reached), request.planOnly ? [] : reached.steps);
@@ -124,7 +128,7 @@ function taskList(tasks: ListrTask[], quiet: boolean, io: Io): Listr {
 }
 
 function reachedTitle({ transport, facts }: ReachedLevel): string {
-  return `${facts.hostname} (${facts.arch}, ${privilegeText(transport)})`;
+  return terminalText(`${facts.hostname} (${facts.arch}, ${privilegeText(transport)})`);
 }
 
 function privilegeText(transport: Transport): string {

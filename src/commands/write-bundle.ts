@@ -1,12 +1,12 @@
-// The end of a bundle: the summary and manifest go in, --redact rewrites the evidence
-// first, then the archive is moved into place.
+// The end of a bundle: the summary and manifest go in, then the archive is moved into
+// place; with --redact (the evidence already rewritten) it is scanned for originals.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import type { BundleWriter } from '../bundle/writer.js';
 import { PACKAGE_ROOT } from '../collect/load-collectors.js';
 import { messageOf, OutputError } from '../errors.js';
-import { redactSpool, type SpooledFile, scanBundle, writeRedactionMap } from '../redact/apply.js';
+import { type SpooledFile, scanBundle, writeRedactionMap } from '../redact/apply.js';
 import type { Redaction } from '../redact/redact.js';
 
 export async function summaryTemplate(): Promise<string> {
@@ -18,7 +18,10 @@ export interface BundleContent {
   summary: string;
   /** With --redact: the evidence files held back until they are rewritten. */
   held: SpooledFile[];
-  redactWords?: string[];
+  /** With --redact: the spool and manifest are already rewritten (redactSpool). */
+  redaction?: Redaction;
+  /** An existing regular file at the output may be replaced (--force, or a yes). */
+  replace: boolean;
 }
 
 export interface WrittenBundle {
@@ -30,15 +33,11 @@ export interface WrittenBundle {
 /** Finish the archive; any failure is an OutputError and leaves no partial file. */
 export async function writeBundle(writer: BundleWriter, content: BundleContent): Promise<WrittenBundle> {
   try {
-    let { summary } = content;
-    let redaction: Redaction | undefined;
-    if (content.redactWords) {
-      ({ redaction, summary } = await redactSpool(content.held, content.manifest, summary, content.redactWords));
-      for (const f of content.held) writer.addFile(f.bundlePath, f.spoolPath);
-    }
-    writer.addText('summary.md', summary);
+    const { redaction } = content;
+    for (const f of redaction ? content.held : []) writer.addFile(f.bundlePath, f.spoolPath);
+    writer.addText('summary.md', content.summary);
     writer.addText('manifest.json', `${JSON.stringify(content.manifest, null, 2)}\n`);
-    const bytes = await writer.finish();
+    const bytes = await writer.finish(content.replace);
     if (!redaction) return { bytes };
     await scanBundle(writer.outputPath, redaction);
     return { bytes, redactionMap: await writeRedactionMap(writer.outputPath, redaction) };

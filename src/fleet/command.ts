@@ -40,7 +40,7 @@ async function mergeChain(plan: ChainPlan, out: string, io: Io, version: string)
   try {
     const r = await mergeToBundle(
       archives.map((h) => h.archive),
-      { output: bundle, unreached, quiet: true },
+      { output: bundle, unreached, quiet: true, force: true },
       io,
       version,
       ['nestbug', 'fleet-report', plan.chain],

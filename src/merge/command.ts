@@ -9,12 +9,13 @@ import { readEvidenceFolder } from '../bundle/folder.js';
 import { countItems } from '../bundle/manifest.js';
 import { CollectorFileError } from '../collect/collectors.js';
 import { loadCollectors } from '../collect/load-collectors.js';
-import { assertWritableOutput } from '../commands/collect-command.js';
 import { summaryTemplate } from '../commands/write-bundle.js';
 import { UsageError } from '../errors.js';
 import { collectExitCode } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { resolveOutput } from '../options.js';
+import { checkOutputPath } from '../output-path.js';
+import { redactJsonResult, redactSpool } from '../redact/apply.js';
 import { jsonResult } from '../render/json.js';
 import { renderSummary } from '../render/summary.js';
 import { formatBytes } from '../util/stamp.js';
@@ -28,6 +29,7 @@ export interface MergeFlags {
   redact?: boolean;
   redactWord?: string[];
   unreached?: string[];
+  force?: boolean;
 }
 
 async function collectorsOrUsage() {
@@ -52,7 +54,7 @@ export async function mergeToBundle(
     home: os.homedir(),
     now: io.now(),
   });
-  await assertWritableOutput(output);
+  const replace = await checkOutputPath(output, { force: flags.force ?? false });
   const merged = await mergeArchives({
     archives: archives.map((a) => path.resolve(io.cwd, a)),
     unreached: (flags.unreached ?? []).map(parseUnreached),
@@ -61,16 +63,20 @@ export async function mergeToBundle(
     commandLine: commandLine.map((arg, i) => (commandLine[i - 1] === '--redact-word' ? '<redacted>' : arg)),
   });
   try {
+    // As collect: with --redact the spool and manifest are rewritten before the analysis.
+    const redaction =
+      flags.redact || flags.redactWord?.length
+        ? await redactSpool(merged.spoolDir, merged.files, merged.manifest, flags.redactWord ?? [])
+        : undefined;
     const verdict = analyseEvidence(evidenceFromMap(await readEvidenceFolder(merged.spoolDir)), merged.manifest.levels);
     const summary = renderSummary(await summaryTemplate(), verdict, merged.manifest);
-    const redact = flags.redact || flags.redactWord?.length ? { words: flags.redactWord ?? [] } : undefined;
-    const written = await writeMergedBundle({ merged, output, format, summary, redact });
+    const written = await writeMergedBundle({ merged, output, format, summary, redaction, replace });
     const code = collectExitCode({
       partial: mergedIsPartial(merged.manifest),
       interrupted: false,
       anyCheckFailed: verdict.checks.some((c) => c.status === 'fail'),
     });
-    return { bundle: output, code, verdict, manifest: merged.manifest, ...written };
+    return { bundle: output, code, verdict, manifest: merged.manifest, redaction, ...written };
   } finally {
     await merged.cleanup();
   }
@@ -84,10 +90,11 @@ export async function runMergeCommand(
   argv: string[],
 ): Promise<number> {
   const result = await mergeToBundle(archives, flags, io, version, ['nestbug', ...argv]);
-  if (flags.json)
-    io.stdout.write(
-      `${JSON.stringify(jsonResult(result.verdict, result.code, result.bundle, result.manifest), null, 2)}\n`,
-    );
+  if (flags.json) {
+    const json = jsonResult(result.verdict, result.code, result.bundle, result.manifest);
+    const shown = result.redaction ? redactJsonResult(json, result.redaction) : json;
+    io.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+  }
   if (!flags.quiet) io.stderr.write(`${closing(result.verdict, result).join('\n')}\n`);
   return result.code;
 }

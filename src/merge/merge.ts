@@ -15,6 +15,7 @@ import { type WrittenBundle, writeBundle } from '../commands/write-bundle.js';
 import { UsageError } from '../errors.js';
 import { isLevel, LEVELS, type Level } from '../levels.js';
 import type { SpooledFile } from '../redact/apply.js';
+import type { Redaction } from '../redact/redact.js';
 import type { Transport } from '../transport/types.js';
 import { stamp } from '../util/stamp.js';
 
@@ -226,7 +227,9 @@ export interface WriteInput {
   output: string;
   format: BundleFormat;
   summary: string;
-  redact?: { words: string[] };
+  /** Set when the spool and manifest were rewritten by redactSpool. */
+  redaction?: Redaction;
+  replace: boolean;
 }
 
 /** Writes the bundle as collect does (summary.md, manifest.json, the level folders). */
@@ -234,13 +237,14 @@ export async function writeMergedBundle(input: WriteInput): Promise<WrittenBundl
   const { merged } = input;
   const top = `nestbug-${stamp(new Date(merged.manifest.startedAt))}`;
   const writer = BundleWriter.create(input.output, input.format, top);
-  // With --redact, writeBundle rewrites the held files before they go in.
-  if (!input.redact) for (const f of merged.files) writer.addFile(f.bundlePath, f.spoolPath);
+  // Redacted files go in through writeBundle, after their rewrite.
+  if (!input.redaction) for (const f of merged.files) writer.addFile(f.bundlePath, f.spoolPath);
   return writeBundle(writer, {
     manifest: merged.manifest,
     summary: input.summary,
-    held: input.redact ? merged.files : [],
-    redactWords: input.redact?.words,
+    held: merged.files,
+    redaction: input.redaction,
+    replace: input.replace,
   });
 }
 

@@ -5,6 +5,7 @@ import { runsOnLabel } from '../analyse/runs-on.js';
 import type { LevelRecord, Manifest } from '../bundle/manifest.js';
 import { LEVELS } from '../levels.js';
 import { cell, code, escapeText, fillTemplate, table } from './markdown.js';
+import { terminalText } from '../util/terminal-text.js';
 
 export const SUMMARY_LIMIT = 60 * 1024;
 
@@ -118,11 +119,11 @@ export function renderSummary(template: string, verdict: Verdict, manifest?: Man
       ? `nestbug ${escapeText(manifest.version)}, ${escapeText(manifest.startedAt)} to ${escapeText(manifest.finishedAt)}${manifest.interrupted ? ' (**interrupted**: partial bundle)' : ''}. Raw outputs are in the bundle, one file per item; manifest.json lists each with its command, status and sha256.`
       : 'nestbug inspect of a folder of evidence files.',
   };
-  let text = fillTemplate(template, values);
+  let text = terminalText(fillTemplate(template, values));
   if (Buffer.byteLength(text) > SUMMARY_LIMIT) {
     values.levelTables = '_Level tables omitted to stay under 60 KB; see the raw files._';
     values.problems = `_${manifest ? manifest.levels.reduce((n, l) => n + l.items.filter((i) => i.status !== 'ok').length, 0) : 0} items not collected; see manifest.json._`;
-    text = fillTemplate(template, values);
+    text = terminalText(fillTemplate(template, values));
   }
   if (Buffer.byteLength(text) > SUMMARY_LIMIT) text = `${Buffer.from(text).subarray(0, SUMMARY_LIMIT - 200).toString('utf8')}\n\n_(summary cut at 60 KB; see the bundle)_\n`;
   return text;

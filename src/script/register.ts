@@ -39,6 +39,7 @@ export function registerFleetCommands(
     .option('--redact', 'placeholders for hostnames, addresses, serials, users: one mapping for all levels')
     .option('--redact-word <word>', 'also replace this word (repeatable; implies --redact)', repeat)
     .option('--json', 'print the result as JSON on stdout')
+    .option('--force', 'replace an existing bundle file')
     .option('-q, --quiet', 'no closing report on stderr')
     .addHelpText(
       'after',

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { killGroupOnExit } from '../signals.js';
 import { Semaphore } from '../util/semaphore.js';
 import { withPrivilege } from './sudo.js';
 import type { Privilege, RunRequest, RunResult, Transport } from './types.js';
@@ -29,6 +30,7 @@ export class LocalTransport implements Transport {
     const { argv, stdin } = withPrivilege(request.argv, request.asRoot, this.privilege);
     // Wrapped: the child is itself a promise, which await would resolve.
     const { child } = await spawnGroup(argv, stdin);
+    const forgetGroup = child.pid === undefined ? () => {} : killGroupOnExit(child.pid);
     const stderr = new StderrExcerpt();
     const ended = { timedOut: false, stopped: false };
     const end = (why: keyof typeof ended) => {
@@ -46,6 +48,7 @@ export class LocalTransport implements Transport {
     const result = await child;
     await stdoutDone;
     clearTimeout(timer);
+    forgetGroup();
     request.stopSignal?.removeEventListener('abort', onStop);
     const spawnFailed = result.failed && result.exitCode === undefined && result.signal === undefined;
     return {

@@ -39,8 +39,10 @@ export interface ConnectOptions {
 // sshd's default MaxSessions is 10; keep a margin for a second client on the same host.
 const CHANNELS_PER_HOST = 8;
 const OPEN_TIMEOUT_MS = 20000;
-/** Linux limits one argument (the login shell's -c text) to 128 KiB; stay well below. */
-const MAX_COMMAND_BYTES = 96 * 1024;
+/** Linux limits one argument (the login shell's -c text) to 128 KiB, but dropbear refuses an
+ * exec request longer than 9000 bytes (MAX_CMD_LEN: "String too long", and it drops the whole
+ * connection): stay below that. */
+const MAX_COMMAND_BYTES = 8 * 1024;
 
 export class SshTransport implements Transport {
   privilege: Privilege = { mode: 'none', why: 'not probed yet' };

@@ -169,6 +169,9 @@ export interface HostOptions {
    * host sees neither the QEMU processes nor the libvirt domains of other tests running
    * on this machine at the same time. */
   isolated?: boolean;
+  /** Shell commands run inside the host's own mount namespace before the server starts
+   * (a tmpfs with planted files over a system folder). */
+  setup?: string;
 }
 
 function namespaced(opts: HostOptions, command: string): string[] {
@@ -181,7 +184,7 @@ function namespaced(opts: HostOptions, command: string): string[] {
   const libvirt = opts.isolated
     ? ['/run/libvirt', '/var/log/libvirt'].filter((d) => existsSync(d)).map((d) => ` && mount -t tmpfs -o size=1m tmpfs ${d}`).join('')
     : '';
-  const inner = ['unshare', '--mount', '--uts', ...pids, '--propagation', 'private', 'sh', '-c', `${binds}${libvirt} && hostname ${opts.name} && exec ${command}`];
+  const inner = ['unshare', '--mount', '--uts', ...pids, '--propagation', 'private', 'sh', '-c', `${binds}${libvirt} && ${opts.setup ?? 'true'} && hostname ${opts.name} && exec ${command}`];
   return opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...inner] : inner;
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parseKvmAccess } from '../../src/analyse/parsers/kvm-access.ts';
 import { analyseTexts, FIXTURES } from '../helpers.ts';
 
 const fixture = (...p: string[]) => readFileSync(path.join(FIXTURES, 'platforms', ...p), 'utf8');
@@ -160,6 +161,15 @@ test('root of a user namespace (rootless): /dev/kvm shows nobody:nogroup, is ref
   assert.is(c.status, 'fail');
   assert.match(c.summary, /not mapped into this user namespace/);
   assert.match(c.fix!, /--group-add keep-groups/);
+});
+
+test('root:kvm 0660 with libvirt-qemu in group kvm (this machine later, udev rule applied): pass', () => {
+  const files = { 'L1/kvm-access.txt': fixture('this-machine', 'kvm-access-root-0660.txt') };
+  const c = checkOf(files, 'l1-kvm-access')!;
+  assert.is(c.status, 'pass');
+  assert.match(c.summary, /libvirt-qemu can open \/dev\/kvm in L1 \(0660 root:kvm, opened\)/);
+  const access = parseKvmAccess(files['L1/kvm-access.txt']);
+  assert.equal([access.kvmGroup?.gid, access.kvmGroup?.count], [107, 0]);
 });
 
 test.run();

@@ -164,6 +164,7 @@ test('dmesg that lost the boot: the journal is used, and the choice says why', (
   );
   assert.is(chooseKernelLog('[    0.000000] Linux version\n', undefined)?.item, 'dmesg');
   assert.is(chooseKernelLog(undefined, undefined), undefined);
+  assert.is(chooseKernelLog(undefined, 'dmesg still starts at boot: the journal adds nothing\n'), undefined);
 });
 
 test('Proxmox and xl passwords are scrubbed, keys kept; the Proxmox configurations keep their cpu and kvm lines', () => {

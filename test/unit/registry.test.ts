@@ -95,7 +95,7 @@ test('hypervisor table: unique ids, 12-byte CPUID signatures found back, runsOn 
       assert.is(bySignature(c.signature)?.entry.id, h.id);
     }
   }
-  assert.equal([...RUNS_ON].sort(), ['bare-metal', 'hyperv', 'kvm', 'lpar', 'other', 'parallels', 'tcg', 'unknown', 'virtualbox', 'vmware', 'xen', 'zvm']);
+  assert.equal([...RUNS_ON].sort(), ['bare-metal', 'hyperv', 'kvm', 'lpar', 'other', 'parallels', 'powervm', 'tcg', 'unknown', 'virtualbox', 'vmware', 'xen', 'zvm']);
 });
 
 test.run();

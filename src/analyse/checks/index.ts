@@ -1,5 +1,6 @@
 // The check registry: every check nestbug runs, in the order the summary lists them
 // (failures first after sorting). Adding a check is one entry here plus its module.
+import { ARCH_CHECKS } from './arch.js';
 import { guestsOnKvmCheck } from './guests-on-kvm.js';
 import { kvmAccessCheck } from './kvm-access.js';
 import { pveL1Config, xenGuestNesting } from './l0-stacks.js';
@@ -28,4 +29,5 @@ export const CHECKS: readonly CheckDef[] = [
   guestsOnKvmCheck('L1'),
   onKvmCheck('L2'),
   l1Migration,
+  ...ARCH_CHECKS,
 ];

@@ -95,6 +95,8 @@ export const l1VirtFlag: CheckDef = {
       const ifNone = fix.text.startsWith('If ') ? `If L1 has no vmx/svm and ${fix.text.slice(3)}` : `If L1 has no vmx/svm: ${fix.text}`;
       return result('unknown', "L1's cpuinfo was not collected (nor its lscpu, nor a kernel line that decides)", evidence, ifNone);
     }
+    // arm64 and ppc64 have no such flag: arm64-el2 and ppc64-nested-hv check them.
+    if (vis.arch === 'arm' || vis.arch === 'ppc') return undefined;
     const kvm = kvmLoaded(files, 'L1');
     const under = underLabel(ctx, 'L1');
     const seen = vis.seen;
@@ -114,7 +116,9 @@ export const l1VirtFlag: CheckDef = {
         'warn',
         'L1 lists no sie feature in /proc/cpuinfo: its guests cannot use KVM, unless its kernel predates the sie flag',
         evidence,
-        'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in /etc/modprobe.d/kvm.conf; the guest then sees sie.',
+        ctx.verdicts.L1?.runsOn === 'tcg'
+          ? "QEMU's TCG does not emulate SIE: run the s390x L1 with KVM on an s390x host (an LPAR or z/VM guest with sie), with kvm nested=1 hpage=0 there."
+          : 'On the host: load kvm with nested=1 (and hpage=0), e.g. "options kvm nested=1 hpage=0" in /etc/modprobe.d/kvm.conf; the guest then sees sie.',
         'L1 lists no sie: its guests may not be able to use KVM',
       );
     }
@@ -202,6 +206,8 @@ export const l0L1Flags: CheckDef = {
     const l0 = cpuOf(ctx.files, 'L0');
     const l1 = cpuOf(ctx.files, 'L1');
     if (!l0 || !l1 || l0.flags.size === 0 || l1.flags.size === 0) return undefined;
+    // An L1 of another architecture (under TCG) shares no flag names with L0.
+    if (l0.arch !== l1.arch) return undefined;
     const lost = [...l0.flags].filter((f) => !l1.flags.has(f)).sort();
     const evidence = [cite(levelFile('L0', 'cpuinfo'), l0.flagsLine, `${l0.flags.size} flags`), cite(levelFile('L1', 'cpuinfo'), l1.flagsLine, `${l1.flags.size} flags`)];
     const important = lost.filter((f) => IMPORTANT_FLAGS.includes(f));

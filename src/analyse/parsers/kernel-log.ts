@@ -15,7 +15,8 @@ export function dmesgStartsAtBoot(text: string): boolean | undefined {
 }
 
 export function chooseKernelLog(dmesg: string | undefined, journal: string | undefined): KernelLogChoice | undefined {
-  const hasJournal = journal !== undefined && /\S/.test(journal);
+  // A skipped item's file holds its reason, not kernel lines.
+  const hasJournal = journal !== undefined && /^\[\s*\d+\.\d+\]/m.test(journal);
   if (dmesg === undefined && !hasJournal) return undefined;
   if (dmesg === undefined)
     return { item: 'kernel-journal', why: 'dmesg was not collected; the journal holds the kernel log' };

@@ -29,7 +29,8 @@ export interface KvmAccess {
   loginUser?: KvmUser;
   qemuUsers: KvmUser[];
   open?: { ok: boolean; error?: string; line: number; text: string };
-  kvmGroup?: { gid?: number; members: string[]; absent: boolean; line: number; text: string };
+  /** `members` from an `/etc/group` line (pasted); the item itself only counts them. */
+  kvmGroup?: { gid?: number; members: string[]; count?: number; absent: boolean; line: number; text: string };
   udev: Array<{ line: number; text: string }>;
 }
 
@@ -87,7 +88,17 @@ export function parseKvmAccess(text: string): KvmAccess {
           ? { ok: true, line, text: t }
           : { ok: false, error: value.replace(/^failed: /, ''), line, text: t };
     } else if (key === 'group kvm') {
+      const counted = /^gid=(\d+) members=(\d+)$/.exec(value);
       if (value === 'absent') out.kvmGroup = { absent: true, members: [], line, text: t };
+      else if (counted)
+        out.kvmGroup = {
+          absent: false,
+          gid: Number(counted[1]),
+          members: [],
+          count: Number(counted[2]),
+          line,
+          text: t,
+        };
       else {
         const f = value.split(':');
         out.kvmGroup = {

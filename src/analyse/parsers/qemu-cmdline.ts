@@ -21,6 +21,8 @@ export interface QemuFacts {
   accelDefaulted: boolean;
   cpu?: string;
   cpuArg?: string;
+  /** `-machine virt,virtualization=on` as given (arm64 EL2, ppc64 cap-nested-hv live here). */
+  machineArg?: string;
   /** vmx/svm switched on or off explicitly in -cpu. */
   nestedCpuFlag?: { flag: 'vmx' | 'svm'; on: boolean };
   macs: string[];
@@ -100,6 +102,7 @@ export function qemuFacts(args: readonly string[]): QemuFacts {
       if (accels.length) facts.accelArg ??= `-accel ${next}`;
       i++;
     } else if (a === '-machine' || a === '-M') {
+      facts.machineArg ??= `${args[i]} ${next}`;
       const json = jsonOption(next);
       const accel = json ? (json.accel as string | undefined) : optionValue(next, 'accel');
       if (accel) {
