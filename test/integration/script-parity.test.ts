@@ -3,7 +3,7 @@
 // (the script sent over ssh and run there by the login shell). Then the script's own
 // rules: timeouts kill the process group, the cap, scrubbing, root, sudo, outcomes.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -319,7 +319,8 @@ if (!isRoot() || !have('busybox') || !have('dash')) {
         assert.is(item('plain-failure').stderr, 'broken here\n');
         assert.is(item('missing-tool').status, 'not-installed');
         assert.is(item('missing-tool').reason, 'nestbug-no-such-tool is not installed (package: nestbug-tools)');
-        const all = readdirSync(path.join(top, 'L0'))
+        const all = readdirSync(path.join(top, 'L0'), { recursive: true, encoding: 'utf8' })
+          .filter((f) => statSync(path.join(top, 'L0', f)).isFile())
           .map((f) => readFileSync(path.join(top, 'L0', f), 'latin1'))
           .join('\n');
         // (the manifest names the item's own script as its source, as collect's does)
