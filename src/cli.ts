@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from '@commander-js/extra-typings';
+import { firstWord } from './cli-words.js';
 import { EXIT } from './exit-codes.js';
+import { CHECK_EXIT_HELP, INSPECT_EXIT_HELP, optionDescription } from './help-text.js';
 import { type Io, processIo } from './io.js';
 import { addCheckOptions, addCollectOptions, repeatable } from './options.js';
 import { inspectLevels, registerFleetCommands } from './script/register.js';
@@ -48,13 +50,13 @@ const CHECK_EXAMPLES = `
 Examples:
   nestbug check --l1 local
   nestbug check --l0 root@host --l1 root@10.0.0.2 --l1-jump l0 --json
-${EXIT_HELP}`;
+${CHECK_EXIT_HELP}`;
 
 const INSPECT_EXAMPLES = `
 Examples:
   nestbug inspect nestbug-20261126-101500.zip
   nestbug inspect ./pasted/        (a folder with L1/cpuinfo.txt, L1/dmesg.txt ...)
-${EXIT_HELP}`;
+${INSPECT_EXIT_HELP}`;
 
 /** --no-color and NO_COLOR: set before the task list module loads, as it reads the
  * environment once. */
@@ -68,6 +70,7 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .version(version(), '-V, --version')
     .showHelpAfterError('(run nestbug help for usage)')
     .exitOverride()
+    .configureHelp({ optionDescription })
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .addHelpText('after', PROGRAM_EXAMPLES);
 
@@ -100,6 +103,7 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     .description('verdicts and summary from an existing bundle (.zip, .tar.gz) or folder, even a partial one')
     .option('--json', 'print the result as JSON')
     .option('--summary', 'print summary.md instead of the short report')
+    .option('--text', 'print summary.txt (plain text, 80 columns, for trackers without Markdown)')
     .addHelpText('after', INSPECT_EXAMPLES)
     .action(async (targets, flags) => {
       // several level archives (from nestbug-collect.sh) are merged first
@@ -126,6 +130,15 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   toleratePipeClose(io.stdout);
   toleratePipeClose(io.stderr);
   const program = buildProgram(io, argv, (code) => (exitCode = code));
+  const word = firstWord(argv, [...program.commands.map((c) => c.name()), 'help', 'version']);
+  if (word.kind === 'version') {
+    io.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  if (word.kind === 'error') {
+    io.stderr.write(`nestbug: ${word.message}\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -7,6 +7,7 @@ import type { BundleFormat } from './bundle/writer.js';
 import type { JumpSpec, LevelSpec } from './collect/connect.js';
 import { UsageError } from './errors.js';
 import { isLevel, LEVELS, type Level } from './levels.js';
+import { assertArchiveName } from './output-name.js';
 import { parseTarget } from './target.js';
 import { stamp } from './util/stamp.js';
 
@@ -27,6 +28,7 @@ function addTargetOptions(cmd: Command) {
       'SSH private key (repeatable); ssh-agent is used when SSH_AUTH_SOCK is set',
       repeatable,
     )
+    .option('-F, --ssh-config <file>', 'ssh_config file to read instead of ~/.ssh/config, as ssh -F')
     .option('--known-hosts <file>', 'known_hosts file to verify host keys (default ~/.ssh/known_hosts)')
     .option('--accept-new-host-keys', 'trust and record unknown host keys (a changed key always stops)')
     .option('--sudo', 'run privileged items (dmesg when restricted, dmidecode, ...) through sudo')
@@ -214,6 +216,7 @@ export function resolveOutput(
   if (format !== undefined && format !== 'zip' && format !== 'tar.gz') {
     throw new UsageError(`--format ${format}: use zip or tar.gz`);
   }
+  assertArchiveName(output);
   const fromName = output ? formatFromPath(output) : undefined;
   if (fromName && format && fromName !== format) {
     throw new UsageError(`-o ${output} ends in .${fromName} but --format is ${format}`);

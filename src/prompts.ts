@@ -2,10 +2,9 @@
 // its default and Enter accepts it; everything is asked before the task list starts.
 import { confirm, input, password, select } from '@inquirer/prompts';
 import { UsageError } from './errors.js';
-import { type Level, LEVELS, levelBelow } from './levels.js';
-import { commandLineOf, type WizardFlags } from './options.js';
+import { LEVELS, type Level, levelBelow } from './levels.js';
+import type { WizardFlags } from './options.js';
 import { parseTarget } from './target.js';
-import { quoteArgv } from './transport/quote.js';
 
 export interface WizardContext {
   detected: { level: Level; why: string };
@@ -60,8 +59,8 @@ export async function runWizard(ctx: WizardContext): Promise<WizardAnswers> {
   const flags: WizardFlags = { ...targetFlags(targets, jumps), output };
   if (sudo) flags.sudo = true;
   if (redact) flags.redact = true;
-  const sudoNote = sudoPassword !== undefined ? '   (sudo will ask: run it at a terminal, or allow NOPASSWD)' : '';
-  ctx.output.write(`\nThe same, without questions:\n  nestbug ${quoteArgv(commandLineOf(flags))}${sudoNote}\n\n`);
+  // The same as one command line is printed once the hosts are connected (host-key and
+  // password choices belong to it).
   return { flags, sudoPassword };
 }
 

@@ -148,6 +148,6 @@ export function matchGuest(guests: readonly Guest[], id: GuestIdentity): GuestMa
   if (byPort.length === 1) return { guest: byPort[0], how: `its SSH port ${id.forwardedPort} is forwarded by this QEMU`, candidates: pool };
   const byName = id.hostname ? pool.filter((g) => g.name && g.name.toLowerCase() === id.hostname!.toLowerCase()) : [];
   if (byName.length === 1) return { guest: byName[0], how: `guest name equals its hostname (${id.hostname})`, candidates: pool };
-  if (pool.length === 1) return { guest: pool[0], how: 'the only guest found', candidates: pool };
+  // Being the only guest found is no identity: an old log of a stopped domain would match.
   return { how: pool.length ? `${pool.length} guests, none identified as this level` : 'no guest found', candidates: pool };
 }

@@ -4,6 +4,8 @@ import os from 'node:os';
 import { HostError, messageOf } from '../errors.js';
 import type { Level } from '../levels.js';
 import { parseTarget, type Target } from '../target.js';
+import { explainConnectError } from '../transport/connect-errors.js';
+import type { ConnectQuestions } from '../transport/connect-questions.js';
 import type { HostKeyStore } from '../transport/host-key-store.js';
 import { defaultIdentityFiles, type Identity, loadIdentity } from '../transport/identities.js';
 import { LocalTransport } from '../transport/local.js';
@@ -28,6 +30,8 @@ export interface ConnectSettings {
   passphrase?: string;
   agent?: string;
   connectTimeoutMs: number;
+  /** At a terminal: unknown host keys and passwords are asked for. */
+  ask?: ConnectQuestions;
   /** Aborted on Ctrl-C / SIGTERM: connecting stops at once. */
   signal?: AbortSignal;
 }
@@ -98,10 +102,29 @@ export class Connector {
         .filter(Boolean)) {
         const hopTarget = parseTarget(hopSpec.replace(/^ssh:\/\//, ''), `ProxyJump of ${target.spec}`);
         if (hopTarget.kind !== 'ssh') continue;
-        hop = this.track(await SshTransport.connect(this.endpointFor(hopTarget).endpoint, this.connectOptions(hop)));
+        hop = this.track(await this.connectExplained(hopTarget, this.endpointFor(hopTarget).endpoint, hop));
       }
     }
-    return SshTransport.connect(endpoint, this.connectOptions(hop));
+    return this.connectExplained(target, endpoint, hop);
+  }
+
+  private async connectExplained(
+    target: Target & { kind: 'ssh' },
+    endpoint: SshEndpoint,
+    via: SshTransport | undefined,
+  ) {
+    try {
+      return await SshTransport.connect(endpoint, this.connectOptions(via));
+    } catch (error) {
+      const config = this.settings.sshConfig;
+      throw explainConnectError(error, {
+        typed: target.host,
+        host: endpoint.host,
+        port: endpoint.port,
+        configName: config.source ?? '~/.ssh/config',
+        isAlias: config.aliases.some((a) => a.toLowerCase() === target.host.toLowerCase()),
+      });
+    }
   }
 
   private connectOptions(via: SshTransport | undefined) {
@@ -110,6 +133,7 @@ export class Connector {
       acceptNewHostKeys: this.settings.acceptNewHostKeys,
       via,
       connectTimeoutMs: this.settings.connectTimeoutMs,
+      ask: this.settings.ask,
       signal: this.settings.signal,
     };
   }

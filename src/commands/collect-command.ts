@@ -15,6 +15,7 @@ import { isPartial } from '../bundle/manifest.js';
 import { BundleWriter } from '../bundle/writer.js';
 import type { ConnectSettings, LevelSpec } from '../collect/connect.js';
 import { probeHost, runSmall } from '../collect/probe.js';
+import { carriedArgs, equivalentCommand } from '../equivalent-command.js';
 import { collectExitCode } from '../exit-codes.js';
 import { canPrompt, type Io } from '../io.js';
 import type { Level } from '../levels.js';
@@ -25,17 +26,23 @@ import {
   type CollectMode,
   type CollectOptions,
   commandLineOf,
+  isInteractive,
+  recordedCommandLine,
 } from '../options.js';
+import { topFolderName } from '../output-name.js';
 import { askYesNo, checkOutputPath } from '../output-path.js';
 import { redactJsonResult, redactSpool, type SpooledFile } from '../redact/apply.js';
 import type { Redaction } from '../redact/redact.js';
 import { jsonResult } from '../render/json.js';
-import { renderSummary } from '../render/summary.js';
+import { checkTitle, renderSummary } from '../render/summary.js';
+import { renderSummaryText } from '../render/summary-text.js';
 import { onInterrupt, removeOnExit } from '../signals.js';
+import { terminalQuestions } from '../transport/connect-questions.js';
 import { HostKeyStore } from '../transport/host-key-store.js';
 import { type Identity, isEncryptedKeyFile, loadIdentity } from '../transport/identities.js';
 import { LocalTransport } from '../transport/local.js';
 import { loadSshConfig, type SshConfigFile } from '../transport/ssh-config.js';
+import { sshConfigFile } from '../transport/ssh-config-file.js';
 import { stamp } from '../util/stamp.js';
 import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 import { collectLevels, type LevelsRequest } from './collect-levels.js';
@@ -62,7 +69,7 @@ export async function runCollectCommand(
     terminal: canPrompt(io, true),
     sshAuthSock: io.env.SSH_AUTH_SOCK,
   };
-  const sshConfig = loadSshConfig(env.home);
+  const sshConfig = loadSshConfig(env.home, sshConfigFile(flags.sshConfig, io.cwd));
   // Flags and collector files are checked before any question is asked.
   const typed = buildCollectOptions(command, flags, env, invocation.argv);
   const collectors = await loadCollectorFiles(typed.collectorFiles);
@@ -73,11 +80,15 @@ export async function runCollectCommand(
   const levels = options.levels.length > 0 ? options.levels : await thisMachineAlone(io);
   const ask = options.interactive ? askYesNo : undefined;
   const replace = options.mode === 'bundle' && (await checkOutputPath(options.output, { force: options.force, ask }));
-  const connect = await connectSettings(options, sshConfig, io);
+  // Host-key and password questions at a terminal, for check too (the wizard is collect's;
+  // its answers turn the prompting flags off, not these questions).
+  const questions = isInteractive(flags, env) ? terminalQuestions(io.stderr) : undefined;
+  const connect = { ...(await connectSettings(options, sshConfig, io)), ask: questions };
   const startedAt = io.now();
   const spool = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
   removeOnExit(spool);
-  const top = `nestbug-${stamp(startedAt)}`;
+  // The default file name and the top folder carry the same time stamp.
+  const top = topFolderName(options.output, stamp(startedAt));
   const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
   // With --redact nothing enters the archive before it has been rewritten.
   const held: SpooledFile[] = [];
@@ -86,7 +97,17 @@ export async function runCollectCommand(
     else held.push({ bundlePath, spoolPath });
   };
   try {
-    const request = { levels, collectors, connect, spool, onFile, startedAt, sudoPassword: answers?.sudoPassword };
+    // The wizard's answers as one command line, with what was chosen while connecting.
+    const onConnected = () => {
+      if (!answers) return;
+      const argv = [...commandLineOf(answers.flags)];
+      argv.splice(1, 0, ...carriedArgs(flags));
+      const equivalent = equivalentCommand(argv, questions?.choices, answers.sudoPassword !== undefined);
+      io.stderr.write(equivalent.text);
+      options.commandLine.splice(0, options.commandLine.length, ...recordedCommandLine(equivalent.argv));
+    };
+    const sudoPassword = answers?.sudoPassword;
+    const request = { levels, collectors, connect, spool, onFile, startedAt, sudoPassword, onConnected };
     const collected = await whileListening(options.mode, io, (signal) =>
       collectLevels(levelsRequest(options, request, signal, invocation.version), io),
     );
@@ -96,7 +117,13 @@ export async function runCollectCommand(
     const redaction =
       writer && options.redact ? await redactSpool(spool, held, collected.manifest, options.redact.words) : undefined;
     const verdict = analyseEvidence(evidenceFromMap(await readEvidenceFolder(spool)), collected.manifest.levels);
-    const bundle = writer && (await finishBundle(writer, collected.manifest, verdict, held, { replace, redaction }));
+    // No level reached: an archive would hold nothing to attach, so none is written.
+    const nothing = collected.manifest.levels.every((l) => !l.reached);
+    if (nothing) await writer?.discard();
+    const bundle =
+      writer && !nothing
+        ? await finishBundle(writer, collected.manifest, verdict, held, { replace, redaction })
+        : undefined;
     return report(verdict, collected.manifest, bundle, options, io, redaction);
   } catch (error) {
     await writer?.discard();
@@ -139,7 +166,8 @@ async function finishBundle(
   how: { replace: boolean; redaction?: Redaction },
 ): Promise<BundleReport> {
   const summary = renderSummary(await summaryTemplate(), verdict, manifest);
-  const written = await writeBundle(writer, { manifest, summary, held, ...how });
+  const summaryText = renderSummaryText(verdict, manifest, checkTitle);
+  const written = await writeBundle(writer, { manifest, summary, summaryText, held, ...how });
   return { path: writer.outputPath, ...written };
 }
 

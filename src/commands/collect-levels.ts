@@ -39,6 +39,8 @@ export interface LevelsRequest {
   commandLine: string[];
   version: string;
   startedAt: Date;
+  /** Called once the levels are connected (at a terminal), before the items run. */
+  onConnected?: () => void;
 }
 
 export interface LevelsCollected {
@@ -70,6 +72,9 @@ export async function collectLevels(request: LevelsRequest, io: Io): Promise<Lev
           const progress = new LevelProgress(task.title, task, lines);
           // Ctrl-C while a host is still connecting or probing ends that level at once.
           const reaching = reachLevel(spec, connector, request, (step) => progress.phase(step));
+          // Interrupted already (Ctrl-C at a host-key question), the wait below rejects at
+          // once: the level's own failure must not go unhandled.
+          reaching.catch(() => undefined);
           const reached = await untilAborted(reaching, request.signal, 'connecting').catch((error: unknown) => {
             records[i].error = hostProblem(error);
             lines?.(`${task.title}: not reached: ${records[i].error}`);
@@ -84,6 +89,10 @@ export async function collectLevels(request: LevelsRequest, io: Io): Promise<Lev
         rendererOptions: { outputBar: true },
       }),
     );
+    // At a terminal, host-key and password questions come before the task list draws.
+    if (request.connect.ask)
+      for (const spec of request.levels) await connector.connect(spec.level).catch(() => undefined);
+    request.onConnected?.();
     await taskList(tasks, request.quiet, io).run();
   } finally {
     await connector.closeAll();

@@ -1,11 +1,12 @@
 // What collect, check and --dry-run print at the end (pure: text from results).
 import { runsOnLabel } from '../analyse/runs-on.js';
 import type { Verdict } from '../analyse/types.js';
-import { checkLines } from '../render/check-line.js';
 import { countItems, isPartial, type Manifest } from '../bundle/manifest.js';
 import type { PlannedStep } from '../collect/plan.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
+import { checkLines } from '../render/check-line.js';
+import { flattenParentheses, missingDocItems, nothingCollected, plainSentence } from '../render/results.js';
 import { quoteArgv } from '../transport/quote.js';
 import { formatBytes } from '../util/stamp.js';
 import type { LevelsCollected } from './collect-levels.js';
@@ -22,16 +23,20 @@ export function closingReport(
   bundle: BundleReport | undefined,
   withChecks: boolean,
 ): string[] {
-  const lines = ['', `Nested setup: ${verdict.chainName}. ${verdict.chainLine}`];
+  if (manifest.levels.every((l) => !l.reached)) return ['', ...nothingCollected(manifest.levels)];
+  const lines = ['', plainSentence(verdict, manifest), `Nested setup: ${verdict.chainName}. ${verdict.chainLine}`];
+  for (const m of missingDocItems(manifest)) lines.push(`  missing ${m.level} ${m.id} (${m.what}): ${m.how}`);
   for (const v of Object.values(verdict.levels)) {
     const platform = v!.platform ? ` on ${v!.platform.name}` : '';
-    lines.push(`  ${v!.level} runs on ${runsOnLabel(v!.runsOn)}${platform}${v!.disagree ? ' (the two views disagree)' : ''}`);
+    lines.push(
+      `  ${v!.level} runs on ${runsOnLabel(v!.runsOn)}${platform}${v!.disagree ? ' (the two views disagree)' : ''}`,
+    );
   }
   for (const level of manifest.levels.filter((l) => !l.reached || l.error)) {
     lines.push(`  ${level.level} ${level.target}: ${level.error ?? 'not reached'}`);
   }
   const shown = verdict.checks.filter((c) => c.status === 'fail' || (withChecks && c.status === 'warn'));
-  for (const c of shown) lines.push(checkLines(c, '  '));
+  for (const c of shown) lines.push(checkLines({ ...c, summary: flattenParentheses(c.summary) }, '  '));
   const counts = countItems(manifest.levels);
   if (!bundle) {
     const reached = manifest.levels.filter((l) => l.reached).length;

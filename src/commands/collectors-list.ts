@@ -1,6 +1,8 @@
 // nestbug collectors: the collection list, as text or JSON.
+
 import type { Collector } from '../collect/collectors.js';
 import { CollectorFileError } from '../collect/collectors.js';
+import { docColumnText } from '../collect/kernel-doc.js';
 import { loadCollectors } from '../collect/load-collectors.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -68,6 +70,6 @@ function asText(c: Collector): string[] {
   return [
     `${c.id.padEnd(22)} ${c.title}`,
     `${indent} ${what} [${where.join('; ')}${ROOT_NOTE[c.needsRoot]}]`,
-    ...(c.doc ? [`${indent} kernel doc: ${c.doc}`] : []),
+    ...(c.doc ? docColumnText(c.doc, `${indent} `) : []),
   ];
 }

@@ -1,16 +1,16 @@
 // nestbug inspect: an existing bundle or folder enters the data path at the analysis.
 import { analyseEvidence } from '../analyse/index.js';
-import { runsOnLabel } from '../analyse/runs-on.js';
-import type { Verdict } from '../analyse/types.js';
 import { isPartial } from '../bundle/manifest.js';
 import { parseManifest } from '../bundle/manifest-shape.js';
 import { readManifest } from '../bundle/read-manifest.js';
 import { loadBundle } from '../bundle/reader.js';
 import { collectExitCode, EXIT } from '../exit-codes.js';
+import { loadPasted } from '../inspect/pasted.js';
 import type { Io } from '../io.js';
-import { checkLines } from '../render/check-line.js';
 import { jsonResult } from '../render/json.js';
-import { renderSummary } from '../render/summary.js';
+import { shortReport } from '../render/short-report.js';
+import { checkTitle, renderSummary } from '../render/summary.js';
+import { renderSummaryText } from '../render/summary-text.js';
 import { onInterrupt } from '../signals.js';
 import { terminalSafeJson, terminalText } from '../util/terminal-text.js';
 import { summaryTemplate } from './write-bundle.js';
@@ -18,15 +18,24 @@ import { summaryTemplate } from './write-bundle.js';
 export interface InspectFlags {
   json?: boolean;
   summary?: boolean;
+  text?: boolean;
 }
 
 export async function runInspect(target: string, flags: InspectFlags, io: Io): Promise<number> {
   // Interrupted, it ends at once; the unpacked copy is removed at exit.
   const stopListening = onInterrupt(() => process.exit(EXIT.interrupted));
-  const bundle = await loadBundle(target).catch((error: unknown) => {
+  // Pasted outputs (a report, files named as the reporter liked) are placed by content.
+  const pasted = await loadPasted(target).catch((error: unknown) => {
     stopListening();
     throw error;
   });
+  if (pasted) io.stderr.write(`${terminalText(pasted.notes.join('\n'))}\n`);
+  const bundle =
+    pasted?.bundle ??
+    (await loadBundle(target).catch((error: unknown) => {
+      stopListening();
+      throw error;
+    }));
   try {
     // Valid JSON of the wrong shape is refused in one line (exit 2), never half-read.
     parseManifest(bundle.manifestText);
@@ -39,28 +48,16 @@ export async function runInspect(target: string, flags: InspectFlags, io: Io): P
     });
     if (flags.json) {
       io.stdout.write(`${terminalSafeJson(JSON.stringify(jsonResult(verdict, code, null, manifest), null, 2))}\n`);
+    } else if (flags.text) {
+      io.stdout.write(terminalText(renderSummaryText(verdict, manifest, checkTitle)));
     } else if (flags.summary) {
       io.stdout.write(renderSummary(await summaryTemplate(), verdict, manifest));
     } else {
-      io.stdout.write(`${terminalText(shortReport(verdict).join('\n'))}\n`);
+      io.stdout.write(`${terminalText(shortReport(verdict, manifest).join('\n'))}\n`);
     }
     return code;
   } finally {
     await bundle.cleanup();
     stopListening();
   }
-}
-
-function shortReport(verdict: Verdict): string[] {
-  return [
-    `Nested setup: ${verdict.chainName}`,
-    verdict.chainLine,
-    '',
-    ...Object.values(verdict.levels).map(
-      (v) =>
-        `${v!.level}: runs on ${runsOnLabel(v!.runsOn)}${v!.platform ? ` on ${v!.platform.name}` : ''}: ${v!.reason}`,
-    ),
-    '',
-    ...verdict.checks.map((c) => checkLines(c)),
-  ];
 }

@@ -16,6 +16,8 @@ export async function summaryTemplate(): Promise<string> {
 export interface BundleContent {
   manifest: Manifest;
   summary: string;
+  /** summary.txt: the same for plain-text trackers. */
+  summaryText?: string;
   /** With --redact: the evidence files held back until they are rewritten. */
   held: SpooledFile[];
   /** With --redact: the spool and manifest are already rewritten (redactSpool). */
@@ -36,6 +38,7 @@ export async function writeBundle(writer: BundleWriter, content: BundleContent):
     const { redaction } = content;
     for (const f of redaction ? content.held : []) writer.addFile(f.bundlePath, f.spoolPath);
     writer.addText('summary.md', content.summary);
+    if (content.summaryText !== undefined) writer.addText('summary.txt', content.summaryText);
     writer.addText('manifest.json', `${JSON.stringify(content.manifest, null, 2)}\n`);
     const bytes = await writer.finish(content.replace);
     if (!redaction) return { bytes };

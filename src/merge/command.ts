@@ -17,7 +17,8 @@ import { resolveOutput } from '../options.js';
 import { checkOutputPath } from '../output-path.js';
 import { redactJsonResult, redactSpool } from '../redact/apply.js';
 import { jsonResult } from '../render/json.js';
-import { renderSummary } from '../render/summary.js';
+import { checkTitle, renderSummary } from '../render/summary.js';
+import { renderSummaryText } from '../render/summary-text.js';
 import { formatBytes } from '../util/stamp.js';
 import { mergeArchives, mergedIsPartial, parseUnreached, writeMergedBundle } from './merge.js';
 
@@ -70,7 +71,8 @@ export async function mergeToBundle(
         : undefined;
     const verdict = analyseEvidence(evidenceFromMap(await readEvidenceFolder(merged.spoolDir)), merged.manifest.levels);
     const summary = renderSummary(await summaryTemplate(), verdict, merged.manifest);
-    const written = await writeMergedBundle({ merged, output, format, summary, redaction, replace });
+    const summaryText = renderSummaryText(verdict, merged.manifest, checkTitle);
+    const written = await writeMergedBundle({ merged, output, format, summary, summaryText, redaction, replace });
     const code = collectExitCode({
       partial: mergedIsPartial(merged.manifest),
       interrupted: false,

@@ -227,6 +227,7 @@ export interface WriteInput {
   output: string;
   format: BundleFormat;
   summary: string;
+  summaryText: string;
   /** Set when the spool and manifest were rewritten by redactSpool. */
   redaction?: Redaction;
   replace: boolean;
@@ -242,6 +243,7 @@ export async function writeMergedBundle(input: WriteInput): Promise<WrittenBundl
   return writeBundle(writer, {
     manifest: merged.manifest,
     summary: input.summary,
+    summaryText: input.summaryText,
     held: merged.files,
     redaction: input.redaction,
     replace: input.replace,

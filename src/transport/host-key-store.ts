@@ -13,7 +13,17 @@ import {
   verifyHostKey,
 } from './known-hosts.js';
 
-export type HostKeyOutcome = { ok: true; added?: boolean } | { ok: false; message: string };
+/** An unknown key names what a person needs to decide whether to trust it. */
+export interface UnknownHostKey {
+  name: string;
+  keyType: string;
+  fingerprint: string;
+  blob: Buffer;
+}
+
+export type HostKeyOutcome =
+  | { ok: true; added?: boolean }
+  | { ok: false; message: string; unknown?: UnknownHostKey };
 
 export class HostKeyStore {
   private entries: KnownHostEntry[] = [];
@@ -39,6 +49,11 @@ export class HostKeyStore {
     return algorithms ? { serverHostKey: algorithms } : undefined;
   }
 
+  /** The known_hosts file new keys are written to. */
+  get file(): string {
+    return this.userFile;
+  }
+
   check(host: string, port: number, blob: Buffer, acceptNew: boolean): HostKeyOutcome {
     const name = hostKeyName(host, port);
     const verdict = verifyHostKey(this.entries, name, blob);
@@ -58,18 +73,24 @@ export class HostKeyStore {
           return {
             ok: false,
             message: `${name}: unknown host key ${shown}; check the fingerprint, then rerun with --accept-new-host-keys (or add it to ${this.userFile})`,
+            unknown: { name, keyType: keyTypeOf(blob), fingerprint: fingerprint(blob), blob },
           };
         }
-        const line = knownHostsLine(name, blob, this.hashNewEntries);
-        try {
-          mkdirSync(path.dirname(this.userFile), { recursive: true, mode: 0o700 });
-          appendFileSync(this.userFile, line, { mode: 0o600 });
-        } catch (error) {
-          return { ok: false, message: `${name}: cannot record the new host key in ${this.userFile}: ${(error as Error).message}` };
-        }
-        this.entries.push(...parseKnownHosts(line, this.userFile));
-        return { ok: true, added: true };
+        return this.add(name, blob);
       }
     }
+  }
+
+  /** Records a key (accepted with --accept-new-host-keys or at the prompt) in the user's file. */
+  add(name: string, blob: Buffer): HostKeyOutcome {
+    const line = knownHostsLine(name, blob, this.hashNewEntries);
+    try {
+      mkdirSync(path.dirname(this.userFile), { recursive: true, mode: 0o700 });
+      appendFileSync(this.userFile, line, { mode: 0o600 });
+    } catch (error) {
+      return { ok: false, message: `${name}: cannot record the new host key in ${this.userFile}: ${(error as Error).message}` };
+    }
+    this.entries.push(...parseKnownHosts(line, this.userFile));
+    return { ok: true, added: true };
   }
 }

@@ -19,6 +19,8 @@ export interface HostConfig {
 export interface SshConfigFile {
   /** Host aliases written without wildcards, for the wizard. */
   aliases: string[];
+  /** The file read, as shown in messages (~/.ssh/config, or the -F file). */
+  source?: string;
   lookup(host: string): HostConfig;
 }
 
@@ -131,7 +133,8 @@ export function parseSshConfig(text: string, home: string = os.homedir()): SshCo
   };
 }
 
-/** ~/.ssh/config (with Includes), or an empty config when there is none. */
-export function loadSshConfig(home: string = os.homedir()): SshConfigFile {
-  return parseSshConfig(readWithIncludes(path.join(home, '.ssh', 'config'), home), home);
+/** ~/.ssh/config, or the -F file (with Includes); an empty config when there is none. */
+export function loadSshConfig(home: string = os.homedir(), file?: string): SshConfigFile {
+  const config = parseSshConfig(readWithIncludes(file ?? path.join(home, '.ssh', 'config'), home), home);
+  return { ...config, source: file ?? '~/.ssh/config' };
 }

@@ -7,6 +7,13 @@ import type ssh2 from 'ssh2';
 import { HostError, messageOf } from '../errors.js';
 import { BatchItem, BatchRun, dropStopped, type ExecChannel } from './batch.js';
 import { ChannelPool } from './channel-pool.js';
+import {
+  type AuthPlan,
+  authPlan,
+  type ConnectQuestions,
+  PausableDeadline,
+  refusedMessage,
+} from './connect-questions.js';
 import type { HostKeyStore } from './host-key-store.js';
 import type { Identity } from './identities.js';
 import { loginShellCommand } from './quote.js';
@@ -34,6 +41,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Aborted on Ctrl-C / SIGTERM: connecting stops at once. */
   signal?: AbortSignal;
+  /** At a terminal: ask about unknown host keys and for a password. */
+  ask?: ConnectQuestions;
 }
 
 // sshd's default MaxSessions is 10; keep a margin for a second client on the same host.
@@ -68,13 +77,44 @@ export class SshTransport implements Transport {
     const stream = options.via ? options.via.forwardOut(host, port, timeout) : openSocket(host, port, timeout);
     const sock = await abortable(stream, options.signal, (s) => s.destroy());
     let keyProblem: string | undefined;
-    const hostVerifier = (key: Buffer): boolean => {
-      // Must stay synchronous: ssh2 treats a returned Promise as acceptance.
-      const outcome = options.hostKeys.check(endpoint.hostKeyName, endpoint.port, key, options.acceptNewHostKeys);
-      if (outcome.ok) return true;
-      keyProblem = outcome.message;
-      return false;
+    // ssh2's own handshake timeout would run while a person answers a question.
+    const deadline = new PausableDeadline(timeout, () => sock.destroy());
+    const ask = options.ask;
+    const asking = <T>(question: Promise<T>): Promise<T> => {
+      deadline.pause();
+      return question.finally(() => deadline.resume());
     };
+    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
+      // Returns nothing: ssh2 then waits for verify (a returned value is taken as the answer).
+      const outcome = options.hostKeys.check(endpoint.hostKeyName, endpoint.port, key, options.acceptNewHostKeys);
+      if (outcome.ok) {
+        verify(true);
+        return;
+      }
+      keyProblem = outcome.message;
+      const unknown = outcome.unknown;
+      if (!unknown || !ask) {
+        verify(false);
+        return;
+      }
+      const trusted = async (): Promise<boolean> => {
+        if (!(await asking(ask.trustHostKey(unknown, options.hostKeys.file)))) return false;
+        const added = options.hostKeys.add(unknown.name, unknown.blob);
+        if (!added.ok) {
+          keyProblem = added.message;
+          return false;
+        }
+        keyProblem = undefined;
+        ask.recorded(unknown, options.hostKeys.file);
+        return true;
+      };
+      trusted().then(verify, () => verify(false));
+    };
+    const auth = authPlan(
+      endpoint.user,
+      authMethods(endpoint),
+      ask && { password: () => asking(ask.password(endpoint.label)) },
+    );
     const ssh = new NodeSSH();
     const onAbort = () => sock.destroy();
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -84,18 +124,22 @@ export class SshTransport implements Transport {
         host: endpoint.host,
         port: endpoint.port,
         username: endpoint.user,
-        readyTimeout: timeout,
+        readyTimeout: 0,
         keepaliveInterval: 5000,
         keepaliveCountMax: 4,
         hostVerifier,
-        authHandler: authMethods(endpoint) as unknown as ssh2.ConnectConfig['authHandler'],
+        authHandler: auth.handler as unknown as ssh2.ConnectConfig['authHandler'],
         algorithms: options.hostKeys.algorithmsFor(endpoint.hostKeyName, endpoint.port),
       } as never);
     } catch (error) {
       sock.destroy();
       if (options.signal?.aborted) throw new HostError(`${endpoint.label}: interrupted while connecting`);
-      throw connectFailure(endpoint, keyProblem, messageOf(error));
+      if (deadline.expired && !keyProblem) {
+        throw new HostError(`${endpoint.label}: no SSH handshake within ${Math.round(timeout / 1000)} s`);
+      }
+      throw connectFailure(endpoint, keyProblem, messageOf(error), auth, ask !== undefined);
     } finally {
+      deadline.clear();
       options.signal?.removeEventListener('abort', onAbort);
     }
     return new SshTransport(endpoint.label, ssh, ssh.connection as ssh2.Client);
@@ -201,13 +245,18 @@ function authMethods(endpoint: SshEndpoint): Array<Record<string, unknown>> {
   return methods;
 }
 
-function connectFailure(endpoint: SshEndpoint, keyProblem: string | undefined, text: string): HostError {
+function connectFailure(
+  endpoint: SshEndpoint,
+  keyProblem: string | undefined,
+  text: string,
+  auth: AuthPlan,
+  canAsk: boolean,
+): HostError {
   if (keyProblem) return new HostError(keyProblem);
   const refused = /authentication methods failed/i.test(text);
   if (!refused) return new HostError(`${endpoint.label}: ssh connection failed: ${text}`);
   const tried = [endpoint.agent ? 'ssh-agent' : '', ...endpoint.identities.map((i) => i.file)].filter(Boolean);
-  const what = tried.length ? tried.join(', ') : 'no key: pass -i FILE or start ssh-agent';
-  return new HostError(`${endpoint.label}: ${endpoint.user} was refused by the server (tried ${what})`);
+  return new HostError(refusedMessage(endpoint, tried, auth, canAsk));
 }
 
 /** `promise`, or a HostError as soon as `signal` aborts; a late result is disposed of. */
@@ -246,11 +295,14 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<net.
     });
     sock.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(
-        new HostError(
-          `${host}:${port}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'unknown host name' : error.message}`,
-        ),
-      );
+      const why =
+        error.code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : error.code === 'ENOTFOUND'
+            ? 'unknown host name'
+            : error.message;
+      // The cause keeps the code: connect-errors.ts says it in the words the user typed.
+      reject(new HostError(`${host}:${port}: ${why}`, { cause: error }));
     });
   });
 }

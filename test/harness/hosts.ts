@@ -205,6 +205,8 @@ export async function startHost(opts: HostOptions): Promise<TestHost> {
     writeFileSync(
       config,
       [
+        // sshd takes the first value of a keyword: the test's own settings go first.
+        ...(opts.sshdExtra ?? []),
         `ListenAddress ${opts.netns ? '0.0.0.0' : '127.0.0.1'}`,
         `Port ${port}`,
         `HostKey ${key}`,
@@ -220,7 +222,6 @@ export async function startHost(opts: HostOptions): Promise<TestHost> {
         'AllowTcpForwarding yes',
         `LogLevel ${opts.logLevel ?? 'INFO'}`,
         'Subsystem sftp internal-sftp',
-        ...(opts.sshdExtra ?? []),
         '',
       ].join('\n'),
     );

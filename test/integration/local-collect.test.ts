@@ -43,8 +43,12 @@ for (const ext of ['zip', 'tar.gz']) {
     assert.is(sysinfo.status, 'skipped');
     assert.match(sysinfo.reason!, /s390x/);
     const summary = readFileSync(path.join(top, 'summary.md'), 'utf8');
-    assert.match(summary.split('\n')[0], /Nested virtualization setup/);
-    assert.match(summary.split('\n')[0], /L1/);
+    // The headline is a GitHub alert: the plain sentence, then the chain.
+    const alert = summary.split('\n\n')[0];
+    assert.match(alert, /^> \[!(CAUTION|WARNING|NOTE)\]\n> \*\*/);
+    assert.match(alert, /Nested virtualization setup/);
+    assert.match(alert, /L1/);
+    assert.ok(existsSync(path.join(top, 'summary.txt')), 'summary.txt beside summary.md');
     assert.ok(Buffer.byteLength(summary) < 60 * 1024);
   });
 }

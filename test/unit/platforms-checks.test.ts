@@ -112,6 +112,8 @@ test('Proxmox VE L0 with cpu: host: L1 is its VM 100, started with KVM and the h
 test('Proxmox VE L0 with kvm: 0: the outside view says TCG, and the fix is qm set --kvm 1', () => {
   const verdict = analyseTexts({
     ...kvmGuestL1(),
+    // L1 is identified as VM 100 by its name; being the only VM would not identify it.
+    'L1/identity.txt': 'hostname=windows-demo\n',
     'L0/pve-vm-configs.txt': pveItem('qemu-server-100-kvm0.conf.excerpt'),
   });
   assert.is(verdict.levels.L1!.outside, 'tcg');
@@ -126,6 +128,7 @@ test('Proxmox VE L0 with kvm: 0: the outside view says TCG, and the fix is qm se
 test("Xen dom0 L0: the example HVM guest has no nestedhvm (Xen 4.2's virt_caps predates hap)", () => {
   const verdict = analyseTexts({
     ...kvmGuestL1(),
+    'L1/identity.txt': 'hostname=example.hvm\n',
     'L0/xen-info.txt': fixture('xen', 'xl-info-manpage.txt'),
     'L0/xen-domains.txt': fixture('xen', 'xen-domains-xlexample.txt'),
   });

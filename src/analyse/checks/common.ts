@@ -2,6 +2,7 @@
 import type { Level } from '../../levels.js';
 import { type Citation, type EvidenceFiles, findLine, levelFile } from '../evidence.js';
 import { type CpuInfo, parseCpuinfo } from '../parsers/cpuinfo.js';
+import { cpuFromLscpu } from '../parsers/lscpu-cpu.js';
 import { parseKvmParams } from '../parsers/kvm-params.js';
 import type { CheckStatus } from '../types.js';
 import type { CheckResult } from './registry.js';
@@ -12,9 +13,17 @@ export function result(status: CheckStatus, summary: string, evidence: Citation[
   return { status, summary, evidence, ...(fix ? { fix } : {}), ...(title ? { title } : {}) };
 }
 
-export function cpuOf(files: EvidenceFiles, level: Level): CpuInfo | undefined {
-  const text = files.get(levelFile(level, 'cpuinfo'));
-  return text ? parseCpuinfo(text) : undefined;
+/** The CPU of a level from /proc/cpuinfo (file: where to cite it). */
+export function cpuOf(files: EvidenceFiles, level: Level): (CpuInfo & { file: string }) | undefined {
+  const file = levelFile(level, 'cpuinfo');
+  const text = files.get(file);
+  return text ? { ...parseCpuinfo(text), file } : undefined;
+}
+
+/** /proc/cpuinfo, else lscpu's Flags line (a pasted report often has lscpu only), as the
+ * level table reads it; checks that use it declare lscpu among the items they read. */
+export function cpuOrLscpu(files: EvidenceFiles, level: Level): (CpuInfo & { file: string }) | undefined {
+  return cpuOf(files, level) ?? cpuFromLscpu(files.get(levelFile(level, 'lscpu')), levelFile(level, 'lscpu'));
 }
 
 export function virtFlagOf(cpu: CpuInfo): 'vmx' | 'svm' | 'sie' | undefined {

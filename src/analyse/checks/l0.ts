@@ -7,7 +7,7 @@ import { parseKvmDevice } from '../parsers/small.js';
 import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
 import { nestingFix } from './platform-fix.js';
 import type { Citation } from '../evidence.js';
-import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
+import { cite, cpuOrLscpu, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
 import type { CheckDef } from './registry.js';
 
 export const l0Kvm: CheckDef = {
@@ -19,20 +19,20 @@ export const l0Kvm: CheckDef = {
     warn: 'L0 may not be able to run KVM guests',
     unknown: "L0's hardware virtualization is not known",
   },
-  reads: ['cpuinfo', 'kvm-modules', 'kvm-params', 'kvm-device'],
+  reads: ['cpuinfo', 'lscpu', 'kvm-modules', 'kvm-params', 'kvm-device'],
   alsoReads: ['dmesg', 'kernel-journal', 'extra-dmesg-grep'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;
     const isVm = ctx.verdicts.L0 && !['bare-metal', 'unknown'].includes(ctx.verdicts.L0.runsOn);
-    const cpu = cpuOf(files, 'L0');
+    const cpu = cpuOrLscpu(files, 'L0');
     const kvm = kvmLoaded(files, 'L0');
     const device = parseKvmDevice(files.get(levelFile('L0', 'kvm-device')) ?? '');
     const disabled = findDecisive(files, 'L0', HARDWARE_OFF)[0];
     const evidence: Citation[] = [];
     if (disabled) evidence.push(disabled);
     const flag = cpu ? virtFlagOf(cpu) : undefined;
-    if (cpu?.flagsLine) evidence.push(cite(levelFile('L0', 'cpuinfo'), cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`));
+    if (cpu?.flagsLine) evidence.push(cite(cpu.file, cpu.flagsLine, flag ? `flags: ... ${flag} ...` : `flags: (no ${expectedFlag(cpu)})`));
     if (kvm.cite) evidence.push(kvm.cite);
     if (device) evidence.push(cite(levelFile('L0', 'kvm-device'), 1, device.line));
     if (disabled && (!isVm || disabled.id === 'kvm-disabled-by-bios')) {
@@ -87,11 +87,11 @@ export const l0Nested: CheckDef = {
     warn: "L0's nesting needs a look",
     unknown: "L0's nested parameter is not known",
   },
-  reads: ['cpuinfo', 'kvm-params', 'kvm-modules', 'modprobe-conf', 'cmdline'],
+  reads: ['cpuinfo', 'lscpu', 'kvm-params', 'kvm-modules', 'modprobe-conf', 'cmdline'],
   evaluate(ctx) {
     if (!ctx.collected.includes('L0')) return undefined;
     const { files } = ctx;
-    const cpu = cpuOf(files, 'L0');
+    const cpu = cpuOrLscpu(files, 'L0');
     const params = parseKvmParams(files.get(levelFile('L0', 'kvm-params')) ?? '');
     const nested = nestedParam(files, 'L0');
     const file = levelFile('L0', 'kvm-params');

@@ -8,7 +8,7 @@ import type { Guest } from '../guests.js';
 import { parseKvmDevice } from '../parsers/small.js';
 import type { CheckStatus } from '../types.js';
 import { lostVmxFeatures, parseVmxMsrs } from '../vmx.js';
-import { cite, cpuOf, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
+import { cite, cpuOrLscpu, expectedFlag, kvmLoaded, result, vendorModule, virtFlagOf } from './common.js';
 import { HARDWARE_OFF, findDecisive } from '../decisive-lines.js';
 import { nestingFix, underLabel } from './platform-fix.js';
 import type { CheckDef } from './registry.js';
@@ -46,10 +46,10 @@ interface VirtualizationSeen {
 
 /** Whether a level sees vmx/svm: from cpuinfo, else lscpu's Virtualization line, else the kernel log. */
 function virtualizationSeen(files: EvidenceFiles, level: Level): VirtualizationSeen {
-  const cpu = cpuOf(files, level);
+  const cpu = cpuOrLscpu(files, level);
   if (cpu) {
     const seen = virtFlagOf(cpu);
-    const c = cpu.flagsLine ? cite(levelFile(level, 'cpuinfo'), cpu.flagsLine, seen ? `flags: ... ${seen} ...` : `flags: (no vmx, svm or sie)`) : undefined;
+    const c = cpu.flagsLine ? cite(cpu.file, cpu.flagsLine, seen ? `flags: ... ${seen} ...` : `flags: (no vmx, svm or sie)`) : undefined;
     return { known: true, seen, arch: cpu.arch, where: 'in its CPU flags', cite: c };
   }
   const lscpuFile = levelFile(level, 'lscpu');
@@ -83,9 +83,9 @@ export const l1VirtFlag: CheckDef = {
   evaluate(ctx) {
     const { files } = ctx;
     if (!ctx.collected.includes('L1')) return undefined;
-    const l0cpu = cpuOf(files, 'L0');
+    const l0cpu = cpuOrLscpu(files, 'L0');
     const vis = virtualizationSeen(files, 'L1');
-    const flag = expectedFlag(l0cpu ?? cpuOf(files, 'L1'));
+    const flag = expectedFlag(l0cpu ?? cpuOrLscpu(files, 'L1'));
     const started = startedWithNestingCpu(ctx.matches.L1?.guest, flag);
     const evidence: Citation[] = [];
     if (vis.cite) evidence.push(vis.cite);
@@ -143,7 +143,7 @@ export const l1Kvm: CheckDef = {
     warn: 'L1 has KVM, but /dev/kvm is for root only',
     unknown: 'whether L1 has KVM is not known',
   },
-  reads: ['kvm-modules', 'kvm-params', 'kvm-device', 'cpuinfo', 'kvm-access'],
+  reads: ['kvm-modules', 'kvm-params', 'kvm-device', 'cpuinfo', 'lscpu', 'kvm-access'],
   alsoReads: ['dmesg', 'kernel-journal', 'extra-dmesg-grep', 'libvirt-qemu-logs', 'extra-qemu-stderr'],
   evaluate(ctx) {
     const { files } = ctx;
@@ -153,7 +153,7 @@ export const l1Kvm: CheckDef = {
     const evidence: Citation[] = [];
     if (kvm.cite) evidence.push(kvm.cite);
     if (device) evidence.push(cite(levelFile('L1', 'kvm-device'), 1, device.line));
-    const cpu = cpuOf(files, 'L1');
+    const cpu = cpuOrLscpu(files, 'L1');
     if (kvm.loaded === undefined && !device) {
       // kvm_intel prints this only once it has set up VMX: KVM is there (WSL2 builds it in).
       const evmcs = findDecisive(files, 'L1', ['hyperv-evmcs'])[0];
@@ -200,16 +200,16 @@ export const l0L1Flags: CheckDef = {
     warn: "L1 lost some of L0's virtualization features",
     unknown: "the CPU features L1 lost are not known",
   },
-  reads: ['cpuinfo'],
+  reads: ['cpuinfo', 'lscpu'],
   alsoReads: ['vmx-msrs'],
   evaluate(ctx) {
-    const l0 = cpuOf(ctx.files, 'L0');
-    const l1 = cpuOf(ctx.files, 'L1');
+    const l0 = cpuOrLscpu(ctx.files, 'L0');
+    const l1 = cpuOrLscpu(ctx.files, 'L1');
     if (!l0 || !l1 || l0.flags.size === 0 || l1.flags.size === 0) return undefined;
     // An L1 of another architecture (under TCG) shares no flag names with L0.
     if (l0.arch !== l1.arch) return undefined;
     const lost = [...l0.flags].filter((f) => !l1.flags.has(f)).sort();
-    const evidence = [cite(levelFile('L0', 'cpuinfo'), l0.flagsLine, `${l0.flags.size} flags`), cite(levelFile('L1', 'cpuinfo'), l1.flagsLine, `${l1.flags.size} flags`)];
+    const evidence = [cite(l0.file, l0.flagsLine, `${l0.flags.size} flags`), cite(l1.file, l1.flagsLine, `${l1.flags.size} flags`)];
     const important = lost.filter((f) => IMPORTANT_FLAGS.includes(f));
     const vmx = lostVmxFeatures(parseVmxMsrs(ctx.files.get(levelFile('L0', 'vmx-msrs')) ?? ''), parseVmxMsrs(ctx.files.get(levelFile('L1', 'vmx-msrs')) ?? ''));
     const list = (xs: string[], n = 40) => (xs.length > n ? `${xs.slice(0, n).join(' ')} ... (${xs.length - n} more)` : xs.join(' '));
@@ -235,9 +235,9 @@ export const l1Migration: CheckDef = {
     warn: 'do not migrate or save L1 while its L2 guests run (AMD)',
     unknown: 'whether L1 can be migrated is not known',
   },
-  reads: ['cpuinfo'],
+  reads: ['cpuinfo', 'lscpu'],
   evaluate(ctx) {
-    const l0 = cpuOf(ctx.files, 'L0') ?? cpuOf(ctx.files, 'L1');
+    const l0 = cpuOrLscpu(ctx.files, 'L0') ?? cpuOrLscpu(ctx.files, 'L1');
     const running = (ctx.guests.L1 ?? []).filter((g) => g.running);
     if (!l0 || running.length === 0) return undefined;
     const evidence = running.slice(0, 3).map((g) => cite(g.qemu?.file ?? g.domain?.file ?? g.log?.file ?? '', g.qemu?.line ?? g.domain?.line ?? g.log?.line, g.name ?? `pid ${g.pid}`));
