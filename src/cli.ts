@@ -9,6 +9,7 @@ import { EXIT } from './exit-codes.js';
 import { CHECK_EXIT_HELP, INSPECT_EXIT_HELP, optionDescription } from './help-text.js';
 import { type Io, processIo } from './io.js';
 import { addCheckOptions, addCollectOptions, repeatable } from './options.js';
+import { inspectLevels, registerFleetCommands } from './script/register.js';
 import { toleratePipeClose } from './signals.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -98,15 +99,17 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
     });
 
   program
-    .command('inspect <path>')
+    .command('inspect <paths...>')
     .description('verdicts and summary from an existing bundle (.zip, .tar.gz) or folder, even a partial one')
     .option('--json', 'print the result as JSON')
     .option('--summary', 'print summary.md instead of the short report')
     .option('--text', 'print summary.txt (plain text, 80 columns, for trackers without Markdown)')
     .addHelpText('after', INSPECT_EXAMPLES)
-    .action(async (target, flags) => {
+    .action(async (targets, flags) => {
+      // several level archives (from nestbug-collect.sh) are merged first
+      if (targets.length > 1) return setExit(await inspectLevels(targets, flags, io, version()));
       const { runInspect } = await import('./commands/inspect.js');
-      setExit(await runInspect(target, flags, io));
+      setExit(await runInspect(targets[0], flags, io));
     });
 
   program
@@ -118,6 +121,7 @@ export function buildProgram(io: Io, argv: string[], setExit: (code: number) => 
       const { runCollectorsList } = await import('./commands/collectors-list.js');
       setExit(await runCollectorsList(flags, io));
     });
+  registerFleetCommands(program, io, setExit, version, argv);
   return program;
 }
 

@@ -263,7 +263,7 @@ async function copyListedFiles(step: PlannedStep, listing: Buffer, ctx: RunConte
   );
 }
 
-async function runDerived(step: PlannedStep, ctx: RunContext): Promise<ItemRecord> {
+export async function runDerived(step: PlannedStep, ctx: RunContext): Promise<ItemRecord> {
   const record = baseRecord(step);
   const started = Date.now();
   const source = await ctx.finished.get(step.collector.derivedFrom!);

@@ -165,6 +165,10 @@ export interface HostOptions {
   sshdExtra?: string[];
   /** DEBUG1 logs forwarded connections (direct-tcpip), proof that a jump went through. */
   logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1';
+  /** Its own PID namespace and /proc, and empty /run/libvirt and /var/log/libvirt: the
+   * host sees neither the QEMU processes nor the libvirt domains of other tests running
+   * on this machine at the same time. */
+  isolated?: boolean;
   /** Shell commands run inside the host's own mount namespace before the server starts
    * (a tmpfs with planted files over a system folder). */
   setup?: string;
@@ -176,7 +180,11 @@ function namespaced(opts: HostOptions, command: string): string[] {
     .filter((f) => existsSync(`/etc/${f}`))
     .map((f) => `mount --bind ${etc}/${f} /etc/${f}`)
     .join(' && ');
-  const inner = ['unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', `${binds} && ${opts.setup ?? 'true'} && hostname ${opts.name} && exec ${command}`];
+  const pids = opts.isolated ? ['--pid', '--fork', '--kill-child', '--mount-proc'] : [];
+  const libvirt = opts.isolated
+    ? ['/run/libvirt', '/var/log/libvirt'].filter((d) => existsSync(d)).map((d) => ` && mount -t tmpfs -o size=1m tmpfs ${d}`).join('')
+    : '';
+  const inner = ['unshare', '--mount', '--uts', ...pids, '--propagation', 'private', 'sh', '-c', `${binds}${libvirt} && ${opts.setup ?? 'true'} && hostname ${opts.name} && exec ${command}`];
   return opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...inner] : inner;
 }
 
