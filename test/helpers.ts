@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBundle } from '../src/bundle/reader.ts';
-import { analyseEvidence } from '../src/analyse/index.ts';
+import { analyse } from '../src/analyse/index.ts';
 import { evidenceFromMap } from '../src/analyse/evidence.ts';
 import { parseManifest } from '../src/bundle/manifest-shape.ts';
 
@@ -11,12 +11,12 @@ export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export async function analyseFixture(...parts: string[]) {
   const bundle = await loadBundle(path.join(FIXTURES, ...parts));
   try {
-    return analyseEvidence(bundle.files, parseManifest(bundle.manifestText)?.levels ?? []);
+    return analyse(bundle.files, parseManifest(bundle.manifestText)?.levels ?? []);
   } finally {
     await bundle.cleanup();
   }
 }
 
 export function analyseTexts(files: Record<string, string>) {
-  return analyseEvidence(evidenceFromMap(new Map(Object.entries(files))), []);
+  return analyse(evidenceFromMap(new Map(Object.entries(files))), []);
 }

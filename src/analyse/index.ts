@@ -56,7 +56,7 @@ function identityOf(files: EvidenceFiles, level: Level, targets: readonly LevelR
 
 /** `targets`: the manifest's levels (how each was reached, what each item gave), typed;
  * none for a folder of pasted files. */
-export function analyseEvidence(files: EvidenceFiles, targets: readonly LevelRecord[]): Verdict {
+export function analyse(files: EvidenceFiles, targets: readonly LevelRecord[]): Verdict {
   const collected = LEVELS.filter((l) => levelCollected(files, l));
   const guests: Partial<Record<Level, Guest[]>> = {};
   const matches: Partial<Record<Level, GuestMatch>> = {};

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { evidenceFromMap } from '../analyse/evidence.js';
-import { analyseEvidence } from '../analyse/index.js';
+import { analyse } from '../analyse/index.js';
 import { checkItems } from '../analyse/items.js';
 import type { Verdict } from '../analyse/types.js';
 import { readEvidenceFolder } from '../bundle/folder.js';
@@ -116,7 +116,7 @@ export async function runCollectCommand(
     // summary and the JSON then see only placeholders, and nestbug's own words stay.
     const redaction =
       writer && options.redact ? await redactSpool(spool, held, collected.manifest, options.redact.words) : undefined;
-    const verdict = analyseEvidence(evidenceFromMap(await readEvidenceFolder(spool)), collected.manifest.levels);
+    const verdict = analyse(evidenceFromMap(await readEvidenceFolder(spool)), collected.manifest.levels);
     // No level reached: an archive would hold nothing to attach, so none is written.
     const nothing = collected.manifest.levels.every((l) => !l.reached);
     if (nothing) await writer?.discard();

@@ -1,5 +1,5 @@
 // nestbug inspect: an existing bundle or folder enters the data path at the analysis.
-import { analyseEvidence } from '../analyse/index.js';
+import { analyse } from '../analyse/index.js';
 import { isPartial } from '../bundle/manifest.js';
 import { parseManifest } from '../bundle/manifest-shape.js';
 import { loadBundle } from '../bundle/reader.js';
@@ -38,7 +38,7 @@ export async function runInspect(target: string, flags: InspectFlags, io: Io): P
   try {
     // Valid JSON of the wrong shape is refused in one line (exit 2), never half-read.
     const manifest = parseManifest(bundle.manifestText);
-    const verdict = analyseEvidence(bundle.files, manifest?.levels ?? []);
+    const verdict = analyse(bundle.files, manifest?.levels ?? []);
     const code = collectExitCode({
       partial: manifest ? isPartial(manifest.levels) : false,
       interrupted: false,

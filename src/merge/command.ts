@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { evidenceFromMap } from '../analyse/evidence.js';
-import { analyseEvidence } from '../analyse/index.js';
+import { analyse } from '../analyse/index.js';
 import type { Verdict } from '../analyse/types.js';
 import { readEvidenceFolder } from '../bundle/folder.js';
 import { countItems } from '../bundle/manifest.js';
@@ -69,7 +69,7 @@ export async function mergeToBundle(
       flags.redact || flags.redactWord?.length
         ? await redactSpool(merged.spoolDir, merged.files, merged.manifest, flags.redactWord ?? [])
         : undefined;
-    const verdict = analyseEvidence(evidenceFromMap(await readEvidenceFolder(merged.spoolDir)), merged.manifest.levels);
+    const verdict = analyse(evidenceFromMap(await readEvidenceFolder(merged.spoolDir)), merged.manifest.levels);
     const summary = renderSummary(await summaryTemplate(), verdict, merged.manifest);
     const summaryText = renderSummaryText(verdict, merged.manifest, checkTitle);
     const written = await writeMergedBundle({ merged, output, format, summary, summaryText, redaction, replace });
