@@ -12,8 +12,9 @@
 // starts, from sshd's VERBOSE log), one 500 MB item (peak memory, bytes checked), and
 // start-up time. Results: bench/results/.
 // Usage: npm run bench [-- --rounds N]      (needs root: test hosts use namespaces)
-import { createHash } from 'node:crypto';
+
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +24,7 @@ import { planCollection } from '../src/collect/plan.ts';
 import { probeHost } from '../src/collect/probe.ts';
 import { LocalTransport } from '../src/transport/local.ts';
 import { quoteArgv } from '../src/transport/quote.ts';
-import { CLIENT_KEY, HARNESS, type TestHost, startHost } from '../test/harness/hosts.ts';
+import { CLIENT_KEY, HARNESS, startHost, type TestHost } from '../test/harness/hosts.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -97,9 +98,11 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 /** The shell command text of each item nestbug would run on this kind of host. */
@@ -108,45 +111,96 @@ async function itemCommands(): Promise<Array<{ id: string; command: string }>> {
   const facts = await probeHost(new LocalTransport(), collectors, { sudo: false, timeoutMs: 10000 });
   return planCollection(collectors, { level: 'L0', facts, canBeRoot: true, timeoutSeconds: 30 })
     .filter((s) => !s.skip && s.argv)
-    .map((s) => ({ id: s.collector.id, command: s.collector.files ? `sh -c ${quoteArgv([`for f in ${s.collector.files}; do cat "$f"; done`])}` : quoteArgv(s.argv!) }));
+    .map((s) => ({
+      id: s.collector.id,
+      command: s.collector.files
+        ? `sh -c ${quoteArgv([`for f in ${s.collector.files}; do cat "$f"; done`])}`
+        : quoteArgv(s.argv!),
+    }));
 }
 
 function sshBase(host: TestHost, knownHosts: string): string[] {
-  return ['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-i', CLIENT_KEY, '-p', String(host.port), `${userOf(host, ALL)}@127.0.0.1`];
+  return [
+    'ssh',
+    '-q',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-i',
+    CLIENT_KEY,
+    '-p',
+    String(host.port),
+    `${userOf(host, ALL)}@127.0.0.1`,
+  ];
 }
 
 async function manual(hosts: TestHost[], items: Array<{ id: string; command: string }>, kh: string, out: string) {
-  for (const host of hosts) for (const item of items) await exec([...sshBase(host, kh), item.command], { stdout: path.join(out, `${host.name}-${item.id}.txt`) });
+  for (const host of hosts)
+    for (const item of items)
+      await exec([...sshBase(host, kh), item.command], { stdout: path.join(out, `${host.name}-${item.id}.txt`) });
 }
 
 async function limit(hosts: TestHost[], items: Array<{ id: string; command: string }>, kh: string, out: string) {
-  await Promise.all(hosts.map(async (host) => {
-    const ctl = path.join(out, `ctl-${host.name}`);
-    const base = sshBase(host, kh);
-    const withCtl = [base[0], '-S', ctl, ...base.slice(1)];
-    await exec([base[0], '-M', '-S', ctl, '-o', 'ControlPersist=60', '-N', '-f', ...base.slice(1)]);
-    await pool(items, MAX_SESSIONS, (item) => exec([...withCtl, item.command], { stdout: path.join(out, `${host.name}-${item.id}.txt`) }));
-    await exec([base[0], '-S', ctl, '-O', 'exit', ...base.slice(1)]);
-  }));
+  await Promise.all(
+    hosts.map(async (host) => {
+      const ctl = path.join(out, `ctl-${host.name}`);
+      const base = sshBase(host, kh);
+      const withCtl = [base[0], '-S', ctl, ...base.slice(1)];
+      await exec([base[0], '-M', '-S', ctl, '-o', 'ControlPersist=60', '-N', '-f', ...base.slice(1)]);
+      await pool(items, MAX_SESSIONS, (item) =>
+        exec([...withCtl, item.command], { stdout: path.join(out, `${host.name}-${item.id}.txt`) }),
+      );
+      await exec([base[0], '-S', ctl, '-O', 'exit', ...base.slice(1)]);
+    }),
+  );
 }
 
 /** One nestbug process per group of up to two hosts (L0 and L1), all at once. */
-async function nestbug(groups: TestHost[][], kh: string, out: string, extra: string[] = []): Promise<{ rssKb: number[]; bytes: number[]; cpuMs: number[]; zips: string[] }> {
+async function nestbug(
+  groups: TestHost[][],
+  kh: string,
+  out: string,
+  extra: string[] = [],
+): Promise<{ rssKb: number[]; bytes: number[]; cpuMs: number[]; zips: string[] }> {
   const rssKb: number[] = [];
   const bytes: number[] = [];
   const cpuMs: number[] = [];
   const zips: string[] = [];
-  await Promise.all(groups.map(async (group, i) => {
-    const zip = path.join(out, `nestbug-${i}.zip`);
-    const rss = path.join(out, `rss-${i}.txt`);
-    const levels = group.flatMap((h, j) => [`--l${j}`, `${userOf(h, ALL)}@127.0.0.1:${h.port}`]);
-    await exec(['/usr/bin/time', '-f', '%M %U %S', '-o', rss, process.execPath, path.join(ROOT, 'bin', 'nestbug.js'), 'collect', ...levels, '-i', CLIENT_KEY, '--known-hosts', kh, '--no-input', '-q', '-o', zip, ...extra]);
-    const [kb, user, sys] = readFileSync(rss, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-    rssKb.push(kb);
-    cpuMs.push((user + sys) * 1000);
-    bytes.push(statSync(zip).size);
-    zips.push(zip);
-  }));
+  await Promise.all(
+    groups.map(async (group, i) => {
+      const zip = path.join(out, `nestbug-${i}.zip`);
+      const rss = path.join(out, `rss-${i}.txt`);
+      const levels = group.flatMap((h, j) => [`--l${j}`, `${userOf(h, ALL)}@127.0.0.1:${h.port}`]);
+      await exec([
+        '/usr/bin/time',
+        '-f',
+        '%M %U %S',
+        '-o',
+        rss,
+        process.execPath,
+        path.join(ROOT, 'bin', 'nestbug.js'),
+        'collect',
+        ...levels,
+        '-i',
+        CLIENT_KEY,
+        '--known-hosts',
+        kh,
+        '--no-input',
+        '-q',
+        '-o',
+        zip,
+        ...extra,
+      ]);
+      const [kb, user, sys] = readFileSync(rss, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+      rssKb.push(kb);
+      cpuMs.push((user + sys) * 1000);
+      bytes.push(statSync(zip).size);
+      zips.push(zip);
+    }),
+  );
   return { rssKb, bytes, cpuMs, zips };
 }
 
@@ -157,7 +211,17 @@ const BIG_SCRIPT = `head -c ${BIG_BYTES} /dev/zero | openssl enc -aes-128-ctr -n
 /** One item printing 500 MB: nestbug's peak RSS, and whether the bundle holds exactly those bytes. */
 async function bigItem(host: TestHost, kh: string, out: string) {
   const file = path.join(out, 'big.yaml');
-  writeFileSync(file, ['- id: big-output', '  title: 500 MB of pseudo-random bytes (benchmark)', `  script: ${JSON.stringify(BIG_SCRIPT)}`, '  timeout: 600', '  slow: true', ''].join('\n'));
+  writeFileSync(
+    file,
+    [
+      '- id: big-output',
+      '  title: 500 MB of pseudo-random bytes (benchmark)',
+      `  script: ${JSON.stringify(BIG_SCRIPT)}`,
+      '  timeout: 600',
+      '  slow: true',
+      '',
+    ].join('\n'),
+  );
   const expected = createHash('sha256');
   await new Promise<void>((resolve, reject) => {
     const child = spawn('sh', ['-c', BIG_SCRIPT], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -173,10 +237,26 @@ async function bigItem(host: TestHost, kh: string, out: string) {
   const zip = result.zips[0];
   const listing = spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).stdout.split('\n');
   const entry = listing.find((l) => l.endsWith('/L0/big-output.txt'));
-  const manifest = JSON.parse(spawnSync('unzip', ['-p', zip, listing.find((l) => l.endsWith('/manifest.json'))!], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout);
+  const manifest = JSON.parse(
+    spawnSync('unzip', ['-p', zip, listing.find((l) => l.endsWith('/manifest.json'))!], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    }).stdout,
+  );
   const item = manifest.levels[0].items.find((i: { id: string }) => i.id === 'big-output');
-  const got = entry ? spawnSync('sh', ['-c', `unzip -p ${quoteArgv([zip, entry])} | sha256sum`], { encoding: 'utf8' }).stdout.split(' ')[0] : '';
-  return { wallMs, peakRssKb: result.rssKb[0], archiveBytes: result.bytes[0], itemStatus: item?.status, itemBytes: item?.bytes, byteCorrect: got === want && item?.sha256 === want };
+  const got = entry
+    ? spawnSync('sh', ['-c', `unzip -p ${quoteArgv([zip, entry])} | sha256sum`], { encoding: 'utf8' }).stdout.split(
+        ' ',
+      )[0]
+    : '';
+  return {
+    wallMs,
+    peakRssKb: result.rssKb[0],
+    archiveBytes: result.bytes[0],
+    itemStatus: item?.status,
+    itemBytes: item?.bytes,
+    byteCorrect: got === want && item?.sha256 === want,
+  };
 }
 
 function startupMs(argv: string[], runs = 15): Stats {
@@ -191,9 +271,14 @@ function startupMs(argv: string[], runs = 15): Stats {
 
 async function main() {
   if (process.getuid?.() !== 0) throw new Error('the benchmark needs root (its sshd hosts run in namespaces)');
-  spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json')],
+    { stdio: 'inherit' },
+  );
   const hosts: TestHost[] = [];
-  for (let i = 0; i < Math.max(...SCALE); i++) hosts.push(await startHost({ name: `bench-h${i}`, logLevel: 'VERBOSE' }));
+  for (let i = 0; i < Math.max(...SCALE); i++)
+    hosts.push(await startHost({ name: `bench-h${i}`, logLevel: 'VERBOSE' }));
   ALL = hosts;
   const kh = path.join(HARNESS, 'bench_known_hosts');
   writeFileSync(kh, `${hosts.map((h) => h.knownHostsLine).join('\n')}\n`);
@@ -210,7 +295,9 @@ async function main() {
     loginRc.push(await timed(() => exec([...sshBase(hosts[1], kh), 'true'])));
   }
   const shellStart = stats(loginRc);
-  console.error(`bench: ${items.length} items per host; ssh login: ${stats(login).median.toFixed(0)} ms, with ~/.bashrc: ${shellStart.median.toFixed(0)} ms; ${ROUNDS} rounds`);
+  console.error(
+    `bench: ${items.length} items per host; ssh login: ${stats(login).median.toFixed(0)} ms, with ~/.bashrc: ${shellStart.median.toFixed(0)} ms; ${ROUNDS} rounds`,
+  );
 
   // L0 has a plain login shell, L1 the one reading ~/.bashrc.
   const pair = [hosts[0], hosts[1]];
@@ -229,37 +316,66 @@ async function main() {
   };
   for (let r = 0; r < ROUNDS; r++) {
     main.manual.push(await measureLoad('manual', () => manual(pair, items, kh, fresh())));
-    main.nestbug.push(await measureLoad('nestbug', async () => {
-      const m = await nestbug([pair], kh, fresh());
-      rss = rss.concat(m.rssKb);
-      archive = archive.concat(m.bytes);
-      ownCpu = ownCpu.concat(m.cpuMs);
-    }));
+    main.nestbug.push(
+      await measureLoad('nestbug', async () => {
+        const m = await nestbug([pair], kh, fresh());
+        rss = rss.concat(m.rssKb);
+        archive = archive.concat(m.bytes);
+        ownCpu = ownCpu.concat(m.cpuMs);
+      }),
+    );
     main.limit.push(await measureLoad('limit', () => limit(pair, items, kh, fresh())));
-    console.error(`bench: round ${r + 1}: manual ${main.manual[r].toFixed(0)} ms, nestbug ${main.nestbug[r].toFixed(0)} ms, limit ${main.limit[r].toFixed(0)} ms`);
+    console.error(
+      `bench: round ${r + 1}: manual ${main.manual[r].toFixed(0)} ms, nestbug ${main.nestbug[r].toFixed(0)} ms, limit ${main.limit[r].toFixed(0)} ms`,
+    );
   }
 
-  const scale: Record<number, { manual: Stats; nestbug: Stats; limit: Stats; machineCpuMs: Stats; nestbugCpuMs: Stats }> = {};
+  const scale: Record<
+    number,
+    { manual: Stats; nestbug: Stats; limit: Stats; machineCpuMs: Stats; nestbugCpuMs: Stats }
+  > = {};
   const scaleRounds = Math.max(1, Math.min(ROUNDS, 3));
   for (const n of SCALE) {
     // Always including the host whose ~/.bashrc runs.
     const group = [hosts[1], hosts[0], ...hosts.slice(2)].slice(0, n);
-    const runs = { manual: [] as number[], nestbug: [] as number[], limit: [] as number[], machineCpu: [] as number[], nestbugCpu: [] as number[] };
+    const runs = {
+      manual: [] as number[],
+      nestbug: [] as number[],
+      limit: [] as number[],
+      machineCpu: [] as number[],
+      nestbugCpu: [] as number[],
+    };
     for (let r = 0; r < scaleRounds; r++) {
       runs.manual.push(await timed(() => manual(group, items, kh, fresh())));
       const cpu0 = machineCpuMs();
-      runs.nestbug.push(await timed(async () => {
-        const m = await nestbug(group.map((h) => [h]), kh, fresh());
-        runs.nestbugCpu.push(m.cpuMs.reduce((a, b) => a + b, 0));
-      }));
+      runs.nestbug.push(
+        await timed(async () => {
+          const m = await nestbug(
+            group.map((h) => [h]),
+            kh,
+            fresh(),
+          );
+          runs.nestbugCpu.push(m.cpuMs.reduce((a, b) => a + b, 0));
+        }),
+      );
       runs.machineCpu.push(machineCpuMs() - cpu0);
       runs.limit.push(await timed(() => limit(group, items, kh, fresh())));
     }
-    scale[n] = { manual: stats(runs.manual), nestbug: stats(runs.nestbug), limit: stats(runs.limit), machineCpuMs: stats(runs.machineCpu), nestbugCpuMs: stats(runs.nestbugCpu) };
-    console.error(`bench: ${n} hosts: manual ${scale[n].manual.median.toFixed(0)} ms, nestbug ${scale[n].nestbug.median.toFixed(0)} ms, limit ${scale[n].limit.median.toFixed(0)} ms`);
+    scale[n] = {
+      manual: stats(runs.manual),
+      nestbug: stats(runs.nestbug),
+      limit: stats(runs.limit),
+      machineCpuMs: stats(runs.machineCpu),
+      nestbugCpuMs: stats(runs.nestbugCpu),
+    };
+    console.error(
+      `bench: ${n} hosts: manual ${scale[n].manual.median.toFixed(0)} ms, nestbug ${scale[n].nestbug.median.toFixed(0)} ms, limit ${scale[n].limit.median.toFixed(0)} ms`,
+    );
   }
   const big = await bigItem(hosts[0], kh, fresh());
-  console.error(`bench: 500 MB item: ${big.wallMs.toFixed(0)} ms, peak RSS ${(big.peakRssKb / 1024).toFixed(0)} MiB, bytes ${big.byteCorrect ? 'correct' : 'WRONG'}`);
+  console.error(
+    `bench: 500 MB item: ${big.wallMs.toFixed(0)} ms, peak RSS ${(big.peakRssKb / 1024).toFixed(0)} MiB, bytes ${big.byteCorrect ? 'correct' : 'WRONG'}`,
+  );
   const startup = { version: startupMs(['--version']), help: startupMs(['--help']) };
   for (const h of hosts) await h.stop();
   rmSync(work, { recursive: true, force: true });
@@ -268,17 +384,40 @@ async function main() {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
   const result = {
     date: new Date().toISOString(),
-    machine: { cpu, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version },
-    method: { rounds: ROUNDS, scaleRounds, itemsPerHost: items.length, sshLoginMs: stats(login).median, sshLoginWithBashrcMs: shellStart.median, maxSessions: MAX_SESSIONS },
+    machine: {
+      cpu,
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      kernel: os.release(),
+      node: process.version,
+    },
+    method: {
+      rounds: ROUNDS,
+      scaleRounds,
+      itemsPerHost: items.length,
+      sshLoginMs: stats(login).median,
+      sshLoginWithBashrcMs: shellStart.median,
+      maxSessions: MAX_SESSIONS,
+    },
     l0l1: m,
-    ratios: { manualOverNestbug: m.manual.median / m.nestbug.median, nestbugOverLimit: m.nestbug.median / m.limit.median },
+    ratios: {
+      manualOverNestbug: m.manual.median / m.nestbug.median,
+      nestbugOverLimit: m.nestbug.median / m.limit.median,
+    },
     nestbug: { peakRssMiB: Math.max(...rss) / 1024, archiveBytes: Math.max(...archive), ownCpuMs: stats(ownCpu) },
     hostLoad: load,
     scale,
     scaleRatio16over1: scale[16].nestbug.median / scale[1].nestbug.median,
     limitScaleRatio16over1: scale[16].limit.median / scale[1].limit.median,
     cpuBoundMs16: scale[16].machineCpuMs.median / os.cpus().length,
-    bigItem: { bytes: BIG_BYTES, wallMs: big.wallMs, peakRssMiB: big.peakRssKb / 1024, archiveBytes: big.archiveBytes, status: big.itemStatus, byteCorrect: big.byteCorrect },
+    bigItem: {
+      bytes: BIG_BYTES,
+      wallMs: big.wallMs,
+      peakRssMiB: big.peakRssKb / 1024,
+      archiveBytes: big.archiveBytes,
+      status: big.itemStatus,
+      byteCorrect: big.byteCorrect,
+    },
     startup: { versionMs: startup.version.median, helpMs: startup.help.median },
   };
   const stamp = result.date.slice(0, 10);
@@ -307,13 +446,18 @@ async function main() {
     '',
     '| hosts | manual | nestbug | limit |',
     '|---|---|---|---|',
-    ...SCALE.map((n) => `| ${n} | ${f(scale[n].manual.median)} | ${f(scale[n].nestbug.median)} | ${f(scale[n].limit.median)} |`),
+    ...SCALE.map(
+      (n) => `| ${n} | ${f(scale[n].manual.median)} | ${f(scale[n].nestbug.median)} | ${f(scale[n].limit.median)} |`,
+    ),
     '',
     `16 hosts take ${result.scaleRatio16over1.toFixed(2)}x the time of one with nestbug, ${result.limitScaleRatio16over1.toFixed(2)}x with the limit method.`,
     '',
     '| hosts | CPU time of the whole machine during the nestbug run | of it, the nestbug processes | lower bound on wall time (machine CPU / cores) |',
     '|---|---|---|---|',
-    ...SCALE.map((n) => `| ${n} | ${f(scale[n].machineCpuMs.median)} | ${f(scale[n].nestbugCpuMs.median)} | ${f(scale[n].machineCpuMs.median / result.machine.cores)} |`),
+    ...SCALE.map(
+      (n) =>
+        `| ${n} | ${f(scale[n].machineCpuMs.median)} | ${f(scale[n].nestbugCpuMs.median)} | ${f(scale[n].machineCpuMs.median / result.machine.cores)} |`,
+    ),
     '',
     `Every simulated host runs on this machine's ${result.machine.cores} cores: the hosts' own work (x86info, dmesg, lscpu, sshd, the login shells) grows with the number of hosts, so 16 hosts cannot take less than ${f(result.cpuBoundMs16)} here. On real hosts that work runs on each host's own CPUs and only the nestbug column stays on the collecting machine.`,
     '',
@@ -321,7 +465,9 @@ async function main() {
     '',
     '| method | sshd sessions = login-shell starts (L0, L1) | most sessions open at once (L0, L1) |',
     '|---|---|---|',
-    ...Object.entries(load).map(([name, hs]) => `| ${name} | ${hs.map((h) => h.sessions).join(', ')} | ${hs.map((h) => h.peak).join(', ')} |`),
+    ...Object.entries(load).map(
+      ([name, hs]) => `| ${name} | ${hs.map((h) => h.sessions).join(', ')} | ${hs.map((h) => h.peak).join(', ')} |`,
+    ),
     '',
     `nestbug's own CPU time for L0 + L1: ${f(result.nestbug.ownCpuMs.median)} (median).`,
     '',

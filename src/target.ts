@@ -1,22 +1,23 @@
 import { UsageError } from './errors.js';
 
-export type Target =
-  | { kind: 'local' }
-  | { kind: 'ssh'; user?: string; host: string; port?: number; spec: string };
+export type Target = { kind: 'local' } | { kind: 'ssh'; user?: string; host: string; port?: number; spec: string };
 
 /** TARGET is `local`, `[user@]host[:port]`, `[user@][v6addr]:port`, or an ssh_config Host alias. */
 export function parseTarget(spec: string, flag: string): Target {
   const text = spec.trim();
   if (text === 'local') return { kind: 'local' };
-  if (text === '') throw new UsageError(`${flag}: empty target (use local, [user@]host[:port] or an ssh_config Host alias)`);
-  if (/[\s'"`$;&|<>\\]/.test(text)) throw new UsageError(`${flag}: '${spec}' is not a valid target ([user@]host[:port])`);
+  if (text === '')
+    throw new UsageError(`${flag}: empty target (use local, [user@]host[:port] or an ssh_config Host alias)`);
+  if (/[\s'"`$;&|<>\\]/.test(text))
+    throw new UsageError(`${flag}: '${spec}' is not a valid target ([user@]host[:port])`);
   let rest = text;
   let user: string | undefined;
   const at = rest.lastIndexOf('@');
   if (at >= 0) {
     user = rest.slice(0, at);
     rest = rest.slice(at + 1);
-    if (!/^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/.test(user)) throw new UsageError(`${flag}: '${spec}' has an invalid user name`);
+    if (!/^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/.test(user))
+      throw new UsageError(`${flag}: '${spec}' has an invalid user name`);
   }
   let host = rest;
   let port: number | undefined;
@@ -30,7 +31,8 @@ export function parseTarget(spec: string, flag: string): Target {
     host = h;
     port = Number(p);
   }
-  if (port !== undefined && (port < 1 || port > 65535)) throw new UsageError(`${flag}: port ${port} out of range in '${spec}'`);
+  if (port !== undefined && (port < 1 || port > 65535))
+    throw new UsageError(`${flag}: port ${port} out of range in '${spec}'`);
   if (!/^[A-Za-z0-9._:%-]+$/.test(host) || host.startsWith('-')) {
     throw new UsageError(`${flag}: '${spec}' has an invalid host name`);
   }

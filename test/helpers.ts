@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadBundle } from '../src/bundle/reader.ts';
-import { analyse } from '../src/analyse/index.ts';
 import { evidenceFromMap } from '../src/analyse/evidence.ts';
+import { analyse } from '../src/analyse/index.ts';
 import { parseManifest } from '../src/bundle/manifest-shape.ts';
+import { loadBundle } from '../src/bundle/reader.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');

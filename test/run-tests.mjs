@@ -12,15 +12,29 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pattern = process.argv[2] ?? '';
 
-// The CLI under test is the built one; the tests themselves are type-checked too.
-for (const config of ['tsconfig.json', 'tsconfig.test.json']) {
-  const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', path.join(root, config)], { stdio: 'inherit' });
-  if (build.status !== 0) {
+/** A step before the tests: when it fails, the run fails with a closing line CI can read. */
+function mustPass(what, args) {
+  const step = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  if (step.status !== 0) {
     console.log('0 passed, 1 failed, 0 skipped');
-    console.error(`the TypeScript build failed (${config})`);
+    console.error(`${what} failed`);
     process.exit(1);
   }
+}
+
+// The whole run also checks the tree: format and lint (biome), dead code (knip).
+if (pattern === '') {
+  mustPass('the format and lint check (npm run lint)', [
+    path.join(root, 'node_modules/@biomejs/biome/bin/biome'),
+    'check',
+    '.',
+  ]);
+  mustPass('the dead-code check (npm run deadcode)', [path.join(root, 'node_modules/knip/bin/knip.js')]);
+}
+// The CLI under test is the built one; the tests themselves are type-checked too.
+const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+for (const config of ['tsconfig.json', 'tsconfig.test.json']) {
+  mustPass(`the TypeScript build (${config})`, [tsc, '-p', path.join(root, config)]);
 }
 
 const skipDir = mkdtempSync(path.join(os.tmpdir(), 'nestbug-test-skips-'));

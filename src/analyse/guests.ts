@@ -1,15 +1,15 @@
 // Pure: the guests a level runs, from its QEMU command lines, libvirt domains, libvirt
 // logs and QEMU file descriptors, and which of them is the level above.
 import type { Level } from '../levels.js';
+import { decisiveLine, GUEST_ON_TCG } from './decisive-lines.js';
 import { type EvidenceFiles, levelFile } from './evidence.js';
-import { GUEST_ON_TCG, decisiveLine } from './decisive-lines.js';
 import { byLibvirtType, byQemuAccel } from './hypervisors.js';
-import { type LibvirtStart, libvirtCommandLines } from './parsers/libvirt-log.js';
 import { type DomainFacts, parseDomains } from './parsers/domain-xml.js';
-import { type QemuFacts, parseQemuCmdlines, qemuFacts } from './parsers/qemu-cmdline.js';
 import { parseKvmFds } from './parsers/kvm-userspace.js';
+import { type LibvirtStart, libvirtCommandLines } from './parsers/libvirt-log.js';
+import { parseQemuCmdlines, type QemuFacts, qemuFacts } from './parsers/qemu-cmdline.js';
+import { addPlatformGuests, type PveGuest, type XenGuest } from './platform-guests.js';
 import type { Clue, RunsOn, Strength } from './types.js';
-import { type PveGuest, type XenGuest, addPlatformGuests } from './platform-guests.js';
 
 export interface Guest {
   name?: string;
@@ -32,13 +32,37 @@ function accelClue(qemu: QemuFacts, file: string, line: number): Clue {
   const accels = qemu.accels;
   const text = qemu.accelArg ?? `${qemu.binary} (no accelerator option)`;
   if (qemu.accelDefaulted) {
-    return { view: 'outside', says: accels[0] === 'kvm' ? 'kvm' : 'tcg', strength: 1, why: `no accelerator given: ${qemu.binary.split('/').pop()} defaults to ${accels[0].toUpperCase()}`, file, line, text };
+    return {
+      view: 'outside',
+      says: accels[0] === 'kvm' ? 'kvm' : 'tcg',
+      strength: 1,
+      why: `no accelerator given: ${qemu.binary.split('/').pop()} defaults to ${accels[0].toUpperCase()}`,
+      file,
+      line,
+      text,
+    };
   }
   if (accels.length > 1 && accels[0] === 'kvm') {
-    return { view: 'outside', says: 'kvm', strength: 1, why: `started with ${accels.join(':')}: QEMU falls back to ${accels[1].toUpperCase()} silently when KVM fails`, file, line, text };
+    return {
+      view: 'outside',
+      says: 'kvm',
+      strength: 1,
+      why: `started with ${accels.join(':')}: QEMU falls back to ${accels[1].toUpperCase()} silently when KVM fails`,
+      file,
+      line,
+      text,
+    };
   }
   const says = (byQemuAccel(accels[0])?.runsOn ?? 'other') as RunsOn;
-  return { view: 'outside', says, strength: 2, why: `started with ${accels[0].toUpperCase()} (${text})`, file, line, text };
+  return {
+    view: 'outside',
+    says,
+    strength: 2,
+    why: `started with ${accels[0].toUpperCase()} (${text})`,
+    file,
+    line,
+    text,
+  };
 }
 
 export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
@@ -50,7 +74,7 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
       const i = proc.args.findIndex((a) => a === arg || a.startsWith(arg));
       return i >= 0 && proc.argLines ? proc.argLines[i] : proc.line;
     };
-    const line = facts.accelArg ? argLine(facts.accelArg.split(' ')[0]) ?? proc.line : proc.line;
+    const line = facts.accelArg ? (argLine(facts.accelArg.split(' ')[0]) ?? proc.line) : proc.line;
     guests.push({
       name: facts.name,
       uuid: facts.uuid,
@@ -76,7 +100,15 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
       if (dom.qemuArgs.length) guest.hostForwards.push(...qemuFacts(['qemu', ...dom.qemuArgs]).hostForwards);
       if (dom.type) {
         const says = (byLibvirtType(dom.type)?.runsOn ?? 'other') as RunsOn;
-        guest.clues.push({ view: 'outside', says, strength: 2, why: `libvirt domain type='${dom.type}'${dom.type === 'qemu' ? ' means TCG emulation' : ''}`, file: domFile, line: dom.line, text: dom.typeLine });
+        guest.clues.push({
+          view: 'outside',
+          says,
+          strength: 2,
+          why: `libvirt domain type='${dom.type}'${dom.type === 'qemu' ? ' means TCG emulation' : ''}`,
+          file: domFile,
+          line: dom.line,
+          text: dom.typeLine,
+        });
       }
     }
   }
@@ -86,21 +118,46 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
     const last = starts[starts.length - 1];
     if (!last) continue;
     const facts = qemuFacts(last.args);
-    const name = facts.name ?? file.split('/').pop()!.replace(/\.log$/, '');
+    const name =
+      facts.name ??
+      file
+        .split('/')
+        .pop()!
+        .replace(/\.log$/, '');
     let guest = guests.find((g) => (facts.uuid && g.uuid === facts.uuid) || g.name === name);
     if (!guest) {
-      guest = { name, uuid: facts.uuid, macs: [...facts.macs], hostForwards: [...facts.hostForwards], running: false, clues: [] };
+      guest = {
+        name,
+        uuid: facts.uuid,
+        macs: [...facts.macs],
+        hostForwards: [...facts.hostForwards],
+        running: false,
+        clues: [],
+      };
       guests.push(guest);
     }
     guest.log = { ...last, file };
     if (guest.hostForwards.length === 0) guest.hostForwards.push(...facts.hostForwards);
-    const i = last.args.findIndex((a) => a === facts.accelArg?.split(' ')[0]);
+    const accel = facts.accelArg?.split(' ')[0];
+    const i = accel === undefined ? -1 : last.args.indexOf(accel);
     const line = i >= 0 ? last.argLines[i] : last.line;
-    if (!guest.qemu) guest.clues.push({ ...accelClue(facts, file, line), why: `${accelClue(facts, file, line).why}, per the last start in libvirt's log` });
+    if (!guest.qemu)
+      guest.clues.push({
+        ...accelClue(facts, file, line),
+        why: `${accelClue(facts, file, line).why}, per the last start in libvirt's log`,
+      });
     const fallback = last.messages.find((m) => decisiveLine(m.text, GUEST_ON_TCG));
     if (fallback) {
       const means = decisiveLine(fallback.text, GUEST_ON_TCG)!.means;
-      guest.clues.push({ view: 'outside', says: 'tcg', strength: 3, why: `QEMU logged that KVM failed and it fell back to TCG (${means})`, file, line: fallback.line, text: fallback.text.trim() });
+      guest.clues.push({
+        view: 'outside',
+        says: 'tcg',
+        strength: 3,
+        why: `QEMU logged that KVM failed and it fell back to TCG (${means})`,
+        file,
+        line: fallback.line,
+        text: fallback.text.trim(),
+      });
     }
   }
   addPlatformGuests(files, level, guests);
@@ -110,8 +167,24 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
     if (!guest || fd.vm === undefined) continue;
     guest.clues.push(
       fd.vm > 0
-        ? { view: 'outside', says: 'kvm', strength: 3, why: `the QEMU process (pid ${fd.pid}) holds a KVM VM file descriptor (anon_inode:kvm-vm)`, file: fdFile, line: fd.line, text: fd.text }
-        : { view: 'outside', says: 'tcg', strength: 3, why: `the QEMU process (pid ${fd.pid}) holds no KVM VM file descriptor: it is not using KVM`, file: fdFile, line: fd.line, text: fd.text },
+        ? {
+            view: 'outside',
+            says: 'kvm',
+            strength: 3,
+            why: `the QEMU process (pid ${fd.pid}) holds a KVM VM file descriptor (anon_inode:kvm-vm)`,
+            file: fdFile,
+            line: fd.line,
+            text: fd.text,
+          }
+        : {
+            view: 'outside',
+            says: 'tcg',
+            strength: 3,
+            why: `the QEMU process (pid ${fd.pid}) holds no KVM VM file descriptor: it is not using KVM`,
+            file: fdFile,
+            line: fd.line,
+            text: fd.text,
+          },
     );
   }
   return guests;
@@ -143,11 +216,19 @@ export function matchGuest(guests: readonly Guest[], id: GuestIdentity): GuestMa
   const byUuid = id.uuid ? pool.find((g) => g.uuid === id.uuid) : undefined;
   if (byUuid) return { guest: byUuid, how: `same UUID (${id.uuid})`, candidates: pool };
   const byMac = pool.find((g) => g.macs.some((m) => id.macs.includes(m)));
-  if (byMac) return { guest: byMac, how: `same MAC address (${byMac.macs.find((m) => id.macs.includes(m))})`, candidates: pool };
-  const byPort = id.forwardedPort ? pool.filter((g) => g.hostForwards.some((f) => f.hostPort === id.forwardedPort)) : [];
-  if (byPort.length === 1) return { guest: byPort[0], how: `its SSH port ${id.forwardedPort} is forwarded by this QEMU`, candidates: pool };
+  if (byMac)
+    return { guest: byMac, how: `same MAC address (${byMac.macs.find((m) => id.macs.includes(m))})`, candidates: pool };
+  const byPort = id.forwardedPort
+    ? pool.filter((g) => g.hostForwards.some((f) => f.hostPort === id.forwardedPort))
+    : [];
+  if (byPort.length === 1)
+    return { guest: byPort[0], how: `its SSH port ${id.forwardedPort} is forwarded by this QEMU`, candidates: pool };
   const byName = id.hostname ? pool.filter((g) => g.name && g.name.toLowerCase() === id.hostname!.toLowerCase()) : [];
-  if (byName.length === 1) return { guest: byName[0], how: `guest name equals its hostname (${id.hostname})`, candidates: pool };
+  if (byName.length === 1)
+    return { guest: byName[0], how: `guest name equals its hostname (${id.hostname})`, candidates: pool };
   // Being the only guest found is no identity: an old log of a stopped domain would match.
-  return { how: pool.length ? `${pool.length} guests, none identified as this level` : 'no guest found', candidates: pool };
+  return {
+    how: pool.length ? `${pool.length} guests, none identified as this level` : 'no guest found',
+    candidates: pool,
+  };
 }

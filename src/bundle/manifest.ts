@@ -73,5 +73,8 @@ export function countItems(levels: readonly LevelRecord[]) {
 
 /** A partial collection: a host not reached or lost, or an item that failed or timed out. */
 export function isPartial(levels: readonly LevelRecord[]): boolean {
-  return levels.some((l) => !l.reached || l.lostAt !== undefined || l.items.some((i) => i.status === 'failed' || i.status === 'timed-out'));
+  return levels.some(
+    (l) =>
+      !l.reached || l.lostAt !== undefined || l.items.some((i) => i.status === 'failed' || i.status === 'timed-out'),
+  );
 }

@@ -1,7 +1,7 @@
 // The collection list is data (collectors/*.yaml); this module loads and validates it.
 // Errors name the file, the entry and the field so a site-specific file is easy to fix.
 import { parse as parseYaml } from 'yaml';
-import { LEVELS, type Level, isLevel } from '../levels.js';
+import { isLevel, LEVELS, type Level } from '../levels.js';
 
 export type NeedsRoot = 'never' | 'always' | 'prefer' | 'when-dmesg-restricted';
 
@@ -43,8 +43,26 @@ export interface Outcome {
 
 const NEEDS_ROOT: NeedsRoot[] = ['never', 'always', 'prefer', 'when-dmesg-restricted'];
 const KNOWN_FIELDS = new Set([
-  'id', 'title', 'file', 'command', 'script', 'files', 'derivedFrom', 'into', 'levels', 'arch', 'vendor',
-  'needsRoot', 'tool', 'package', 'timeout', 'okExitCodes', 'scrub', 'outcomes', 'slow', 'doc',
+  'id',
+  'title',
+  'file',
+  'command',
+  'script',
+  'files',
+  'derivedFrom',
+  'into',
+  'levels',
+  'arch',
+  'vendor',
+  'needsRoot',
+  'tool',
+  'package',
+  'timeout',
+  'okExitCodes',
+  'scrub',
+  'outcomes',
+  'slow',
+  'doc',
 ]);
 
 export class CollectorFileError extends Error {
@@ -71,7 +89,9 @@ function parseEntry(entry: unknown, where: string, source: string): Collector {
   const e = entry as Record<string, unknown>;
   const id = e.id;
   if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) {
-    throw new CollectorFileError(`${where}: field 'id' must be lowercase letters, digits and dashes (got ${JSON.stringify(id)})`);
+    throw new CollectorFileError(
+      `${where}: field 'id' must be lowercase letters, digits and dashes (got ${JSON.stringify(id)})`,
+    );
   }
   const at = `${where} (${id})`;
   for (const key of Object.keys(e)) {
@@ -83,7 +103,8 @@ function parseEntry(entry: unknown, where: string, source: string): Collector {
       if (required) throw new CollectorFileError(`${at}: field '${key}' is required`);
       return undefined;
     }
-    if (typeof v !== 'string' || v.trim() === '') throw new CollectorFileError(`${at}: field '${key}' must be a non-empty string`);
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new CollectorFileError(`${at}: field '${key}' must be a non-empty string`);
     return v;
   };
   const strList = (key: string): string[] | undefined => {
@@ -96,10 +117,13 @@ function parseEntry(entry: unknown, where: string, source: string): Collector {
   };
   const sources = ['file', 'command', 'script', 'files', 'derivedFrom'].filter((k) => e[k] !== undefined);
   if (sources.length !== 1) {
-    throw new CollectorFileError(`${at}: needs exactly one of file, command, script, files (has ${sources.length ? sources.join(', ') : 'none'})`);
+    throw new CollectorFileError(
+      `${at}: needs exactly one of file, command, script, files (has ${sources.length ? sources.join(', ') : 'none'})`,
+    );
   }
   const file = str('file');
-  if (file !== undefined && !file.startsWith('/')) throw new CollectorFileError(`${at}: field 'file' must be an absolute path`);
+  if (file !== undefined && !file.startsWith('/'))
+    throw new CollectorFileError(`${at}: field 'file' must be an absolute path`);
   const files = str('files');
   // `~/` is the connecting user's home (libvirt session logs live there).
   if (files !== undefined && !files.startsWith('/') && !files.startsWith('~/')) {
@@ -109,7 +133,9 @@ function parseEntry(entry: unknown, where: string, source: string): Collector {
   for (const level of levels) {
     if (!isLevel(level)) throw new CollectorFileError(`${at}: field 'levels' has '${level}' (use L0, L1, L2)`);
   }
-  const needsRoot = (e.needsRoot === true ? 'always' : e.needsRoot === false ? 'never' : e.needsRoot ?? 'never') as NeedsRoot;
+  const needsRoot = (
+    e.needsRoot === true ? 'always' : e.needsRoot === false ? 'never' : (e.needsRoot ?? 'never')
+  ) as NeedsRoot;
   if (!NEEDS_ROOT.includes(needsRoot)) {
     throw new CollectorFileError(`${at}: field 'needsRoot' must be one of ${NEEDS_ROOT.join(', ')}`);
   }
@@ -122,14 +148,19 @@ function parseEntry(entry: unknown, where: string, source: string): Collector {
     throw new CollectorFileError(`${at}: field 'okExitCodes' must be a list of exit codes`);
   }
   const scrub = str('scrub');
-  if (scrub !== undefined && scrub !== 'qemu-secrets') throw new CollectorFileError(`${at}: field 'scrub' must be qemu-secrets`);
+  if (scrub !== undefined && scrub !== 'qemu-secrets')
+    throw new CollectorFileError(`${at}: field 'scrub' must be qemu-secrets`);
   const into = str('into');
-  if (into !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(into)) throw new CollectorFileError(`${at}: field 'into' must be a simple folder name`);
-  if (files !== undefined && into === undefined) throw new CollectorFileError(`${at}: a 'files' entry needs 'into' (the folder for the copies)`);
+  if (into !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(into))
+    throw new CollectorFileError(`${at}: field 'into' must be a simple folder name`);
+  if (files !== undefined && into === undefined)
+    throw new CollectorFileError(`${at}: a 'files' entry needs 'into' (the folder for the copies)`);
   const outcomes = parseOutcomes(e.outcomes, at);
-  if (e.slow !== undefined && typeof e.slow !== 'boolean') throw new CollectorFileError(`${at}: field 'slow' must be true or false`);
+  if (e.slow !== undefined && typeof e.slow !== 'boolean')
+    throw new CollectorFileError(`${at}: field 'slow' must be true or false`);
   const tool = str('tool');
-  if (tool !== undefined && !/^[A-Za-z0-9._+-]+$/.test(tool)) throw new CollectorFileError(`${at}: field 'tool' must be a command name`);
+  if (tool !== undefined && !/^[A-Za-z0-9._+-]+$/.test(tool))
+    throw new CollectorFileError(`${at}: field 'tool' must be a command name`);
   return {
     id,
     title: str('title', true)!,
@@ -157,20 +188,26 @@ function parseEntry(entry: unknown, where: string, source: string): Collector {
 
 function parseOutcomes(value: unknown, at: string): Outcome[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new CollectorFileError(`${at}: field 'outcomes' must be a list of {when, status, reason}`);
+  if (!Array.isArray(value))
+    throw new CollectorFileError(`${at}: field 'outcomes' must be a list of {when, status, reason}`);
   return value.map((o, i) => {
     const where = `${at}: outcomes[${i}]`;
     if (o === null || typeof o !== 'object') throw new CollectorFileError(`${where}: expected {when, status, reason}`);
     const { when, status, reason } = o as Record<string, unknown>;
-    if (typeof when !== 'string' || when === '') throw new CollectorFileError(`${where}: field 'when' must be a regular expression`);
+    if (typeof when !== 'string' || when === '')
+      throw new CollectorFileError(`${where}: field 'when' must be a regular expression`);
     let re: RegExp;
     try {
       re = new RegExp(when);
     } catch (error) {
-      throw new CollectorFileError(`${where}: field 'when' is not a valid regular expression (${(error as Error).message})`);
+      throw new CollectorFileError(
+        `${where}: field 'when' is not a valid regular expression (${(error as Error).message})`,
+      );
     }
-    if (status !== 'ok' && status !== 'skipped') throw new CollectorFileError(`${where}: field 'status' must be ok or skipped`);
-    if (typeof reason !== 'string' || reason === '') throw new CollectorFileError(`${where}: field 'reason' is required`);
+    if (status !== 'ok' && status !== 'skipped')
+      throw new CollectorFileError(`${where}: field 'status' must be ok or skipped`);
+    if (typeof reason !== 'string' || reason === '')
+      throw new CollectorFileError(`${where}: field 'reason' is required`);
     return { when: re, status, reason };
   });
 }

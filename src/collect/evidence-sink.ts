@@ -36,17 +36,23 @@ export class EvidenceSink extends Writable {
   }
 
   get sha256(): string {
-    return this.digest ??= this.hash.digest('hex');
+    // digest() may be called once: the first answer is kept
+    if (this.digest === undefined) this.digest = this.hash.digest('hex');
+    return this.digest;
   }
   private digest?: string;
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    if (!this.options.scrubLine) return this.emitBytes(chunk, done);
+    if (!this.options.scrubLine) {
+      this.emitBytes(chunk, done);
+      return;
+    }
     const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     const cut = data.lastIndexOf(0x0a);
     if (cut < 0 && data.length < MAX_PENDING_LINE) {
       this.pending = data;
-      return done();
+      done();
+      return;
     }
     const end = cut < 0 ? data.length : cut + 1;
     this.pending = data.subarray(end);
@@ -73,7 +79,10 @@ export class EvidenceSink extends Writable {
   }
 
   private emitBytes(chunk: Buffer, done: (error?: Error | null) => void): void {
-    if (this.truncated || chunk.length === 0) return done();
+    if (this.truncated || chunk.length === 0) {
+      done();
+      return;
+    }
     let part = chunk;
     const room = this.options.maxBytes - this.bytes;
     if (part.length > room) {

@@ -39,7 +39,8 @@ export function commandOf(collector: Collector): { argv?: string[]; source: stri
   if (collector.file) return { argv: ['cat', '--', collector.file], source: collector.file };
   if (collector.command) return { argv: collector.command, source: quoteArgv(collector.command) };
   if (collector.script) return { argv: ['sh', '-c', collector.script, 'nestbug'], source: collector.script.trimEnd() };
-  if (collector.files) return { argv: ['sh', '-c', listFilesScript(), 'nestbug', collector.files], source: collector.files };
+  if (collector.files)
+    return { argv: ['sh', '-c', listFilesScript(), 'nestbug', collector.files], source: collector.files };
   return { source: `derived from ${collector.derivedFrom}` };
 }
 
@@ -58,14 +59,26 @@ function needsRoot(collector: Collector, facts: HostFacts): 'yes' | 'prefer' | '
 
 export function planStep(collector: Collector, ctx: PlanContext): PlannedStep {
   const { argv, source } = commandOf(collector);
-  const base = { level: ctx.level, collector, asRoot: false, timeoutMs: (collector.timeoutSeconds ?? ctx.timeoutSeconds) * 1000, source };
-  const skip = (status: 'skipped' | 'not-installed', reason: string): PlannedStep => ({ ...base, skip: { status, reason } });
+  const base = {
+    level: ctx.level,
+    collector,
+    asRoot: false,
+    timeoutMs: (collector.timeoutSeconds ?? ctx.timeoutSeconds) * 1000,
+    source,
+  };
+  const skip = (status: 'skipped' | 'not-installed', reason: string): PlannedStep => ({
+    ...base,
+    skip: { status, reason },
+  });
   if (!collector.levels.includes(ctx.level)) return skip('skipped', `collected on ${collector.levels.join(', ')} only`);
   if (collector.arch && !collector.arch.includes(ctx.facts.arch)) {
     return skip('skipped', `applies to ${collector.arch.join('/')} only (this host is ${ctx.facts.arch})`);
   }
   if (collector.vendor && (!ctx.facts.vendor || !collector.vendor.includes(ctx.facts.vendor))) {
-    return skip('skipped', `applies to ${collector.vendor.join('/')} CPUs only (this host: ${ctx.facts.vendor ?? 'unknown vendor'})`);
+    return skip(
+      'skipped',
+      `applies to ${collector.vendor.join('/')} CPUs only (this host: ${ctx.facts.vendor ?? 'unknown vendor'})`,
+    );
   }
   if (collector.tool && !ctx.facts.tools.has(collector.tool)) {
     const pkg = collector.package ? ` (package: ${collector.package})` : '';
@@ -89,6 +102,8 @@ export function planCollection(collectors: readonly Collector[], ctx: PlanContex
     const from = step.collector.derivedFrom;
     if (!from || step.skip) return step;
     const source = steps.find((s) => s.collector.id === from);
-    return source?.skip ? { ...step, skip: { status: source.skip.status, reason: `${from}: ${source.skip.reason}` } } : step;
+    return source?.skip
+      ? { ...step, skip: { status: source.skip.status, reason: `${from}: ${source.skip.reason}` } }
+      : step;
   });
 }

@@ -267,7 +267,7 @@ export async function runDerived(step: PlannedStep, ctx: RunContext): Promise<It
   const record = baseRecord(step);
   const started = Date.now();
   const source = await ctx.finished.get(step.collector.derivedFrom!);
-  if (!source || source.status !== 'ok') {
+  if (source?.status !== 'ok') {
     return {
       ...record,
       status: source?.status === 'not-installed' ? 'not-installed' : 'skipped',

@@ -21,7 +21,10 @@ export function scrubQemuSecretsLine(line: string): string {
   }
   // Proxmox VE `cipassword: HASH`, xl `vncpasswd="..."` / `spicepasswd=...`
   out = out.replace(/^(cipassword:\s*)(\S.*)$/, `$1${REDACTED}`);
-  out = out.replace(/(\b(?:vnc|spice)passwd\s*=\s*)(?:(['"])[^'"]*\2|[^,\s]+)/gi, (_all, key: string, q?: string) => `${key}${q ?? ''}${REDACTED}${q ?? ''}`);
+  out = out.replace(
+    /(\b(?:vnc|spice)passwd\s*=\s*)(?:(['"])[^'"]*\2|[^,\s]+)/gi,
+    (_all, key: string, q?: string) => `${key}${q ?? ''}${REDACTED}${q ?? ''}`,
+  );
   // Ceph keys inline in rbd: URLs (rbd:pool/image:id=admin:key=AQB...)
   out = out.replace(/(:key=)([^:,\s'"]+)/g, `$1${REDACTED}`);
   // libvirt logs list the environment QEMU was started with, one NAME=value \ per line.

@@ -276,7 +276,10 @@ async function askWhenNoLevel(options: CollectOptions, sshConfig: SshConfigFile,
     isRoot: facts.uid === 0,
     localSudoWorks: async () => {
       const local = new LocalTransport();
-      if (!facts.tools.has('sudo') && !(await runCaptured(local, ['sh', '-c', 'command -v sudo'], 5000)).stdout.trim()) {
+      if (
+        !facts.tools.has('sudo') &&
+        !(await runCaptured(local, ['sh', '-c', 'command -v sudo'], 5000)).stdout.trim()
+      ) {
         return undefined;
       }
       return (await runCaptured(local, ['sudo', '-n', 'true'], 5000)).exitCode === 0;

@@ -3,9 +3,9 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  type KnownHostEntry,
   fingerprint,
   hostKeyName,
+  type KnownHostEntry,
   keyTypeOf,
   knownHostsLine,
   knownKeyAlgorithms,
@@ -21,9 +21,7 @@ export interface UnknownHostKey {
   blob: Buffer;
 }
 
-export type HostKeyOutcome =
-  | { ok: true; added?: boolean }
-  | { ok: false; message: string; unknown?: UnknownHostKey };
+export type HostKeyOutcome = { ok: true; added?: boolean } | { ok: false; message: string; unknown?: UnknownHostKey };
 
 export class HostKeyStore {
   private entries: KnownHostEntry[] = [];
@@ -62,7 +60,10 @@ export class HostKeyStore {
       case 'ok':
         return { ok: true };
       case 'revoked':
-        return { ok: false, message: `${name}: host key ${shown} is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}; refusing to connect` };
+        return {
+          ok: false,
+          message: `${name}: host key ${shown} is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}; refusing to connect`,
+        };
       case 'changed':
         return {
           ok: false,
@@ -88,7 +89,10 @@ export class HostKeyStore {
       mkdirSync(path.dirname(this.userFile), { recursive: true, mode: 0o700 });
       appendFileSync(this.userFile, line, { mode: 0o600 });
     } catch (error) {
-      return { ok: false, message: `${name}: cannot record the new host key in ${this.userFile}: ${(error as Error).message}` };
+      return {
+        ok: false,
+        message: `${name}: cannot record the new host key in ${this.userFile}: ${(error as Error).message}`,
+      };
     }
     this.entries.push(...parseKnownHosts(line, this.userFile));
     return { ok: true, added: true };

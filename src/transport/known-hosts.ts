@@ -24,7 +24,8 @@ export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
     if (line === '' || line.startsWith('#')) return;
     const fields = line.split(/\s+/);
     let marker: KnownHostEntry['marker'];
-    if (fields[0] === '@revoked' || fields[0] === '@cert-authority') marker = fields.shift() as KnownHostEntry['marker'];
+    if (fields[0] === '@revoked' || fields[0] === '@cert-authority')
+      marker = fields.shift() as KnownHostEntry['marker'];
     if (fields.length < 3) return;
     const [hosts, keyType, keyB64] = fields;
     const key = Buffer.from(keyB64, 'base64');
@@ -40,7 +41,13 @@ export function hostKeyName(host: string, port: number): string {
 }
 
 function wildcardMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return re.test(name);
 }
 
@@ -80,7 +87,8 @@ export function verifyHostKey(entries: readonly KnownHostEntry[], name: string, 
   const same = forHost.find((e) => e.marker === undefined && e.key.equals(blob));
   if (same) return { status: 'ok', entry: same };
   const type = keyTypeOf(blob);
-  const other = forHost.find((e) => e.marker === undefined && e.keyType === type) ?? forHost.find((e) => e.marker === undefined);
+  const other =
+    forHost.find((e) => e.marker === undefined && e.keyType === type) ?? forHost.find((e) => e.marker === undefined);
   if (other) return { status: 'changed', entry: other };
   return { status: 'unknown' };
 }

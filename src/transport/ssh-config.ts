@@ -1,7 +1,7 @@
 // What ~/.ssh/config says about a target: HostName, User, Port, IdentityFile,
 // ProxyJump, HostKeyAlias. `Match exec` is never run (reading a config must not
 // execute anything), Include is expanded here because the library does not.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SSHConfig from 'ssh-config';
@@ -41,7 +41,12 @@ function globFiles(pattern: string): string[] {
         next.push(path.join(base, part));
         continue;
       }
-      const re = new RegExp(`^${part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+      const re = new RegExp(
+        `^${part
+          .replace(/[.+^${}()|\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      );
       let names: string[] = [];
       try {
         names = readdirSync(base).sort();
@@ -80,7 +85,9 @@ function readWithIncludes(file: string, home: string, depth = 0): string {
         .map((p) => {
           const expanded = expandHome(p.replace(/^"|"$/g, ''), home);
           const absolute = path.isAbsolute(expanded) ? expanded : path.join(home, '.ssh', expanded);
-          return globFiles(absolute).map((f) => readWithIncludes(f, home, depth + 1)).join('\n');
+          return globFiles(absolute)
+            .map((f) => readWithIncludes(f, home, depth + 1))
+            .join('\n');
         })
         .join('\n');
     })

@@ -4,13 +4,14 @@
 //        this machine's / shared read-only over 9p, running sshd and its own libvirtd;
 //   L2 = libvirt domain type='kvm' started by L1's libvirtd (KVM on the emulated CPU).
 // L1 is reached at 127.0.0.1:<l1Port> (QEMU user-net forward), L2 from L1 at 127.0.0.1:2222.
+
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { ROOT } from '../helpers.ts';
 import { freePort, waitForBanner } from './hosts.ts';
+import { destroyDomain, ensureLibvirtd, VIRSH as V } from './libvirt.ts';
 import { atExit, killPid, run } from './processes.ts';
-import { VIRSH as V, destroyDomain, ensureLibvirtd } from './libvirt.ts';
 
 export const CHAIN_DIR = process.env.NESTBUG_CHAIN_DIR ?? '/var/tmp/nestbug-chain';
 const GUEST = path.join(ROOT, 'test', 'harness', 'guest');
@@ -26,11 +27,34 @@ export interface Chain {
   stop(): Promise<void>;
 }
 
-
 /** ssh into a chain level; bounded, since a wedged L1 accepts connections and never answers.
  * No ServerAlive: a busy TCG L1 (creating L2) can be silent for longer than any sane value. */
-function sshTo(port: number, key: string, knownHosts: string, command: string, allowFail = false, timeoutMs = 60000): string {
-  const argv = ['ssh', '-q', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=5', '-i', key, '-p', String(port), 'root@127.0.0.1', command];
+function sshTo(
+  port: number,
+  key: string,
+  knownHosts: string,
+  command: string,
+  allowFail = false,
+  timeoutMs = 60000,
+): string {
+  const argv = [
+    'ssh',
+    '-q',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-i',
+    key,
+    '-p',
+    String(port),
+    'root@127.0.0.1',
+    command,
+  ];
   return run(argv, { allowFail, timeoutMs });
 }
 
@@ -38,7 +62,12 @@ function sshTo(port: number, key: string, knownHosts: string, command: string, a
  * waiting on it is pointless, a fresh L1 comes up normally. */
 class L1Wedged extends Error {}
 
-async function waitFor(what: string, timeoutMs: number, probe: () => boolean | Promise<boolean>, wedged: () => string | undefined = () => undefined): Promise<void> {
+async function waitFor(
+  what: string,
+  timeoutMs: number,
+  probe: () => boolean | Promise<boolean>,
+  wedged: () => string | undefined = () => undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe()) return;
@@ -56,7 +85,10 @@ export async function startChain(): Promise<Chain> {
   mkdirSync(CHAIN_DIR, { recursive: true });
   const key = path.join(CHAIN_DIR, 'client_ed25519');
   if (!existsSync(key)) run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'nestbug-chain', '-f', key]);
-  const build = spawnSync('bash', [path.join(GUEST, 'build.sh')], { env: { ...process.env, NB_DIR: CHAIN_DIR, NB_CLIENT_PUB: `${key}.pub` }, encoding: 'utf8' });
+  const build = spawnSync('bash', [path.join(GUEST, 'build.sh')], {
+    env: { ...process.env, NB_DIR: CHAIN_DIR, NB_CLIENT_PUB: `${key}.pub` },
+    encoding: 'utf8',
+  });
   if (build.status !== 0) throw new Error(`guest build failed:\n${build.stderr}`);
   mark('guest-build');
 
@@ -67,7 +99,22 @@ export async function startChain(): Promise<Chain> {
   if (!existsSync(l1HostKey)) run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'l1-nested', '-f', l1HostKey]);
   writeFileSync(path.join(l1Dir, 'authorized_keys'), readFileSync(`${key}.pub`));
   const sshdConfig = path.join(l1Dir, 'sshd_config');
-  writeFileSync(sshdConfig, [`Port 22`, `HostKey ${l1HostKey}`, 'PidFile /run/sshd-l1.pid', `AuthorizedKeysFile ${l1Dir}/authorized_keys`, 'StrictModes no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password', 'UsePAM no', 'AllowTcpForwarding yes', ''].join('\n'));
+  writeFileSync(
+    sshdConfig,
+    [
+      `Port 22`,
+      `HostKey ${l1HostKey}`,
+      'PidFile /run/sshd-l1.pid',
+      `AuthorizedKeysFile ${l1Dir}/authorized_keys`,
+      'StrictModes no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'UsePAM no',
+      'AllowTcpForwarding yes',
+      '',
+    ].join('\n'),
+  );
 
   const stopLibvirtd = await ensureLibvirtd(path.join(CHAIN_DIR, 'logs'));
   mark('libvirtd');
@@ -146,7 +193,10 @@ export async function startChain(): Promise<Chain> {
   const knownHosts = path.join(CHAIN_DIR, `known_hosts-${process.pid}`);
   const l1Pub = readFileSync(`${l1HostKey}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
   const l2Pub = readFileSync(path.join(CHAIN_DIR, 'dropbear_ed25519.pub'), 'utf8').trim();
-  writeFileSync(knownHosts, `[127.0.0.1]:${l1Port} ${l1Pub}\n[127.0.0.1]:2222 ${l2Pub}\n[127.0.0.1]:${l2Port} ${l2Pub}\n`);
+  writeFileSync(
+    knownHosts,
+    `[127.0.0.1]:${l1Port} ${l1Pub}\n[127.0.0.1]:2222 ${l2Pub}\n[127.0.0.1]:${l2Port} ${l2Pub}\n`,
+  );
 
   let l1Pid: number | undefined;
   const pidFile = `/run/libvirt/qemu/${l1Domain}.pid`;
@@ -176,9 +226,19 @@ export async function startChain(): Promise<Chain> {
     l1Pid = readL1Pid();
     mark(`l1-created-${attempt}`);
     await waitForBanner('127.0.0.1', l1Port, 300000);
-    await waitFor('ssh into L1', 300000, () => sshTo(l1Port, key, knownHosts, 'echo up', true, 30000).trim() === 'up', wedged);
+    await waitFor(
+      'ssh into L1',
+      300000,
+      () => sshTo(l1Port, key, knownHosts, 'echo up', true, 30000).trim() === 'up',
+      wedged,
+    );
     mark(`l1-ssh-${attempt}`);
-    await waitFor("L1's libvirtd", 240000, () => sshTo(l1Port, key, knownHosts, 'virsh -c qemu:///system version', true, 30000).includes('libvirt'), wedged);
+    await waitFor(
+      "L1's libvirtd",
+      240000,
+      () => sshTo(l1Port, key, knownHosts, 'virsh -c qemu:///system version', true, 30000).includes('libvirt'),
+      wedged,
+    );
     mark(`l1-libvirtd-${attempt}`);
     // The same bug sometimes wedges only L2's first vCPU (L2 never boots): a fresh L2 then
     // comes up normally.
@@ -213,7 +273,9 @@ export async function startChain(): Promise<Chain> {
       }
     }
   } catch (error) {
-    const tail = existsSync(serial) ? readFileSync(serial, 'utf8').split('\n').slice(-30).join('\n') : '(no serial log)';
+    const tail = existsSync(serial)
+      ? readFileSync(serial, 'utf8').split('\n').slice(-30).join('\n')
+      : '(no serial log)';
     await stop();
     throw new Error(`${(error as Error).message}\nL1 serial console:\n${tail}`);
   }

@@ -1,6 +1,6 @@
 // Runs the built CLI as a user would, with its own HOME, and unpacks bundles.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../helpers.ts';
 import { HARNESS } from './hosts.ts';
@@ -18,10 +18,17 @@ export function newHome(): string {
   return home;
 }
 
-export function runCli(args: string[], options: { home: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { home: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: options.home, LANG: 'C.UTF-8', ...options.env };
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'nestbug.js'), ...args], { cwd: options.cwd ?? options.home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'nestbug.js'), ...args], {
+      cwd: options.cwd ?? options.home,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

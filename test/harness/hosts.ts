@@ -2,11 +2,21 @@
 // namespace (own hostname, and a test /etc/passwd, /etc/shadow, /etc/group and
 // /etc/sudoers bind-mounted over the real ones), optionally in a network namespace.
 // Nothing on the host itself is changed.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+
+import type { ChildProcess } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { atExit, run, startProcess, stopProcess } from './processes.ts';
 
 export const HARNESS = mkdtempSync(path.join(os.tmpdir(), 'nestbug-test-'));
@@ -70,7 +80,9 @@ function prepareSystemFiles(): void {
   mkdirSync(path.join(HARNESS, 'authorized_keys'), { recursive: true });
   mkdirSync(etc, { recursive: true });
   // Keep the system users (sshd privilege separation needs "sshd"), replace root's home.
-  const base = readFileSync('/etc/passwd', 'utf8').split('\n').filter((l) => l && !l.startsWith('root:'));
+  const base = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('root:'));
   const passwd: string[] = [];
   const shadow: string[] = [];
   for (const [name, u] of Object.entries(USERS)) {
@@ -94,7 +106,11 @@ function prepareSystemFiles(): void {
     shadow.push(`${name}:${hash}:19000:0:99999:7:::`);
   }
   writeFileSync(path.join(etc, 'passwd'), `${[...passwd, ...base].join('\n')}\n`);
-  const baseShadow = existsSync('/etc/shadow') ? readFileSync('/etc/shadow', 'utf8').split('\n').filter((l) => l && !Object.keys(USERS).some((n) => l.startsWith(`${n}:`))) : [];
+  const baseShadow = existsSync('/etc/shadow')
+    ? readFileSync('/etc/shadow', 'utf8')
+        .split('\n')
+        .filter((l) => l && !Object.keys(USERS).some((n) => l.startsWith(`${n}:`)))
+    : [];
   writeFileSync(path.join(etc, 'shadow'), `${[...shadow, ...baseShadow].join('\n')}\n`, { mode: 0o640 });
   const group = readFileSync('/etc/group', 'utf8').trimEnd();
   writeFileSync(path.join(etc, 'group'), `${group}\nnbsudo:x:1999:\nnbplain:x:1998:\nnbpass:x:1997:\n`);
@@ -102,7 +118,11 @@ function prepareSystemFiles(): void {
   const shells = existsSync('/etc/shells') ? readFileSync('/etc/shells', 'utf8') : '';
   const extra = [USERS.rootash.shell, '/bin/dash', '/usr/bin/zsh', '/usr/bin/fish', '/usr/bin/tcsh', '/usr/bin/csh'];
   writeFileSync(path.join(etc, 'shells'), `${shells}${extra.join('\n')}\n`);
-  writeFileSync(path.join(etc, 'sudoers'), 'Defaults env_reset\nroot ALL=(ALL:ALL) ALL\nnbsudo ALL=(ALL:ALL) NOPASSWD: ALL\nnbpass ALL=(ALL:ALL) ALL\n', { mode: 0o440 });
+  writeFileSync(
+    path.join(etc, 'sudoers'),
+    'Defaults env_reset\nroot ALL=(ALL:ALL) ALL\nnbsudo ALL=(ALL:ALL) NOPASSWD: ALL\nnbpass ALL=(ALL:ALL) ALL\n',
+    { mode: 0o440 },
+  );
   mkdirSync('/run/sshd', { recursive: true });
 }
 
@@ -121,7 +141,10 @@ export async function waitForBanner(host: string, port: number, timeoutMs: numbe
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = netns
-      ? run(['ip', 'netns', 'exec', netns, 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port} 2>/dev/null && head -c 4 <&3`], { allowFail: true }).startsWith('SSH-')
+      ? run(
+          ['ip', 'netns', 'exec', netns, 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port} 2>/dev/null && head -c 4 <&3`],
+          { allowFail: true },
+        ).startsWith('SSH-')
       : await new Promise<boolean>((resolve) => {
           const sock = net.connect({ host, port });
           sock.once('data', (d) => {
@@ -182,9 +205,22 @@ function namespaced(opts: HostOptions, command: string): string[] {
     .join(' && ');
   const pids = opts.isolated ? ['--pid', '--fork', '--kill-child', '--mount-proc'] : [];
   const libvirt = opts.isolated
-    ? ['/run/libvirt', '/var/log/libvirt'].filter((d) => existsSync(d)).map((d) => ` && mount -t tmpfs -o size=1m tmpfs ${d}`).join('')
+    ? ['/run/libvirt', '/var/log/libvirt']
+        .filter((d) => existsSync(d))
+        .map((d) => ` && mount -t tmpfs -o size=1m tmpfs ${d}`)
+        .join('')
     : '';
-  const inner = ['unshare', '--mount', '--uts', ...pids, '--propagation', 'private', 'sh', '-c', `${binds}${libvirt} && ${opts.setup ?? 'true'} && hostname ${opts.name} && exec ${command}`];
+  const inner = [
+    'unshare',
+    '--mount',
+    '--uts',
+    ...pids,
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
+    `${binds}${libvirt} && ${opts.setup ?? 'true'} && hostname ${opts.name} && exec ${command}`,
+  ];
   return opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...inner] : inner;
 }
 
@@ -230,7 +266,12 @@ export async function startHost(opts: HostOptions): Promise<TestHost> {
   } else {
     const key = path.join(dir, 'dropbear_ed25519');
     if (!existsSync(key)) run(['dropbearkey', '-t', 'ed25519', '-f', key]);
-    hostKeyPub = run(['dropbearkey', '-y', '-f', key]).split('\n').find((l) => l.startsWith('ssh-'))!.split(' ').slice(0, 2).join(' ');
+    hostKeyPub = run(['dropbearkey', '-y', '-f', key])
+      .split('\n')
+      .find((l) => l.startsWith('ssh-'))!
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
     command = `/usr/sbin/dropbear -F -E -s -p ${opts.netns ? '' : '127.0.0.1:'}${port} -r ${key}`;
   }
   const child = startProcess(`${opts.daemon ?? 'openssh'} ${opts.name}`, namespaced(opts, command), log);

@@ -1,9 +1,10 @@
 // libvirtd for the tests: the running one when there is one, else virtlogd and libvirtd
 // started by hand (PID 1 is not systemd here) and stopped by their PIDs.
+
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { atExit, run, startProcess, stopProcess } from './processes.ts';
 
 export const VIRSH = ['virsh', '-c', 'qemu:///system'];
@@ -31,7 +32,8 @@ export async function ensureLibvirtd(logDir: string): Promise<() => Promise<void
   started = [];
   mkdirSync(logDir, { recursive: true });
   // A socket file left by a killed virtlogd does not count: it must answer.
-  if (!(await unixSocketAnswers('/run/libvirt/virtlogd-sock'))) started.push(startProcess('virtlogd', ['/usr/sbin/virtlogd'], path.join(logDir, 'virtlogd.log')));
+  if (!(await unixSocketAnswers('/run/libvirt/virtlogd-sock')))
+    started.push(startProcess('virtlogd', ['/usr/sbin/virtlogd'], path.join(logDir, 'virtlogd.log')));
   started.push(startProcess('libvirtd', ['/usr/sbin/libvirtd'], path.join(logDir, 'libvirtd.log')));
   const deadline = Date.now() + 60000;
   while (!libvirtUp()) {

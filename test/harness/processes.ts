@@ -39,7 +39,11 @@ export function atExit(cleanup: () => void): void {
 
 export function startProcess(name: string, argv: string[], logFile: string, env?: NodeJS.ProcessEnv): ChildProcess {
   const log = openSync(logFile, 'a');
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log], env: env ?? process.env, detached: false });
+  const child = spawn(argv[0], argv.slice(1), {
+    stdio: ['ignore', log, log],
+    env: env ?? process.env,
+    detached: false,
+  });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${argv[0]}`);
   running.set(child.pid, name);
   child.on('exit', () => running.delete(child.pid!));
@@ -58,9 +62,17 @@ export async function stopProcess(child: ChildProcess, timeoutMs = 5000): Promis
 
 /** Runs a command to its end; `timeoutMs` kills it (a wedged guest must not hang a test run). */
 export function run(argv: string[], options: { input?: string; allowFail?: boolean; timeoutMs?: number } = {}): string {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', input: options.input, timeout: options.timeoutMs, killSignal: 'SIGKILL' });
+  const r = spawnSync(argv[0], argv.slice(1), {
+    encoding: 'utf8',
+    input: options.input,
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+  });
   if (r.status !== 0 && !options.allowFail) {
-    const why = r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timed out after ${options.timeoutMs} ms` : `failed (${r.status})`;
+    const why =
+      r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'
+        ? `timed out after ${options.timeoutMs} ms`
+        : `failed (${r.status})`;
     throw new Error(`${argv.join(' ')} ${why}: ${r.stderr}`);
   }
   return r.stdout ?? '';

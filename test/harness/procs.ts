@@ -1,6 +1,6 @@
 // Looks for processes by a unique marker in their command line (to prove that nothing
 // nestbug started is left running), reading /proc directly.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function processesMatching(marker: string): Array<{ pid: number; cmdline: string }> {
   const out: Array<{ pid: number; cmdline: string }> = [];

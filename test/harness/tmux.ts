@@ -18,7 +18,9 @@ export class Terminal {
   }
 
   screen(): string {
-    return run(['tmux', '-L', this.name, 'capture-pane', '-p', '-J', '-S', '-500', '-t', this.name], { allowFail: true });
+    return run(['tmux', '-L', this.name, 'capture-pane', '-p', '-J', '-S', '-500', '-t', this.name], {
+      allowFail: true,
+    });
   }
 
   keys(...keys: string[]): void {

@@ -1,12 +1,12 @@
 // The scripting contract: exit codes from real runs, JSON alone on stdout, one-line errors.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
-import { FIXTURES } from '../helpers.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { testUnless } from '../harness/skip.ts';
+import { FIXTURES } from '../helpers.ts';
 
 function parseJson(text: string) {
   try {
@@ -31,12 +31,21 @@ test('exit 2: bad flags, targets, identity files, collectors files, numbers', as
     [['collect', '--bogus'], /unknown option/],
     [['collect', '--l1', "x';reboot;'", '--no-input'], /--l1: .* not a valid target/],
     [['collect', '--l1', 'root@host:99999', '--no-input'], /port 99999 out of range/],
-    [['collect', '--l1', 'h', '-i', 'missing-key', '--no-input'], /identity file .*missing-key: cannot read it \(ENOENT\)/],
+    [
+      ['collect', '--l1', 'h', '-i', 'missing-key', '--no-input'],
+      /identity file .*missing-key: cannot read it \(ENOENT\)/,
+    ],
     [['collect', '--l1', 'h', '-i', 'notakey', '--no-input'], /identity file .*notakey: not a private key/],
-    [['collect', '--l1', 'local', '--collectors', 'bad.yaml', '--no-input'], /bad\.yaml: entry 1 \(x\): needs exactly one of/],
+    [
+      ['collect', '--l1', 'local', '--collectors', 'bad.yaml', '--no-input'],
+      /bad\.yaml: entry 1 \(x\): needs exactly one of/,
+    ],
     [['collect', '--l1', 'local', '--timeout', 'soon', '--no-input'], /--timeout soon/],
     [['collect', '--l1', 'local', '-o', '/nonexistent-dir/b.zip', '--no-input'], /cannot write in \/nonexistent-dir/],
-    [['collect', '--l1', 'local', '-o', 'b.zip', '--format', 'tar.gz', '--no-input'], /ends in \.zip but --format is tar\.gz/],
+    [
+      ['collect', '--l1', 'local', '-o', 'b.zip', '--format', 'tar.gz', '--no-input'],
+      /ends in \.zip but --format is tar\.gz/,
+    ],
     [['collect', '--l2-jump', 'l1', '--l2', 'h', '--no-input'], /pass --l1 too/],
   ];
   for (const [args, message] of cases) {
@@ -49,7 +58,11 @@ test('exit 2: bad flags, targets, identity files, collectors files, numbers', as
     }
     assert.is(r.stdout, '');
   }
-  assert.equal(readdirSync(home).filter((f) => /\.zip|partial/.test(f)), [], 'nothing written on a usage error');
+  assert.equal(
+    readdirSync(home).filter((f) => /\.zip|partial/.test(f)),
+    [],
+    'nothing written on a usage error',
+  );
 });
 
 test('exit 2: an encrypted key with a wrong passphrase, or none when no one can be asked', async () => {
@@ -57,7 +70,10 @@ test('exit 2: an encrypted key with a wrong passphrase, or none when no one can 
   const key = path.join(home, 'enc_ed25519');
   const { execFileSync } = await import('node:child_process');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'right-passphrase', '-f', key]);
-  const wrong = await runCli(['collect', '--l1', 'h', '-i', key, '--no-input'], { home, env: { NESTBUG_KEY_PASSPHRASE: 'wrong' } });
+  const wrong = await runCli(['collect', '--l1', 'h', '-i', key, '--no-input'], {
+    home,
+    env: { NESTBUG_KEY_PASSPHRASE: 'wrong' },
+  });
   assert.is(wrong.code, 2);
   oneLineError(wrong.stderr);
   assert.match(wrong.stderr, /enc_ed25519: wrong passphrase/);
@@ -71,18 +87,31 @@ test('exit 2: an encrypted key with a wrong passphrase, or none when no one can 
 const okHome = newHome();
 const okRun = await runCli(['collect', '--l2', 'local', '--no-input', '-o', 'ok.zip', '--json'], { home: okHome });
 const okRunsOn = parseJson(okRun.stdout)?.levels?.L2?.runsOn;
-const okCannotRun = okRunsOn === 'kvm' || okRunsOn === 'bare-metal' || okRunsOn === undefined ? undefined : `this machine runs on ${okRunsOn}`;
+const okCannotRun =
+  okRunsOn === 'kvm' || okRunsOn === 'bare-metal' || okRunsOn === undefined
+    ? undefined
+    : `this machine runs on ${okRunsOn}`;
 
-testUnless(okCannotRun, 'exit 0: complete bundle, every check passed (this machine as L2: it runs on KVM)', async () => {
-  const result = JSON.parse(okRun.stdout);
-  assert.equal(result.checks.filter((c: { status: string }) => c.status === 'fail'), []);
-  assert.is(okRun.code, 0, okRun.stderr);
-  assert.is(result.exitCode, 0);
-});
+testUnless(
+  okCannotRun,
+  'exit 0: complete bundle, every check passed (this machine as L2: it runs on KVM)',
+  async () => {
+    const result = JSON.parse(okRun.stdout);
+    assert.equal(
+      result.checks.filter((c: { status: string }) => c.status === 'fail'),
+      [],
+    );
+    assert.is(okRun.code, 0, okRun.stderr);
+    assert.is(result.exitCode, 0);
+  },
+);
 
 test('exit 3: a host that cannot be reached; the bundle is still written and says why', async () => {
   const home = newHome();
-  const r = await runCli(['collect', '--l0', 'local', '--l1', 'root@127.0.0.1:1', '--no-input', '-o', 'p.tar.gz', '--json'], { home });
+  const r = await runCli(
+    ['collect', '--l0', 'local', '--l1', 'root@127.0.0.1:1', '--no-input', '-o', 'p.tar.gz', '--json'],
+    { home },
+  );
   assert.is(r.code, 3, r.stderr);
   const result = JSON.parse(r.stdout);
   assert.is(result.exitCode, 3);
@@ -102,7 +131,9 @@ test('exit 4: a check failed (inspect of the TCG capture); 3 wins over 4', async
   assert.match(r.stdout, /FAIL\s+L1 is not on KVM: it runs on TCG\n\s+L1 runs on TCG/);
   assert.not.match(r.stdout, /\b(L[0-2]) \1\b/, 'no level said twice');
   // the fallback capture has a failed item in its manifest: partial wins
-  const partial = await runCli(['inspect', path.join(FIXTURES, 'captured', 'qemu-accel-kvm-tcg-fallback'), '--json'], { home });
+  const partial = await runCli(['inspect', path.join(FIXTURES, 'captured', 'qemu-accel-kvm-tcg-fallback'), '--json'], {
+    home,
+  });
   assert.is(partial.code, 3);
   assert.is(JSON.parse(partial.stdout).exitCode, 3);
 });
@@ -110,9 +141,17 @@ test('exit 4: a check failed (inspect of the TCG capture); 3 wins over 4', async
 test('exit 1: an unexpected failure is one line, no stack trace', async () => {
   const home = newHome();
   writeFileSync(path.join(home, 'not-a-dir'), '');
-  const r = await runCli(['collect', '--l1', 'local', '--no-input', '-o', 'x.zip'], { home, env: { TMPDIR: path.join(home, 'not-a-dir') } });
+  const r = await runCli(['collect', '--l1', 'local', '--no-input', '-o', 'x.zip'], {
+    home,
+    env: { TMPDIR: path.join(home, 'not-a-dir') },
+  });
   assert.is(r.code, 1, r.stderr);
-  oneLineError(r.stderr.split('\n').filter((l) => l.startsWith('nestbug:')).join('\n'));
+  oneLineError(
+    r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('nestbug:'))
+      .join('\n'),
+  );
   assert.not.match(r.stderr, /\n\s+at /);
 });
 
@@ -122,7 +161,8 @@ test('--json: stdout holds exactly one JSON document with the stable keys', asyn
   const result = JSON.parse(r.stdout);
   for (const key of ['bundle', 'exitCode', 'chain', 'levels', 'checks', 'collectors']) assert.ok(key in result, key);
   assert.is(result.bundle, null);
-  for (const c of result.checks) for (const key of ['id', 'level', 'status', 'summary', 'fix', 'evidence']) assert.ok(key in c, key);
+  for (const c of result.checks)
+    for (const key of ['id', 'level', 'status', 'summary', 'fix', 'evidence']) assert.ok(key in c, key);
   assert.ok(Array.isArray(result.levels.L1.evidence));
   assert.is(r.code, result.exitCode);
   assert.match(r.stderr, /L1 local/, 'progress went to stderr');
@@ -132,7 +172,7 @@ test('--dry-run prints the plan and collects nothing', async () => {
   const home = newHome();
   const r = await runCli(['collect', '--l1', 'local', '--dry-run', '--no-input', '-o', 'never.zip'], { home });
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /run  cpuinfo\s+\/proc\/cpuinfo/);
+  assert.match(r.stdout, /run {2}cpuinfo\s+\/proc\/cpuinfo/);
   assert.match(r.stdout, /skip sysinfo\s+skipped: applies to s390x only/);
   assert.match(r.stdout, /Dry run: nothing was collected/);
   assert.is(existsSync(path.join(home, 'never.zip')), false);

@@ -23,9 +23,9 @@ import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { HARNESS, have, isRoot } from '../harness/hosts.ts';
 import { killPid, run } from '../harness/processes.ts';
 import { processesMatching } from '../harness/procs.ts';
+import { skipTest } from '../harness/skip.ts';
 import { Terminal } from '../harness/tmux.ts';
 import { ROOT } from '../helpers.ts';
-import { skipTest } from '../harness/skip.ts';
 
 const endings = suite('endings');
 

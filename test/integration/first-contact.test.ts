@@ -9,8 +9,8 @@ import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { copyClientKey, have, isRoot, SUDO_TEST_PASSWORD, startHost, type TestHost } from '../harness/hosts.ts';
-import { Terminal } from '../harness/tmux.ts';
 import { skipTest } from '../harness/skip.ts';
+import { Terminal } from '../harness/tmux.ts';
 
 function sshKeygenFingerprint(pub: string): string {
   const r = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', '-'], { input: `${pub}\n`, encoding: 'utf8' });

@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFi
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { skipTest } from '../harness/skip.ts';
 import { newHome, runCli } from '../harness/cli.ts';
 import { HARNESS, isRoot } from '../harness/hosts.ts';
 import { run } from '../harness/processes.ts';
+import { skipTest } from '../harness/skip.ts';
 
 const inspect = suite('inspect on hostile input');
 

@@ -6,8 +6,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
-import { CLIENT_KEY, type TestHost, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
-import { type NetnsPair, createNetnsPair } from '../harness/netns.ts';
+import { CLIENT_KEY, isRoot, startHost, type TestHost, writeKnownHosts } from '../harness/hosts.ts';
+import { createNetnsPair, type NetnsPair } from '../harness/netns.ts';
 import { skipTest } from '../harness/skip.ts';
 
 const jump = suite<{ net?: NetnsPair; l0?: TestHost; l1?: TestHost }>('jump');
@@ -29,10 +29,40 @@ if (!isRoot()) {
   jump('L1 is unreachable directly, and collected through L0 with --l1-jump l0', async ({ net, l0, l1 }) => {
     const home = newHome();
     writeKnownHosts(path.join(home, '.ssh', 'known_hosts'), [l0!, l1!]);
-    const direct = await runCli(['collect', '--l1', `root@${net!.l1Address}`, '-i', CLIENT_KEY, '--no-input', '--timeout', '3', '-o', 'direct.zip'], { home });
+    const direct = await runCli(
+      [
+        'collect',
+        '--l1',
+        `root@${net!.l1Address}`,
+        '-i',
+        CLIENT_KEY,
+        '--no-input',
+        '--timeout',
+        '3',
+        '-o',
+        'direct.zip',
+      ],
+      { home },
+    );
     assert.is(direct.code, 3, 'L1 must not be reachable without the jump');
 
-    const r = await runCli(['collect', '--l0', `root@${net!.l0Address}`, '--l1', `root@${net!.l1Address}`, '--l1-jump', 'l0', '-i', CLIENT_KEY, '--no-input', '-o', 'b.zip'], { home });
+    const r = await runCli(
+      [
+        'collect',
+        '--l0',
+        `root@${net!.l0Address}`,
+        '--l1',
+        `root@${net!.l1Address}`,
+        '--l1-jump',
+        'l0',
+        '-i',
+        CLIENT_KEY,
+        '--no-input',
+        '-o',
+        'b.zip',
+      ],
+      { home },
+    );
     assert.ok([0, 4].includes(r.code!), `exit ${r.code}\n${r.stderr}`);
     const top = unpack(path.join(home, 'b.zip'));
     assert.match(readFileSync(path.join(top, 'L0', 'uname.txt'), 'utf8'), / l0-sim /);
@@ -42,7 +72,12 @@ if (!isRoot()) {
     assert.ok(manifest.levels.every((l) => l.reached));
     // L0's sshd logged the forwarded connection to L1's private address.
     const log = readFileSync(l0!.log, 'utf8');
-    assert.match(log, new RegExp(`direct-tcpip.*${net!.l1Address.replace(/\./g, '\\.')}|${net!.l1Address.replace(/\./g, '\\.')}.*port 22`));
+    assert.match(
+      log,
+      new RegExp(
+        `direct-tcpip.*${net!.l1Address.replace(/\./g, '\\.')}|${net!.l1Address.replace(/\./g, '\\.')}.*port 22`,
+      ),
+    );
   });
 
   jump('ProxyJump from ~/.ssh/config works the same way', async ({ net, l0, l1 }) => {
@@ -59,13 +94,29 @@ if (!isRoot()) {
     assert.is(result.levels.L1.reached, true);
   });
 
-  jump('a wrong known_hosts entry for L1 stops L1 only; L0 is still collected', async ({ net, l0, l1 }) => {
+  jump('a wrong known_hosts entry for L1 stops L1 only; L0 is still collected', async ({ net, l0 }) => {
     const home = newHome();
     const kh = path.join(home, '.ssh', 'known_hosts');
     writeKnownHosts(kh, [l0!]);
     const { appendFileSync } = await import('node:fs');
     appendFileSync(kh, `${net!.l1Address} ${l0!.hostKeyPub}\n`);
-    const r = await runCli(['collect', '--l0', `root@${net!.l0Address}`, '--l1', `root@${net!.l1Address}`, '--l1-jump', 'l0', '-i', CLIENT_KEY, '--no-input', '-o', 'b.zip'], { home });
+    const r = await runCli(
+      [
+        'collect',
+        '--l0',
+        `root@${net!.l0Address}`,
+        '--l1',
+        `root@${net!.l1Address}`,
+        '--l1-jump',
+        'l0',
+        '-i',
+        CLIENT_KEY,
+        '--no-input',
+        '-o',
+        'b.zip',
+      ],
+      { home },
+    );
     assert.is(r.code, 3);
     assert.match(r.stderr, /HOST KEY CHANGED/);
     const top = unpack(path.join(home, 'b.zip'));

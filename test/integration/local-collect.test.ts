@@ -1,6 +1,6 @@
 // nestbug collect --l1 local on this machine: the bundle must hold what the host has.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,7 +8,28 @@ import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { testUnless } from '../harness/skip.ts';
 
-const REQUIRED = ['uname', 'os-release', 'cpuinfo', 'lscpu', 'dmesg', 'kvm-params', 'kvm-device', 'kvm-modules', 'cmdline', 'modprobe-conf', 'qemu-version', 'libvirt-version', 'qemu-cmdlines', 'libvirt-qemu-logs', 'domains', 'detect-virt', 'x86info', 'dmidecode', 'sysinfo', 'cpuid-signature'];
+const REQUIRED = [
+  'uname',
+  'os-release',
+  'cpuinfo',
+  'lscpu',
+  'dmesg',
+  'kvm-params',
+  'kvm-device',
+  'kvm-modules',
+  'cmdline',
+  'modprobe-conf',
+  'qemu-version',
+  'libvirt-version',
+  'qemu-cmdlines',
+  'libvirt-qemu-logs',
+  'domains',
+  'detect-virt',
+  'x86info',
+  'dmidecode',
+  'sysinfo',
+  'cpuid-signature',
+];
 
 for (const ext of ['zip', 'tar.gz']) {
   test(`collect --l1 local -o b.${ext}: one top folder, byte-identical evidence, a manifest that matches`, async () => {
@@ -17,7 +38,11 @@ for (const ext of ['zip', 'tar.gz']) {
     assert.ok([0, 4].includes(r.code!), `exit ${r.code}\n${r.stderr}`);
     const bundle = path.join(home, `b.${ext}`);
     assert.ok(existsSync(bundle));
-    assert.equal(readdirSync(home).filter((f) => f.includes('partial')), [], 'no temporary file left');
+    assert.equal(
+      readdirSync(home).filter((f) => f.includes('partial')),
+      [],
+      'no temporary file left',
+    );
     const top = unpack(bundle);
     assert.match(path.basename(top), /^nestbug-\d{8}-\d{6}$/);
     assert.equal(readFileSync(path.join(top, 'L1', 'cpuinfo.txt')), readFileSync('/proc/cpuinfo'));
@@ -31,7 +56,8 @@ for (const ext of ['zip', 'tar.gz']) {
     for (const id of REQUIRED) assert.ok(ids.includes(id), `manifest lacks ${id}`);
     for (const item of level.items) {
       assert.ok(['ok', 'failed', 'timed-out', 'not-installed', 'skipped'].includes(item.status), item.id);
-      if (item.status === 'skipped' || item.status === 'not-installed') assert.ok(item.reason, `${item.id} skipped without a reason`);
+      if (item.status === 'skipped' || item.status === 'not-installed')
+        assert.ok(item.reason, `${item.id} skipped without a reason`);
       if (item.file) {
         const data = readFileSync(path.join(top, item.file));
         assert.is(data.length, item.bytes, item.id);
@@ -55,16 +81,20 @@ for (const ext of ['zip', 'tar.gz']) {
 
 const isKvmPvmGuest = readFileSync('/proc/cpuinfo', 'utf8').includes('hypervisor') && existsSync('/sys/module/kvm_pvm');
 
-testUnless(isKvmPvmGuest ? undefined : 'not a kvm_pvm guest', 'this machine: L1 runs on KVM, no vmx/svm visible, /dev/kvm through kvm_pvm', async () => {
-  const home = newHome();
-  const r = await runCli(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'b.zip'], { home });
-  const result = JSON.parse(r.stdout);
-  assert.is(result.levels.L1.runsOn, 'kvm');
-  const flag = result.checks.find((c: { id: string }) => c.id === 'l1-virt-flag');
-  assert.is(flag.status, 'fail');
-  assert.match(flag.summary, /no vmx or svm/);
-  assert.match(flag.summary, /kvm_pvm/);
-  assert.is(r.code, 4);
-});
+testUnless(
+  isKvmPvmGuest ? undefined : 'not a kvm_pvm guest',
+  'this machine: L1 runs on KVM, no vmx/svm visible, /dev/kvm through kvm_pvm',
+  async () => {
+    const home = newHome();
+    const r = await runCli(['collect', '--l1', 'local', '--no-input', '--json', '-o', 'b.zip'], { home });
+    const result = JSON.parse(r.stdout);
+    assert.is(result.levels.L1.runsOn, 'kvm');
+    const flag = result.checks.find((c: { id: string }) => c.id === 'l1-virt-flag');
+    assert.is(flag.status, 'fail');
+    assert.match(flag.summary, /no vmx or svm/);
+    assert.match(flag.summary, /kvm_pvm/);
+    assert.is(r.code, 4);
+  },
+);
 
 test.run();

@@ -12,8 +12,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { newHome, runCli } from '../harness/cli.ts';
 import { have } from '../harness/hosts.ts';
-import { FIXTURES, ROOT } from '../helpers.ts';
 import { skipTest } from '../harness/skip.ts';
+import { FIXTURES, ROOT } from '../helpers.ts';
 
 const CASE = path.join(FIXTURES, 'corpus', 'here-l2-kvm-in-l1-tcg');
 const browser = ['chromium', 'chromium-browser'].find(have);

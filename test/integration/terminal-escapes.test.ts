@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { skipTest } from '../harness/skip.ts';
 import { newHome, runCli, unpack } from '../harness/cli.ts';
 import { HARNESS, have, isRoot } from '../harness/hosts.ts';
 import { startProcess, stopProcess } from '../harness/processes.ts';
+import { skipTest } from '../harness/skip.ts';
 import { ROOT } from '../helpers.ts';
 
 // ESC, BEL, CSI as one C1 byte, a bidi override: what a terminal would act on.

@@ -6,9 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, unpack } from '../harness/cli.ts';
-import { SUDO_TEST_PASSWORD, copyClientKey, have, isRoot, startHost, writeKnownHosts } from '../harness/hosts.ts';
-import { Terminal } from '../harness/tmux.ts';
+import { copyClientKey, have, isRoot, SUDO_TEST_PASSWORD, startHost, writeKnownHosts } from '../harness/hosts.ts';
 import { skipTest } from '../harness/skip.ts';
+import { Terminal } from '../harness/tmux.ts';
 
 if (!have('tmux')) {
   skipTest('integration/wizard', 'needs tmux');
@@ -105,7 +105,10 @@ if (!have('tmux')) {
       const screen = await term.waitFor(/EXIT=\d+/);
       assert.match(screen, /EXIT=130/);
       assert.not.match(screen, /\n\s+at /, 'no stack trace');
-      assert.equal(readdirSync(home).filter((f) => f !== '.ssh'), []);
+      assert.equal(
+        readdirSync(home).filter((f) => f !== '.ssh'),
+        [],
+      );
     } finally {
       term.close();
     }

@@ -6,12 +6,18 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Manifest } from '../../src/bundle/manifest.ts';
-import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { type Chain, startChain } from '../harness/chain.ts';
+import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { have, isRoot } from '../harness/hosts.ts';
 import { skipTest } from '../harness/skip.ts';
 
-const chain = suite<{ chain?: Chain; result?: any; top?: string; code?: number | null; stderr?: string }>('nested chain');
+const chain = suite<{
+  chain?: Chain; // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, read field by field by the assertions
+  result?: any;
+  top?: string;
+  code?: number | null;
+  stderr?: string;
+}>('nested chain');
 
 chain.before(async (ctx) => {
   try {
@@ -23,13 +29,39 @@ chain.before(async (ctx) => {
   }
 });
 
-async function bringUpAndCollect(ctx: { chain?: Chain; result?: any; top?: string; code?: number | null; stderr?: string }) {
+async function bringUpAndCollect(ctx: {
+  chain?: Chain;
+  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, read field by field by the assertions
+  result?: any;
+  top?: string;
+  code?: number | null;
+  stderr?: string;
+}) {
   ctx.chain = await startChain();
   console.log(`  chain up: ${JSON.stringify(ctx.chain.timings)}`);
   const home = newHome();
   const r = await runCli(
-    ['collect', '--l0', 'local', '--l1', `root@127.0.0.1:${ctx.chain.l1Port}`, '--l2', 'root@127.0.0.1:2222', '--l2-jump', 'l1',
-      '-i', ctx.chain.key, '--known-hosts', ctx.chain.knownHosts, '--no-input', '--json', '-o', 'chain.zip', '--timeout', '120'],
+    [
+      'collect',
+      '--l0',
+      'local',
+      '--l1',
+      `root@127.0.0.1:${ctx.chain.l1Port}`,
+      '--l2',
+      'root@127.0.0.1:2222',
+      '--l2-jump',
+      'l1',
+      '-i',
+      ctx.chain.key,
+      '--known-hosts',
+      ctx.chain.knownHosts,
+      '--no-input',
+      '--json',
+      '-o',
+      'chain.zip',
+      '--timeout',
+      '120',
+    ],
     { home, timeoutMs: 600000 },
   );
   ctx.code = r.code;
@@ -41,18 +73,34 @@ chain.after(async (ctx) => {
   await ctx.chain?.stop();
 });
 
-const skip = !isRoot() ? 'needs root' : !have('qemu-system-x86_64') || !have('libvirtd') ? 'needs qemu-system-x86 and libvirt' : process.env.NESTBUG_SKIP_CHAIN ? 'NESTBUG_SKIP_CHAIN is set' : undefined;
+const skip = !isRoot()
+  ? 'needs root'
+  : !have('qemu-system-x86_64') || !have('libvirtd')
+    ? 'needs qemu-system-x86 and libvirt'
+    : process.env.NESTBUG_SKIP_CHAIN
+      ? 'NESTBUG_SKIP_CHAIN is set'
+      : undefined;
 if (skip) {
   skipTest('system/nested-chain', skip);
 } else {
   chain('every level reached; the bundle holds L0, L1 and L2', ({ result, top, stderr }) => {
-    for (const level of ['L0', 'L1', 'L2']) assert.is(result.levels[level].reached, true, `${level}: ${result.levels[level].error}\n${stderr}`);
+    for (const level of ['L0', 'L1', 'L2'])
+      assert.is(result.levels[level].reached, true, `${level}: ${result.levels[level].error}\n${stderr}`);
     const manifest = readJson<Manifest>(path.join(top!, 'manifest.json'));
-    assert.equal(manifest.levels.map((l) => l.level), ['L0', 'L1', 'L2']);
-    for (const [level, name] of [['L1', 'l1-nested'], ['L2', 'l2-nested']]) {
+    assert.equal(
+      manifest.levels.map((l) => l.level),
+      ['L0', 'L1', 'L2'],
+    );
+    for (const [level, name] of [
+      ['L1', 'l1-nested'],
+      ['L2', 'l2-nested'],
+    ]) {
       const text = readFileSync(path.join(top!, level, 'uname.txt'), 'utf8');
       const item = manifest.levels.find((l) => l.level === level)!.items.find((i) => i.id === 'uname');
-      assert.ok(text.includes(` ${name} `), `${level}/uname.txt is ${JSON.stringify(text)}; manifest: ${JSON.stringify(item)}`);
+      assert.ok(
+        text.includes(` ${name} `),
+        `${level}/uname.txt is ${JSON.stringify(text)}; manifest: ${JSON.stringify(item)}`,
+      );
     }
     assert.is(manifest.levels[2].via, 'L1');
   });
@@ -63,9 +111,22 @@ if (skip) {
     assert.is(l1.inside, 'tcg', 'inside view');
     assert.is(l1.outside, 'tcg', 'outside view');
     const outside = l1.evidence.filter((e: { view: string }) => e.view === 'outside');
-    assert.ok(outside.some((e: { file: string }) => e.file.startsWith('L0/')), 'outside evidence comes from L0');
-    assert.ok(outside.some((e: { file: string; text: string }) => e.file === 'L0/domains.txt' || e.file.startsWith('L0/libvirt/')), 'libvirt domain XML or log cited');
-    assert.ok(l1.evidence.some((e: { view: string; text: string }) => e.view === 'inside' && /TCGTCGTCGTCG|QEMU without KVM|qemu/.test(e.text)), 'L1 own evidence cited');
+    assert.ok(
+      outside.some((e: { file: string }) => e.file.startsWith('L0/')),
+      'outside evidence comes from L0',
+    );
+    assert.ok(
+      outside.some(
+        (e: { file: string; text: string }) => e.file === 'L0/domains.txt' || e.file.startsWith('L0/libvirt/'),
+      ),
+      'libvirt domain XML or log cited',
+    );
+    assert.ok(
+      l1.evidence.some(
+        (e: { view: string; text: string }) => e.view === 'inside' && /TCGTCGTCGTCG|QEMU without KVM|qemu/.test(e.text),
+      ),
+      'L1 own evidence cited',
+    );
     assert.match(l1.reason, new RegExp(c!.l1Domain));
   });
 

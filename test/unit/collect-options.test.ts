@@ -121,7 +121,10 @@ test('the wizard answers as the flags a person would type, and as their command 
 test('manifest reader: a manifest typed; none is undefined; anything else is "not a nestbug manifest"', () => {
   assert.is(parseManifest(undefined), undefined);
   for (const bad of ['not json', '{"levels": "x"}', '{"levels": [null]}']) {
-    assert.throws(() => parseManifest(bad), (e: Error) => e instanceof UsageError && /not a nestbug manifest/.test(e.message));
+    assert.throws(
+      () => parseManifest(bad),
+      (e: Error) => e instanceof UsageError && /not a nestbug manifest/.test(e.message),
+    );
   }
   const level = { level: 'L1', target: 'local', reached: true, items: [{ id: 'uname', status: 'ok' }] };
   const text = JSON.stringify({ tool: 'nestbug', version: '0', started: 'x', levels: [level] });
@@ -132,7 +135,10 @@ test('manifest reader: a manifest typed; none is undefined; anything else is "no
     // the strict reader names the field it misses: the fixture above must then grow it
     throw new Error(`a minimal manifest was refused: ${(e as Error).message}`);
   }
-  assert.equal(parsed?.levels.map((l) => [l.level, l.target, l.reached, l.items.length]), [['L1', 'local', true, 1]]);
+  assert.equal(
+    parsed?.levels.map((l) => [l.level, l.target, l.reached, l.items.length]),
+    [['L1', 'local', true, 1]],
+  );
 });
 
 test.run();

@@ -3,7 +3,28 @@ import * as assert from 'uvu/assert';
 import { CollectorFileError, mergeCollectors, parseCollectors } from '../../src/collect/collectors.ts';
 import { loadCollectors } from '../../src/collect/load-collectors.ts';
 
-const REQUIRED = ['uname', 'os-release', 'cpuinfo', 'lscpu', 'dmesg', 'kvm-params', 'kvm-device', 'kvm-modules', 'cmdline', 'modprobe-conf', 'qemu-version', 'libvirt-version', 'qemu-cmdlines', 'libvirt-qemu-logs', 'domains', 'detect-virt', 'x86info', 'dmidecode', 'sysinfo', 'cpuid-signature'];
+const REQUIRED = [
+  'uname',
+  'os-release',
+  'cpuinfo',
+  'lscpu',
+  'dmesg',
+  'kvm-params',
+  'kvm-device',
+  'kvm-modules',
+  'cmdline',
+  'modprobe-conf',
+  'qemu-version',
+  'libvirt-version',
+  'qemu-cmdlines',
+  'libvirt-qemu-logs',
+  'domains',
+  'detect-virt',
+  'x86info',
+  'dmidecode',
+  'sysinfo',
+  'cpuid-signature',
+];
 
 test('the built-in list has every documented item, each citing the kernel doc', async () => {
   const all = await loadCollectors();
@@ -28,13 +49,19 @@ const bad: Array<[string, RegExp]> = [
   ['- id: a\n  title: t\n  file: /x\n  timeout: -1', /timeout/],
   ['- id: a\n  title: t\n  file: /x\n  colour: red', /unknown field 'colour'/],
   ['- id: a\n  title: t\n  files: /var/log/*.log', /needs 'into'/],
-  ['- id: a\n  title: t\n  file: /x\n  outcomes: [{when: "(", status: ok, reason: r}]', /outcomes\[0\].*regular expression/],
+  [
+    '- id: a\n  title: t\n  file: /x\n  outcomes: [{when: "(", status: ok, reason: r}]',
+    /outcomes\[0\].*regular expression/,
+  ],
   ['id: a', /expected a list/],
   ['- [unclosed', /not valid YAML/],
 ];
 for (const [text, message] of bad) {
   test(`a bad collectors file names file, entry and field: ${message.source}`, () => {
-    assert.throws(() => parseCollectors(text, 'site.yaml'), (e: Error) => e instanceof CollectorFileError && e.message.startsWith('site.yaml') && message.test(e.message));
+    assert.throws(
+      () => parseCollectors(text, 'site.yaml'),
+      (e: Error) => e instanceof CollectorFileError && e.message.startsWith('site.yaml') && message.test(e.message),
+    );
   });
 }
 
@@ -42,8 +69,14 @@ test('a site file adds items and may replace a built-in one by id', () => {
   const base = parseCollectors('- id: a\n  title: A\n  file: /a\n- id: b\n  title: B\n  command: [b]', 'base');
   const site = parseCollectors('- id: b\n  title: B2\n  script: echo b\n- id: c\n  title: C\n  file: /c', 'site');
   const merged = mergeCollectors([base, site]);
-  assert.equal(merged.map((c) => `${c.id}:${c.title}`), ['a:A', 'b:B2', 'c:C']);
-  assert.throws(() => mergeCollectors([parseCollectors('- id: d\n  title: D\n  derivedFrom: nothing', 's')]), /names no collector/);
+  assert.equal(
+    merged.map((c) => `${c.id}:${c.title}`),
+    ['a:A', 'b:B2', 'c:C'],
+  );
+  assert.throws(
+    () => mergeCollectors([parseCollectors('- id: d\n  title: D\n  derivedFrom: nothing', 's')]),
+    /names no collector/,
+  );
 });
 
 test.run();

@@ -4,8 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fingerprint, hostKeyName, knownKeyAlgorithms, parseKnownHosts, verifyHostKey, knownHostsLine } from '../../src/transport/known-hosts.ts';
 import { HostKeyStore } from '../../src/transport/host-key-store.ts';
+import {
+  fingerprint,
+  hostKeyName,
+  knownHostsLine,
+  knownKeyAlgorithms,
+  parseKnownHosts,
+  verifyHostKey,
+} from '../../src/transport/known-hosts.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nestbug-kh-'));
 function keypair(name: string, type = 'ed25519'): { blob: Buffer; line: string } {
@@ -24,7 +31,10 @@ test('fingerprints match ssh-keygen -l', () => {
 });
 
 test('plain entries: ok, changed, unknown, ports in brackets, wildcards, negation', () => {
-  const entries = parseKnownHosts(`# comment\nl0.example,10.0.0.1 ${a.line}\n[127.0.0.1]:2222 ${b.line}\n*.lab,!bad.lab ${a.line}\n`, 'kh');
+  const entries = parseKnownHosts(
+    `# comment\nl0.example,10.0.0.1 ${a.line}\n[127.0.0.1]:2222 ${b.line}\n*.lab,!bad.lab ${a.line}\n`,
+    'kh',
+  );
   assert.is(verifyHostKey(entries, hostKeyName('l0.example', 22), a.blob).status, 'ok');
   assert.is(verifyHostKey(entries, hostKeyName('10.0.0.1', 22), b.blob).status, 'changed');
   assert.is(verifyHostKey(entries, hostKeyName('127.0.0.1', 2222), b.blob).status, 'ok');

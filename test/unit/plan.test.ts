@@ -6,10 +6,24 @@ import type { HostFacts } from '../../src/collect/probe.ts';
 import { parseProbe } from '../../src/collect/probe.ts';
 
 const facts = (over: Partial<HostFacts> = {}): HostFacts => ({
-  arch: 'x86_64', vendor: 'GenuineIntel', uid: 1000, user: 'u', hostname: 'h', dmesgRestricted: false,
-  tools: new Set(['lscpu', 'dmesg', 'x86info', 'dmidecode', 'virsh', 'systemd-detect-virt']), virtualized: false, sudo: 'not-asked', ...over,
+  arch: 'x86_64',
+  vendor: 'GenuineIntel',
+  uid: 1000,
+  user: 'u',
+  hostname: 'h',
+  dmesgRestricted: false,
+  tools: new Set(['lscpu', 'dmesg', 'x86info', 'dmidecode', 'virsh', 'systemd-detect-virt']),
+  virtualized: false,
+  sudo: 'not-asked',
+  ...over,
 });
-const ctx = (f: HostFacts, canBeRoot: boolean): PlanContext => ({ level: 'L0', facts: f, canBeRoot, noRootReason: canBeRoot ? undefined : 'connected as u, not root; pass --sudo to use sudo', timeoutSeconds: 30 });
+const ctx = (f: HostFacts, canBeRoot: boolean): PlanContext => ({
+  level: 'L0',
+  facts: f,
+  canBeRoot,
+  noRootReason: canBeRoot ? undefined : 'connected as u, not root; pass --sudo to use sudo',
+  timeoutSeconds: 30,
+});
 const byId = (steps: ReturnType<typeof planCollection>) => Object.fromEntries(steps.map((s) => [s.collector.id, s]));
 
 test('without root: root-only items skipped with the reason, prefer-root items run as the user', async () => {
@@ -48,7 +62,9 @@ test('architecture, vendor and missing tools decide what applies', async () => {
 });
 
 test('the probe output is parsed into facts', () => {
-  const f = parseProbe('arch=x86_64\nuid=0\nuser=root\nhostname=l1\nvendor=AuthenticAMD\ndmesg_restrict=1\nhypervisor_flag=1\ndetect_virt=qemu\ntool=lscpu\ntool=dmesg\n');
+  const f = parseProbe(
+    'arch=x86_64\nuid=0\nuser=root\nhostname=l1\nvendor=AuthenticAMD\ndmesg_restrict=1\nhypervisor_flag=1\ndetect_virt=qemu\ntool=lscpu\ntool=dmesg\n',
+  );
   assert.is(f.arch, 'x86_64');
   assert.is(f.dmesgRestricted, true);
   assert.is(f.virtualized, true);

@@ -22,7 +22,11 @@ const HOSTILE = [
 ];
 
 // Each shell must give the arguments back byte for byte.
-for (const shell of [['bash', '-c'], ['dash', '-c'], ['busybox', 'sh', '-c']]) {
+for (const shell of [
+  ['bash', '-c'],
+  ['dash', '-c'],
+  ['busybox', 'sh', '-c'],
+]) {
   test(`quoteArgv round-trips hostile arguments through ${shell[0]}`, () => {
     const script = `printf '%s\\0' ${quoteArgv(HOSTILE)}`;
     const out = execFileSync(shell[0], [...shell.slice(1), script], { encoding: 'utf8' });
@@ -32,7 +36,15 @@ for (const shell of [['bash', '-c'], ['dash', '-c'], ['busybox', 'sh', '-c']]) {
 
 // sshd hands the command to the user's login shell with -c: whichever it is, sh must get
 // the same argv back. tcsh once failed on a newline inside quotes, fish on backslashes.
-const LOGIN_SHELLS = [['bash', '-c'], ['dash', '-c'], ['busybox', 'sh', '-c'], ['zsh', '-c'], ['fish', '-c'], ['tcsh', '-c'], ['csh', '-c']];
+const LOGIN_SHELLS = [
+  ['bash', '-c'],
+  ['dash', '-c'],
+  ['busybox', 'sh', '-c'],
+  ['zsh', '-c'],
+  ['fish', '-c'],
+  ['tcsh', '-c'],
+  ['csh', '-c'],
+];
 const LOGIN_HOSTILE = [...HOSTILE, 'a\\b\\', "\\'", '%b %s \\0101 \\n', 'line\n\nend\n', '\x7f\x01\x1b[31m'];
 for (const shell of LOGIN_SHELLS) {
   test(`loginShellCommand passes hostile arguments through ${shell[0]} unchanged`, () => {

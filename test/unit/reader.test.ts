@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { UsageError } from '../../src/errors.ts';
 import { isAnalysed } from '../../src/analyse/evidence.ts';
 import { loadBundle, safeEntryPath } from '../../src/bundle/reader.ts';
+import { UsageError } from '../../src/errors.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nestbug-reader-'));
 const limits = { maxEntries: 200, maxFileBytes: 1024 * 1024, maxTotalBytes: 4 * 1024 * 1024 };
@@ -18,7 +18,8 @@ const tmpBefore = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith('nes
 test('entry names: no absolute path, no .., no drive letter', () => {
   assert.is(safeEntryPath('nestbug-x/L1/cpuinfo.txt'), 'nestbug-x/L1/cpuinfo.txt');
   assert.is(safeEntryPath('./a//b'), 'a/b');
-  for (const bad of ['/etc/passwd', '../x', 'a/../../x', 'C:/x', 'a\\..\\..\\x', '']) assert.is(safeEntryPath(bad), undefined, bad);
+  for (const bad of ['/etc/passwd', '../x', 'a/../../x', 'C:/x', 'a\\..\\..\\x', ''])
+    assert.is(safeEntryPath(bad), undefined, bad);
 });
 
 test('a zip with ../ entries and a symlink writes nothing outside, still reads the rest', async () => {

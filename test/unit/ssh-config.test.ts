@@ -11,7 +11,10 @@ writeFileSync(
   path.join(home, '.ssh', 'config'),
   `Include config.d/*.conf\nHost lab-l0\n  HostName 192.0.2.10\n  User admin\n  Port 2200\n  IdentityFile ~/.ssh/lab_key\nHost *\n  ServerAliveInterval 30\n  Match exec "touch ${home}/executed"\n`,
 );
-writeFileSync(path.join(home, '.ssh', 'config.d', 'l1.conf'), 'Host lab-l1\n  HostName 10.0.0.2\n  ProxyJump lab-l0\n  User root\n');
+writeFileSync(
+  path.join(home, '.ssh', 'config.d', 'l1.conf'),
+  'Host lab-l1\n  HostName 10.0.0.2\n  ProxyJump lab-l0\n  User root\n',
+);
 
 test('Host alias gives HostName, User, Port, IdentityFile (~ expanded)', () => {
   const config = loadSshConfig(home);
