@@ -15,7 +15,7 @@ export const FOREIGN_DIR = process.env.NESTBUG_FOREIGN_DIR ?? '/var/cache/nestbu
 const BUILD = path.join(ROOT, 'test', 'harness', 'foreign', 'build.sh');
 
 export interface ForeignArch {
-  /** Debian architecture name. */
+  /** Debian architecture name (amd64: the x86 guest of test/harness/x86-guest.ts). */
   debian: 'arm64' | 'ppc64el' | 's390x' | 'amd64';
   /** What `uname -m` says inside. */
   machine: string;

@@ -65,7 +65,6 @@ export function verdictJson(stdout: string): unknown {
   return json;
 }
 
-
 /** The script's merged bundle and collect's bundle: the same exit code, items with their
  * statuses, and verdict JSON. */
 export function assertParity(
@@ -73,7 +72,11 @@ export function assertParity(
   merged: { code: number | null; stdout: string; stderr: string; manifest: Manifest },
   collect: { code: number | null; stdout: string; manifest: Manifest },
 ): void {
-  assert.is(merged.code, collect.code, `${label}: merge exit ${merged.code}, collect ${collect.code}\n${merged.stderr}`);
+  assert.is(
+    merged.code,
+    collect.code,
+    `${label}: merge exit ${merged.code}, collect ${collect.code}\n${merged.stderr}`,
+  );
   assert.equal(statuses(merged.manifest), statuses(collect.manifest), label);
   assert.equal(
     verdictJson(merged.stdout),

@@ -60,6 +60,8 @@ if (cannot) {
       );
       assert.ok([0, 3, 4].includes(collect.code!), collect.stderr);
 
+      const shell = await sshGuest(vm!, 'readlink /bin/sh; command -v bash dash || true');
+      assert.is(shell.stdout.toString().trim(), 'busybox', "the guest's sh is busybox, and it has no other shell");
       const script = readFileSync(await writeScript(home));
       const copied = await sshGuest(vm!, 'cat > /tmp/c.sh', script);
       assert.is(copied.code, 0, copied.stderr);
