@@ -78,10 +78,9 @@ async function waitFor(
   throw new Error(`${what}: not ready within ${timeoutMs / 1000} s`);
 }
 
-export async function startChain(): Promise<Chain> {
-  const t0 = Date.now();
-  const timings: Record<string, number> = {};
-  const mark = (name: string) => (timings[name] = Date.now() - t0);
+/** Builds (cached in CHAIN_DIR) the x86 kernel and the guests' initramfs images; returns the
+ * client key their root accepts. */
+export function buildGuestImages(): string {
   mkdirSync(CHAIN_DIR, { recursive: true });
   const key = path.join(CHAIN_DIR, 'client_ed25519');
   if (!existsSync(key)) run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'nestbug-chain', '-f', key]);
@@ -90,6 +89,14 @@ export async function startChain(): Promise<Chain> {
     encoding: 'utf8',
   });
   if (build.status !== 0) throw new Error(`guest build failed:\n${build.stderr}`);
+  return key;
+}
+
+export async function startChain(): Promise<Chain> {
+  const t0 = Date.now();
+  const timings: Record<string, number> = {};
+  const mark = (name: string) => (timings[name] = Date.now() - t0);
+  const key = buildGuestImages();
   mark('guest-build');
 
   // L1's sshd: host key and config, read by L1 through the 9p share.

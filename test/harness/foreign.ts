@@ -15,8 +15,8 @@ export const FOREIGN_DIR = process.env.NESTBUG_FOREIGN_DIR ?? '/var/cache/nestbu
 const BUILD = path.join(ROOT, 'test', 'harness', 'foreign', 'build.sh');
 
 export interface ForeignArch {
-  /** Debian architecture name. */
-  debian: 'arm64' | 'ppc64el' | 's390x';
+  /** Debian architecture name (amd64: the x86 guest of test/harness/x86-guest.ts). */
+  debian: 'arm64' | 'ppc64el' | 's390x' | 'amd64';
   /** What `uname -m` says inside. */
   machine: string;
   qemu: string;
@@ -57,6 +57,9 @@ export interface ForeignGuest {
   arch: ForeignArch;
   port: number;
   hostname: string;
+  kernel: string;
+  initrd: string;
+  pidFile: string;
   pid?: number;
   bootMs: number;
   attempts: number;
@@ -111,8 +114,7 @@ function sshUp(g: ForeignGuest, key: string, knownHosts: string): boolean {
 }
 
 async function bootOnce(g: ForeignGuest, key: string, knownHosts: string, timeoutMs: number): Promise<void> {
-  const dir = path.join(FOREIGN_DIR, g.arch.debian);
-  const pidFile = path.join(FOREIGN_DIR, `${g.hostname}.pid`);
+  const pidFile = g.pidFile;
   const a = g.arch;
   // -daemonize: QEMU returns once it runs; its pid is in the pidfile and it is killed by it.
   run(
@@ -128,9 +130,9 @@ async function bootOnce(g: ForeignGuest, key: string, knownHosts: string, timeou
       '-smp',
       '1',
       '-kernel',
-      path.join(dir, 'kernel'),
+      g.kernel,
       '-initrd',
-      path.join(dir, 'initramfs.cpio.gz'),
+      g.initrd,
       '-append',
       `console=${a.console} panic=-1 quiet loglevel=4 nb.hostname=${g.hostname}`,
       '-netdev',
@@ -181,14 +183,15 @@ async function waitForSlowBanner(port: number, deadline: number): Promise<void> 
   throw new Error(`no SSH banner on 127.0.0.1:${port} in time`);
 }
 
-function stopGuest(g: ForeignGuest): void {
+export function stopGuest(g: ForeignGuest): void {
   if (g.pid !== undefined) killPid(g.pid);
   g.pid = undefined;
   // QEMU removes its pidfile only when it exits by itself
-  rmSync(path.join(FOREIGN_DIR, `${g.hostname}.pid`), { force: true });
+  rmSync(g.pidFile, { force: true });
 }
 
-async function boot(g: ForeignGuest, key: string, knownHosts: string): Promise<void> {
+/** Boots a guest under TCG and waits for its SSH; bounded, booted a second time once. */
+export async function bootGuest(g: ForeignGuest, key: string, knownHosts: string): Promise<void> {
   const t0 = Date.now();
   for (g.attempts = 1; ; g.attempts++) {
     try {
@@ -238,6 +241,9 @@ export async function startForeignGuests(arches = FOREIGN_ARCHES): Promise<Forei
       arch: a,
       port: await freePort(),
       hostname,
+      kernel: path.join(FOREIGN_DIR, a.debian, 'kernel'),
+      initrd: path.join(FOREIGN_DIR, a.debian, 'initramfs.cpio.gz'),
+      pidFile: path.join(FOREIGN_DIR, `${hostname}.pid`),
       bootMs: 0,
       attempts: 0,
       serial: path.join(FOREIGN_DIR, `${hostname}-serial.log`),
@@ -252,7 +258,7 @@ export async function startForeignGuests(arches = FOREIGN_ARCHES): Promise<Forei
   };
   atExit(stop);
   try {
-    await Promise.all(guests.map((g) => boot(g, key, knownHosts)));
+    await Promise.all(guests.map((g) => bootGuest(g, key, knownHosts)));
   } catch (error) {
     stop();
     throw error;

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import type { ItemRecord, Manifest } from '../../src/bundle/manifest.ts';
 import { newHome, readJson, runCli, unpack } from '../harness/cli.ts';
 import { CLIENT_KEY, have, isRoot, startHost, type TestHost, writeKnownHosts } from '../harness/hosts.ts';
+import { assertParity, manifestOf, type Run, spawnRun, statuses, verdictJson, writeScript } from '../harness/parity.ts';
 import { skipTest } from '../harness/skip.ts';
 
 const parity = suite<{ host?: TestHost }>('script-parity');
@@ -19,65 +20,6 @@ parity.before(async (ctx) => {
 parity.after(async (ctx) => {
   await ctx.host?.stop();
 });
-
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function spawnRun(
-  argv: string[],
-  options: { input?: Buffer | string; cwd?: string; timeoutMs?: number } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end(options.input ?? '');
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${argv.join(' ')} did not finish\n${stderr}`));
-    }, options.timeoutMs ?? 120000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr });
-    });
-  });
-}
-
-async function writeScript(home: string, extra: string[] = []): Promise<string> {
-  const file = path.join(home, 'nestbug-collect.sh');
-  const r = await runCli(['script', ...extra, '-o', file], { home });
-  assert.is(r.code, 0, r.stderr);
-  return file;
-}
-
-function manifestOf(bundle: string): Manifest {
-  return readJson<Manifest>(path.join(unpack(bundle), 'manifest.json'));
-}
-
-const statuses = (m: Manifest) =>
-  m.levels.map((l) => ({ level: l.level, reached: l.reached, items: l.items.map((i) => `${i.id}=${i.status}`) }));
-
-/** The first lines that differ, for a readable failure. */
-function lineDiff(a: string, b: string): string {
-  const x = JSON.stringify(verdictJson(a), null, 1).split('\n');
-  const y = JSON.stringify(verdictJson(b), null, 1).split('\n');
-  const out: string[] = [];
-  for (let i = 0; i < Math.max(x.length, y.length) && out.length < 6; i++)
-    if (x[i] !== y[i]) out.push(`script: ${x[i]} / collect: ${y[i]}`);
-  return out.join('; ');
-}
-
-/** The --json verdict without what differs by nature: the bundle's path. */
-function verdictJson(stdout: string): unknown {
-  const json = JSON.parse(stdout) as Record<string, unknown>;
-  delete json.bundle;
-  return json;
-}
 
 if (!isRoot() || !have('busybox') || !have('dash')) {
   skipTest('integration/script-parity', 'needs root, busybox and dash');
@@ -111,17 +53,7 @@ if (!isRoot() || !have('busybox') || !have('dash')) {
         // Other tests may start or stop QEMU guests on this machine between two runs: the
         // script's run is compared with collect before it, or else with collect after it.
         if (!same()) collect = await collectNow(`collect-after-${shell[0]}.zip`);
-        assert.is(
-          merged.code,
-          collect.code,
-          `${shell[0]}: merge exit ${merged.code}, collect ${collect.code}\n${merged.stderr}`,
-        );
-        assert.equal(statuses(mergedManifest), statuses(collect.manifest), shell[0]);
-        assert.equal(
-          verdictJson(merged.stdout),
-          verdictJson(collect.stdout),
-          `${shell[0]}: verdict JSON: ${lineDiff(merged.stdout, collect.stdout)}`,
-        );
+        assertParity(shell[0], { ...merged, manifest: mergedManifest }, collect);
       }
     },
   );
@@ -172,11 +104,13 @@ if (!isRoot() || !have('busybox') || !have('dash')) {
       assert.ok(ssh.stdout.length > 1000, `no archive came back:\n${ssh.stderr}`);
       writeFileSync(path.join(home, 'l0.tar.gz'), ssh.stdout);
       const merged = await runCli(['merge', 'l0.tar.gz', '--json', '-q', '-o', 'merged.zip'], { home });
-      assert.is(merged.code, collect.code, merged.stderr);
       const m = manifestOf(path.join(home, 'merged.zip'));
       assert.is(m.levels[0].facts?.hostname, 'parity-l0', 'collected inside the sshd host');
-      assert.equal(statuses(m), statuses(manifestOf(path.join(home, 'collect.zip'))));
-      assert.equal(verdictJson(merged.stdout), verdictJson(collect.stdout));
+      assertParity(
+        'sshd host',
+        { ...merged, manifest: m },
+        { ...collect, manifest: manifestOf(path.join(home, 'collect.zip')) },
+      );
     },
   );
 
