@@ -66,16 +66,24 @@ function accelClue(qemu: QemuFacts, file: string, line: number): Clue {
 }
 
 export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
-  const guests: Guest[] = [];
+  const guests = runningQemuGuests(files, level);
+  addDomainGuests(files, level, guests);
+  addLibvirtLogGuests(files, level, guests);
+  addPlatformGuests(files, level, guests);
+  addKvmFdClues(files, level, guests);
+  return guests;
+}
+
+function runningQemuGuests(files: EvidenceFiles, level: Level): Guest[] {
   const cmdFile = levelFile(level, 'qemu-cmdlines');
-  for (const proc of parseQemuCmdlines(files.get(cmdFile) ?? '')) {
+  return parseQemuCmdlines(files.get(cmdFile) ?? '').map((proc) => {
     const facts = qemuFacts(proc.args);
     const argLine = (arg: string) => {
       const i = proc.args.findIndex((a) => a === arg || a.startsWith(arg));
       return i >= 0 && proc.argLines ? proc.argLines[i] : proc.line;
     };
     const line = facts.accelArg ? (argLine(facts.accelArg.split(' ')[0]) ?? proc.line) : proc.line;
-    guests.push({
+    return {
       name: facts.name,
       uuid: facts.uuid,
       pid: proc.pid,
@@ -84,110 +92,124 @@ export function guestsOf(files: EvidenceFiles, level: Level): Guest[] {
       running: true,
       qemu: { ...facts, file: cmdFile, line: proc.line, argLine },
       clues: [accelClue(facts, cmdFile, line)],
-    });
-  }
+    };
+  });
+}
+
+function addDomainGuests(files: EvidenceFiles, level: Level, guests: Guest[]): void {
   // The system's domains and the connecting user's session domains (qemu:///session).
   for (const domFile of [levelFile(level, 'domains'), levelFile(level, 'libvirt-session-domains')]) {
-    for (const dom of parseDomains(files.get(domFile) ?? '')) {
-      let guest = guests.find((g) => (dom.uuid && g.uuid === dom.uuid) || (dom.name && g.name === dom.name));
-      if (!guest) {
-        guest = { name: dom.name, uuid: dom.uuid, macs: [], hostForwards: [], running: dom.running, clues: [] };
-        guests.push(guest);
-      }
-      guest.domain = { ...dom, file: domFile };
-      guest.uuid ??= dom.uuid;
-      guest.macs.push(...dom.macs.filter((m) => !guest!.macs.includes(m)));
-      if (dom.qemuArgs.length) guest.hostForwards.push(...qemuFacts(['qemu', ...dom.qemuArgs]).hostForwards);
-      if (dom.type) {
-        const says = (byLibvirtType(dom.type)?.runsOn ?? 'other') as RunsOn;
-        guest.clues.push({
-          view: 'outside',
-          says,
-          strength: 2,
-          why: `libvirt domain type='${dom.type}'${dom.type === 'qemu' ? ' means TCG emulation' : ''}`,
-          file: domFile,
-          line: dom.line,
-          text: dom.typeLine,
-        });
-      }
-    }
+    for (const dom of parseDomains(files.get(domFile) ?? '')) mergeDomain(guests, dom, domFile);
   }
+}
+
+function mergeDomain(guests: Guest[], dom: DomainFacts, domFile: string): void {
+  let guest = guests.find((g) => (dom.uuid && g.uuid === dom.uuid) || (dom.name && g.name === dom.name));
+  if (!guest) {
+    guest = { name: dom.name, uuid: dom.uuid, macs: [], hostForwards: [], running: dom.running, clues: [] };
+    guests.push(guest);
+  }
+  guest.domain = { ...dom, file: domFile };
+  guest.uuid ??= dom.uuid;
+  guest.macs.push(...dom.macs.filter((m) => !guest!.macs.includes(m)));
+  if (dom.qemuArgs.length) guest.hostForwards.push(...qemuFacts(['qemu', ...dom.qemuArgs]).hostForwards);
+  if (dom.type) guest.clues.push(domainTypeClue(dom, dom.type, domFile));
+}
+
+function domainTypeClue(dom: DomainFacts, type: string, domFile: string): Clue {
+  const says = (byLibvirtType(type)?.runsOn ?? 'other') as RunsOn;
+  return {
+    view: 'outside',
+    says,
+    strength: 2,
+    why: `libvirt domain type='${type}'${type === 'qemu' ? ' means TCG emulation' : ''}`,
+    file: domFile,
+    line: dom.line,
+    text: dom.typeLine,
+  };
+}
+
+function addLibvirtLogGuests(files: EvidenceFiles, level: Level, guests: Guest[]): void {
   for (const file of [...files.list(`${level}/libvirt/`), ...files.list(`${level}/libvirt-session/`)]) {
     if (!file.endsWith('.log')) continue;
     const starts = libvirtCommandLines(files.get(file) ?? '');
     const last = starts[starts.length - 1];
-    if (!last) continue;
-    const facts = qemuFacts(last.args);
-    const name =
-      facts.name ??
-      file
-        .split('/')
-        .pop()!
-        .replace(/\.log$/, '');
-    let guest = guests.find((g) => (facts.uuid && g.uuid === facts.uuid) || g.name === name);
-    if (!guest) {
-      guest = {
-        name,
-        uuid: facts.uuid,
-        macs: [...facts.macs],
-        hostForwards: [...facts.hostForwards],
-        running: false,
-        clues: [],
-      };
-      guests.push(guest);
-    }
-    guest.log = { ...last, file };
-    if (guest.hostForwards.length === 0) guest.hostForwards.push(...facts.hostForwards);
-    const accel = facts.accelArg?.split(' ')[0];
-    const i = accel === undefined ? -1 : last.args.indexOf(accel);
-    const line = i >= 0 ? last.argLines[i] : last.line;
-    if (!guest.qemu)
-      guest.clues.push({
-        ...accelClue(facts, file, line),
-        why: `${accelClue(facts, file, line).why}, per the last start in libvirt's log`,
-      });
-    const fallback = last.messages.find((m) => decisiveLine(m.text, GUEST_ON_TCG));
-    if (fallback) {
-      const means = decisiveLine(fallback.text, GUEST_ON_TCG)!.means;
-      guest.clues.push({
-        view: 'outside',
-        says: 'tcg',
-        strength: 3,
-        why: `QEMU logged that KVM failed and it fell back to TCG (${means})`,
-        file,
-        line: fallback.line,
-        text: fallback.text.trim(),
-      });
-    }
+    if (last) mergeLastStart(guests, last, file);
   }
-  addPlatformGuests(files, level, guests);
+}
+
+function mergeLastStart(guests: Guest[], last: LibvirtStart, file: string): void {
+  const facts = qemuFacts(last.args);
+  const guest = logGuest(guests, facts, file);
+  guest.log = { ...last, file };
+  if (guest.hostForwards.length === 0) guest.hostForwards.push(...facts.hostForwards);
+  // A running QEMU process already gave the accelerator it uses now.
+  if (!guest.qemu) guest.clues.push(lastStartAccelClue(facts, last, file));
+  const fallback = last.messages.find((m) => decisiveLine(m.text, GUEST_ON_TCG));
+  if (fallback) guest.clues.push(tcgFallbackClue(fallback, file));
+}
+
+/** The guest a libvirt log belongs to, added when nothing else showed it. */
+function logGuest(guests: Guest[], facts: QemuFacts, file: string): Guest {
+  const name =
+    facts.name ??
+    file
+      .split('/')
+      .pop()!
+      .replace(/\.log$/, '');
+  const known = guests.find((g) => (facts.uuid && g.uuid === facts.uuid) || g.name === name);
+  if (known) return known;
+  const guest: Guest = {
+    name,
+    uuid: facts.uuid,
+    macs: [...facts.macs],
+    hostForwards: [...facts.hostForwards],
+    running: false,
+    clues: [],
+  };
+  guests.push(guest);
+  return guest;
+}
+
+function lastStartAccelClue(facts: QemuFacts, last: LibvirtStart, file: string): Clue {
+  const accel = facts.accelArg?.split(' ')[0];
+  const i = accel === undefined ? -1 : last.args.indexOf(accel);
+  const line = i >= 0 ? last.argLines[i] : last.line;
+  const clue = accelClue(facts, file, line);
+  return { ...clue, why: `${clue.why}, per the last start in libvirt's log` };
+}
+
+function tcgFallbackClue(fallback: LibvirtStart['messages'][number], file: string): Clue {
+  const means = decisiveLine(fallback.text, GUEST_ON_TCG)!.means;
+  return {
+    view: 'outside',
+    says: 'tcg',
+    strength: 3,
+    why: `QEMU logged that KVM failed and it fell back to TCG (${means})`,
+    file,
+    line: fallback.line,
+    text: fallback.text.trim(),
+  };
+}
+
+function addKvmFdClues(files: EvidenceFiles, level: Level, guests: Guest[]): void {
   const fdFile = levelFile(level, 'qemu-kvm-fds');
   for (const fd of parseKvmFds(files.get(fdFile) ?? '')) {
     const guest = guests.find((g) => g.pid === fd.pid);
     if (!guest || fd.vm === undefined) continue;
-    guest.clues.push(
-      fd.vm > 0
-        ? {
-            view: 'outside',
-            says: 'kvm',
-            strength: 3,
-            why: `the QEMU process (pid ${fd.pid}) holds a KVM VM file descriptor (anon_inode:kvm-vm)`,
-            file: fdFile,
-            line: fd.line,
-            text: fd.text,
-          }
-        : {
-            view: 'outside',
-            says: 'tcg',
-            strength: 3,
-            why: `the QEMU process (pid ${fd.pid}) holds no KVM VM file descriptor: it is not using KVM`,
-            file: fdFile,
-            line: fd.line,
-            text: fd.text,
-          },
-    );
+    const uses = fd.vm > 0;
+    guest.clues.push({
+      view: 'outside',
+      says: uses ? 'kvm' : 'tcg',
+      strength: 3,
+      why: uses
+        ? `the QEMU process (pid ${fd.pid}) holds a KVM VM file descriptor (anon_inode:kvm-vm)`
+        : `the QEMU process (pid ${fd.pid}) holds no KVM VM file descriptor: it is not using KVM`,
+      file: fdFile,
+      line: fd.line,
+      text: fd.text,
+    });
   }
-  return guests;
 }
 
 /** What the outside clues of one guest conclude. */
