@@ -62,6 +62,37 @@ export async function runCollectCommand(
   invocation: Invocation,
   io: Io,
 ): Promise<number> {
+  const plan = await planCollection(command, flags, invocation, io);
+  const { options } = plan;
+  const startedAt = io.now();
+  const spool = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
+  removeOnExit(spool);
+  // The default file name and the top folder carry the same time stamp.
+  const top = topFolderName(options.output, stamp(startedAt));
+  const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
+  const { held, onFile } = spoolSink(writer, options);
+  try {
+    const onConnected = () => announceEquivalentCommand(plan, flags, io);
+    const { levels, collectors, connect } = plan;
+    const sudoPassword = plan.answers?.sudoPassword;
+    const request = { levels, collectors, connect, spool, onFile, startedAt, sudoPassword, onConnected };
+    const collected = await whileListening(options.mode, io, (signal) =>
+      collectLevels(levelsRequest(options, request, signal, invocation.version), io),
+    );
+    if (options.mode === 'dry-run') return reportDryRun(collected, options.json, io);
+    return await analyseAndWrite(collected.manifest, { spool, writer, held, replace: plan.replace }, options, io);
+  } catch (error) {
+    await writer?.discard();
+    throw error;
+  } finally {
+    await rm(spool, { recursive: true, force: true });
+  }
+}
+
+type CollectPlan = Awaited<ReturnType<typeof planCollection>>;
+
+/** Everything decided before the first host is contacted: options, levels, collectors, how to connect. */
+async function planCollection(command: 'bundle' | 'check', flags: AnyCollectFlags, invocation: Invocation, io: Io) {
   const env: CollectEnv = {
     cwd: io.cwd,
     home: os.homedir(),
@@ -84,58 +115,56 @@ export async function runCollectCommand(
   // its answers turn the prompting flags off, not these questions).
   const questions = isInteractive(flags, env) ? terminalQuestions(io.stderr) : undefined;
   const connect = { ...(await connectSettings(options, sshConfig, io)), ask: questions };
-  const startedAt = io.now();
-  const spool = await mkdtemp(path.join(os.tmpdir(), 'nestbug-'));
-  removeOnExit(spool);
-  // The default file name and the top folder carry the same time stamp.
-  const top = topFolderName(options.output, stamp(startedAt));
-  const writer = options.mode === 'bundle' ? BundleWriter.create(options.output, options.format, top) : undefined;
+  return { options, answers, collectors, levels, replace, questions, connect };
+}
+
+/** Where each collected file goes: straight into the archive, or held back for --redact. */
+function spoolSink(writer: BundleWriter | undefined, options: CollectOptions) {
   // With --redact nothing enters the archive before it has been rewritten.
   const held: SpooledFile[] = [];
   const onFile = (bundlePath: string, spoolPath: string) => {
     if (writer && !options.redact) writer.addFile(bundlePath, spoolPath);
     else held.push({ bundlePath, spoolPath });
   };
-  try {
-    // The wizard's answers as one command line, with what was chosen while connecting.
-    const onConnected = () => {
-      if (!answers) return;
-      const argv = [...commandLineOf(answers.flags)];
-      argv.splice(1, 0, ...carriedArgs(flags));
-      const equivalent = equivalentCommand(argv, questions?.choices, answers.sudoPassword !== undefined);
-      io.stderr.write(equivalent.text);
-      options.commandLine.splice(0, options.commandLine.length, ...recordedCommandLine(equivalent.argv));
-    };
-    const sudoPassword = answers?.sudoPassword;
-    const request = { levels, collectors, connect, spool, onFile, startedAt, sudoPassword, onConnected };
-    const collected = await whileListening(options.mode, io, (signal) =>
-      collectLevels(levelsRequest(options, request, signal, invocation.version), io),
-    );
-    if (options.mode === 'dry-run') return reportDryRun(collected, options.json, io);
-    // With --redact the spool and the manifest are rewritten first: the analysis, the
-    // summary and the JSON then see only placeholders, and nestbug's own words stay.
-    const redaction =
-      writer && options.redact ? await redactSpool(spool, held, collected.manifest, options.redact.words) : undefined;
-    const verdict = analyse(evidenceFromMap(await readEvidenceFolder(spool)), collected.manifest.levels);
-    // No level reached: an archive would hold nothing to attach, so none is written.
-    const nothing = collected.manifest.levels.every((l) => !l.reached);
-    if (nothing) await writer?.discard();
-    const bundle =
-      writer && !nothing
-        ? await finishBundle(writer, collected.manifest, verdict, held, { replace, redaction })
-        : undefined;
-    return report(verdict, collected.manifest, bundle, options, io, redaction);
-  } catch (error) {
-    await writer?.discard();
-    throw error;
-  } finally {
-    await rm(spool, { recursive: true, force: true });
-  }
+  return { held, onFile };
+}
+
+/** The wizard's answers as one command line, with what was chosen while connecting. */
+function announceEquivalentCommand(plan: CollectPlan, flags: AnyCollectFlags, io: Io): void {
+  const { answers, questions, options } = plan;
+  if (!answers) return;
+  const argv = [...commandLineOf(answers.flags)];
+  argv.splice(1, 0, ...carriedArgs(flags));
+  const equivalent = equivalentCommand(argv, questions?.choices, answers.sudoPassword !== undefined);
+  io.stderr.write(equivalent.text);
+  options.commandLine.splice(0, options.commandLine.length, ...recordedCommandLine(equivalent.argv));
+}
+
+interface Collected {
+  spool: string;
+  writer?: BundleWriter;
+  held: SpooledFile[];
+  replace: boolean;
+}
+
+async function analyseAndWrite(manifest: Manifest, at: Collected, options: CollectOptions, io: Io): Promise<number> {
+  const { spool, writer, held, replace } = at;
+  // With --redact the spool and the manifest are rewritten first: the analysis, the
+  // summary and the JSON then see only placeholders, and nestbug's own words stay.
+  const redaction =
+    writer && options.redact ? await redactSpool(spool, held, manifest, options.redact.words) : undefined;
+  const verdict = analyse(evidenceFromMap(await readEvidenceFolder(spool)), manifest.levels);
+  // No level reached: an archive would hold nothing to attach, so none is written.
+  const nothing = manifest.levels.every((l) => !l.reached);
+  if (nothing) await writer?.discard();
+  const bundle =
+    writer && !nothing ? await finishBundle(writer, manifest, verdict, held, { replace, redaction }) : undefined;
+  return report(verdict, manifest, bundle, options, io, redaction);
 }
 
 type RequestParts = Pick<
   LevelsRequest,
-  'levels' | 'collectors' | 'connect' | 'spool' | 'onFile' | 'startedAt' | 'sudoPassword'
+  'levels' | 'collectors' | 'connect' | 'spool' | 'onFile' | 'startedAt' | 'sudoPassword' | 'onConnected'
 >;
 
 function levelsRequest(
