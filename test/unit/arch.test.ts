@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { kernelAtLeast, kvmArmMode, machineGivesEl2, parseArm64Dmesg } from '../../src/analyse/arch/arm64.ts';
-import { interpretKvmParams } from '../../src/analyse/arch/kvm-x86-params.ts';
+import { combinedFix, interpretKvmParams } from '../../src/analyse/arch/kvm-x86-params.ts';
 import { machineNestedHv, parseDeviceTree, parsePpcPlatform, ppcNestedErrors } from '../../src/analyse/arch/ppc64.ts';
 import { levelsBelow, parseSysinfoLayers, reconstructedLevels, sysinfoSaysTcg } from '../../src/analyse/arch/s390x.ts';
 import { compareFeatures, svmFeatures, vmxFeatures } from '../../src/analyse/arch/x86-features.ts';
@@ -130,6 +130,15 @@ test('kvm parameters: nested=N on L0 fails with the modprobe fix; on L1 it only 
     amd.map((f) => `${f.param.name}:${f.status}`),
     ['nested:pass', 'npt:warn', 'avic:warn'],
   );
+  // Several options of one module are set in one line and one module reload; other fixes follow.
+  const fix = combinedFix(
+    [...amd, ...l0].filter((f) => f.status !== 'pass'),
+    'L1',
+  );
+  assert.match(fix, /options kvm-amd npt=1 avic=1" >> \/etc\/modprobe.d\/kvm_amd.conf/);
+  assert.is(fix.match(/modprobe -r kvm_amd/g)?.length, 1);
+  assert.match(fix, /options kvm-intel nested=1 vpid=1/);
+  assert.match(fix, /nested_early_check=0/);
 });
 
 test('l0-kvm-params / l1-kvm-params registered: L0 leaves nested and EPT to their own checks', () => {

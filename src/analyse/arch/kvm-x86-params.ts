@@ -9,6 +9,8 @@ export interface ParamFinding {
   status: 'pass' | 'warn' | 'fail';
   meaning: string;
   fix?: string;
+  /** The module option that turns it on ("nrips=1"), so that one fix can set several. */
+  setting?: string;
 }
 
 interface Rule {
@@ -128,15 +130,24 @@ const NOTES: Record<string, (value: string) => Omit<ParamFinding, 'param'> | und
       : undefined,
 };
 
-function fixFor(rule: Rule, level: string): string {
-  const option = rule.module.replace('_', '-');
-  const conf = `/etc/modprobe.d/${rule.module}.conf`;
+function fixFor(module: string, settings: readonly string[], level: string): string {
+  const option = module.replace('_', '-');
+  const conf = `/etc/modprobe.d/${module}.conf`;
+  const boot = settings.map((s) => `${option}.${s}`).join(' ');
   return (
-    `On ${level}, with all guests stopped: echo "options ${option} ${rule.name}=1" >> ${conf}; modprobe -r ` +
-    `${rule.module}; modprobe ${rule.module} (or boot with ` +
-    `${option}.${rule.name}=1). If it stays off, the CPU (or, in a VM, the CPU ` +
-    `model it was given) lacks the feature.`
+    `On ${level}, with all guests stopped: echo "options ${option} ${settings.join(' ')}" >> ${conf}; modprobe -r ` +
+    `${module}; modprobe ${module} (or boot with ${boot}). If ${settings.length > 1 ? 'one' : 'it'} stays off, ` +
+    `the CPU (or, in a VM, the CPU model it was given) lacks the feature.`
   );
+}
+
+/** One fix for several findings: the options of one module set in one line, then the other fixes. */
+export function combinedFix(findings: readonly ParamFinding[], level: string): string {
+  const settings = new Map<string, string[]>();
+  for (const f of findings)
+    if (f.setting) settings.set(f.param.module, [...(settings.get(f.param.module) ?? []), f.setting]);
+  const others = findings.filter((f) => !f.setting && f.fix).map((f) => f.fix);
+  return [...[...settings].map(([module, list]) => fixFor(module, list, level)), ...others].join(' ');
 }
 
 /** Findings for the parameters of one level, in rule order; parameters not collected are absent. */
@@ -158,7 +169,10 @@ export function interpretKvmParams(params: readonly KvmParam[], level: 'L0' | 'L
         status: 'pass',
         meaning: `${rule.module}.nested is off on ${level}: ${NO_THIRD_LEVEL}`,
       });
-    else out.push({ param, status: rule.off, meaning: rule.meaning, fix: fixFor(rule, level) });
+    else {
+      const setting = `${rule.name}=1`;
+      out.push({ param, status: rule.off, meaning: rule.meaning, fix: fixFor(rule.module, [setting], level), setting });
+    }
   }
   for (const param of params) {
     const note = NOTES[`${param.module}.${param.name}`]?.(param.value);

@@ -3,7 +3,7 @@
 // and the L0 kernel's nested mode, ppc64 nested KVM-HV, and s390x's levels below.
 import type { Level } from '../../levels.js';
 import { ARM64_NV_MIN_KERNEL, kernelAtLeast, kvmArmMode, machineGivesEl2, parseArm64Dmesg } from '../arch/arm64.js';
-import { interpretKvmParams } from '../arch/kvm-x86-params.js';
+import { combinedFix, interpretKvmParams } from '../arch/kvm-x86-params.js';
 import { domainNestedHv, machineNestedHv, parsePpcPlatform, ppcNestedErrors } from '../arch/ppc64.js';
 import { levelsBelow, parseSysinfoLayers, sysinfoSaysTcg } from '../arch/s390x.js';
 import { compareFeatures, svmFeatures, vmxFeatures } from '../arch/x86-features.js';
@@ -168,10 +168,7 @@ function kvmParamsCheck(level: 'L0' | 'L1'): CheckDef {
         status,
         `${level}: ${bad.map((f) => `${f.param.module}.${f.param.name}=${f.param.value} (${f.meaning})`).join('; ')}`,
         evidence,
-        bad
-          .map((f) => f.fix)
-          .filter(Boolean)
-          .join(' '),
+        combinedFix(bad, level),
       );
     },
   };
