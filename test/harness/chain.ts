@@ -27,9 +27,10 @@ export interface Chain {
   stop(): Promise<void>;
 }
 
-/** ssh into a chain level; bounded, since a wedged L1 accepts connections and never answers.
- * No ServerAlive: a busy TCG L1 (creating L2) can be silent for longer than any sane value. */
-function sshTo(
+/** ssh into a guest's forwarded port (a chain level, a foreign guest); bounded, since a wedged
+ * guest accepts connections and never answers. No ServerAlive: a busy TCG L1 (creating L2)
+ * can be silent for longer than any sane value. */
+export function sshTo(
   port: number,
   key: string,
   knownHosts: string,

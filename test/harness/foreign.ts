@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import net from 'node:net';
 import path from 'node:path';
 import { ROOT } from '../helpers.ts';
+import { sshTo } from './chain.ts';
 import { freePort } from './hosts.ts';
 import { atExit, killPid, run } from './processes.ts';
 
@@ -92,25 +93,7 @@ function sh(
 }
 
 function sshUp(g: ForeignGuest, key: string, knownHosts: string): boolean {
-  const argv = [
-    'ssh',
-    '-q',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    `UserKnownHostsFile=${knownHosts}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'ConnectTimeout=5',
-    '-i',
-    key,
-    '-p',
-    String(g.port),
-    'root@127.0.0.1',
-    'uname -m',
-  ];
-  return run(argv, { allowFail: true, timeoutMs: 30000 }).trim() === g.arch.machine;
+  return sshTo(g.port, key, knownHosts, 'uname -m', true, 30000).trim() === g.arch.machine;
 }
 
 async function bootOnce(g: ForeignGuest, key: string, knownHosts: string, timeoutMs: number): Promise<void> {
